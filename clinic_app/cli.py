@@ -1,0 +1,85 @@
+"""The command line: `clinic-app [--data-dir DIR] [--db-url URL] [COMMAND ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from clinic_app import __version__
+from clinic_app.domain.errors import ClinicError
+
+EXIT_BAD_INPUT = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit 2."""
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see --help)\n")
+
+
+def positive_count(text: str) -> int:
+    """A patient count from 1 to 1,000,000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1000000, not {value}")
+    return value
+
+
+def build_parser() -> OneLineParser:
+    """All commands and options."""
+    parser = OneLineParser(prog="clinic-app", description="Offline neuro-foot charting assistant.")
+    parser.add_argument("--version", action="version", version=f"clinic_app {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, help="folder for the database, settings and backups"
+    )
+    parser.add_argument(
+        "--temp-data-dir",
+        action="store_true",
+        help="use a new empty temporary data folder (for trying the app and for tests)",
+    )
+    parser.add_argument("--db-url", help="database URL, e.g. postgresql://user:pw@host/db")
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+
+    demo = sub.add_parser("demo", help="fill the data folder with synthetic demo patients")
+    demo.add_argument("--patients", type=positive_count, default=50)
+    demo.add_argument("--seed", type=int, default=2026)
+
+    audit = sub.add_parser("audit", help="audit trail tools")
+    audit_sub = audit.add_subparsers(
+        dest="audit_command", required=True, parser_class=OneLineParser
+    )
+    audit_sub.add_parser("verify", help="check the audit trail's hash chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `clinic-app` script."""
+    args = build_parser().parse_args(argv)
+    from clinic_app.settings import load_settings
+
+    try:
+        data_dir = args.data_dir
+        if args.temp_data_dir:
+            data_dir = Path(tempfile.mkdtemp(prefix="clinic_app-"))
+        settings = load_settings(data_dir, args.db_url)
+        if args.command is None:
+            from clinic_app.app import run_gui
+
+            return run_gui(settings)
+        from clinic_app.app import run_command
+
+        return run_command(settings, args)
+    except ClinicError as exc:
+        print(f"clinic-app: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130

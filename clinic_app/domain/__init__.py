@@ -1,0 +1,1 @@
+"""Domain models and pure rules: no Qt, no SQLAlchemy, no reportlab, no file I/O."""

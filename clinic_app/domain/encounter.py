@@ -1,0 +1,208 @@
+"""Encounters: draft -> signed -> signed addenda, with content hashes that detect tampering."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from clinic_app.domain.hashing import canonical_json, sha256_hex
+
+MAX_TEXT = 20_000
+CONTENT_SCHEMA_VERSION = 1
+
+
+class EncounterStatus(StrEnum):
+    """Where an encounter is in its life: drafts change, signed encounters never do."""
+
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class EncounterContent(BaseModel):
+    """The clinical content of an encounter (the neuro-foot exam joins it as its own model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = CONTENT_SCHEMA_VERSION
+    notes: str = Field(default="", max_length=MAX_TEXT)
+    plan: str = Field(default="", max_length=MAX_TEXT)
+
+
+class NewEncounter(BaseModel):
+    """What the clinician enters to open an encounter."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    patient_id: int
+    encounter_date: date
+    reason: str = Field(max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Enter the reason for the visit.")
+        return value
+
+
+class Addendum(BaseModel):
+    """A signed amendment; it never changes the signed encounter it follows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    encounter_id: int
+    text: str
+    author_id: int
+    author_name: str
+    signed_at: datetime
+    content_hash: str
+
+    def payload(self, encounter_hash: str) -> dict[str, Any]:
+        """What the addendum's hash covers, chained to the encounter's own hash."""
+        return addendum_payload(
+            self.encounter_id,
+            encounter_hash,
+            self.text,
+            self.author_id,
+            self.author_name,
+            self.signed_at,
+        )
+
+
+class EncounterSummary(BaseModel):
+    """A line of the chart's encounter list: no clinical content (front desk may see it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    patient_id: int
+    encounter_date: date
+    clinician_name: str
+    status: EncounterStatus
+    addenda_count: int = 0
+
+
+class Encounter(BaseModel):
+    """A whole encounter with its content, signature and addenda."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    patient_id: int
+    encounter_date: date
+    clinician_id: int
+    clinician_name: str
+    reason: str
+    status: EncounterStatus
+    content: EncounterContent
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    signed_by_id: int | None = None
+    signed_by_name: str | None = None
+    signed_at: datetime | None = None
+    content_hash: str | None = None
+    addenda: tuple[Addendum, ...] = ()
+
+    @property
+    def is_signed(self) -> bool:
+        """True once the encounter is locked."""
+        return self.status is EncounterStatus.SIGNED
+
+    def summary(self) -> EncounterSummary:
+        """The list line for this encounter."""
+        return EncounterSummary(
+            id=self.id,
+            patient_id=self.patient_id,
+            encounter_date=self.encounter_date,
+            clinician_name=self.clinician_name,
+            status=self.status,
+            addenda_count=len(self.addenda),
+        )
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO text of a moment in UTC; naive values (as SQLite returns them) are taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def signed_payload(
+    encounter: Encounter, signer_id: int, signer_name: str, signed_at: datetime
+) -> dict[str, Any]:
+    """Everything a signature vouches for."""
+    return {
+        "encounter_id": encounter.id,
+        "patient_id": encounter.patient_id,
+        "encounter_date": encounter.encounter_date.isoformat(),
+        "clinician_id": encounter.clinician_id,
+        "clinician_name": encounter.clinician_name,
+        "reason": encounter.reason,
+        "content": encounter.content.model_dump(mode="json"),
+        "signed_by_id": signer_id,
+        "signed_by_name": signer_name,
+        "signed_at": utc_iso(signed_at),
+    }
+
+
+def addendum_payload(
+    encounter_id: int,
+    encounter_hash: str,
+    text: str,
+    author_id: int,
+    author_name: str,
+    signed_at: datetime,
+) -> dict[str, Any]:
+    """Everything an addendum's signature vouches for."""
+    return {
+        "encounter_id": encounter_id,
+        "encounter_hash": encounter_hash,
+        "text": text,
+        "author_id": author_id,
+        "author_name": author_name,
+        "signed_at": utc_iso(signed_at),
+    }
+
+
+def hash_payload(payload: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a payload."""
+    return sha256_hex(canonical_json(payload))
+
+
+def integrity_problems(encounter: Encounter) -> list[str]:
+    """Every way the stored signed content differs from its hashes (empty when intact)."""
+    if not encounter.is_signed:
+        return []
+    problems: list[str] = []
+    if (
+        encounter.signed_at is None
+        or encounter.signed_by_id is None
+        or encounter.signed_by_name is None
+        or encounter.content_hash is None
+    ):
+        return ["The encounter is marked signed but its signature block is incomplete."]
+    expected = hash_payload(
+        signed_payload(
+            encounter, encounter.signed_by_id, encounter.signed_by_name, encounter.signed_at
+        )
+    )
+    if expected != encounter.content_hash:
+        problems.append(
+            "The signed encounter does not match its content hash: it was changed after signing."
+        )
+    for add in encounter.addenda:
+        if hash_payload(add.payload(encounter.content_hash)) != add.content_hash:
+            problems.append(
+                f"Addendum #{add.id} does not match its content hash: it was changed after signing."
+            )
+    return problems
+
+
+def short_hash(digest: str | None) -> str:
+    """The first 12 hex digits, as shown on screen (the whole hash is printed on paper)."""
+    return (digest or "")[:12]

@@ -1,0 +1,164 @@
+"""Patient demographics: validation rules and the search key."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+MAX_AGE_YEARS = 130
+MRN_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
+PHONE_ALLOWED_RE = re.compile(r"^[0-9 +()\-.]+$")
+
+
+class Sex(StrEnum):
+    """Administrative sex as recorded at registration."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Language(StrEnum):
+    """Languages the patient handouts are written in."""
+
+    ENGLISH = "en"
+    SPANISH = "es"
+
+
+class TriState(StrEnum):
+    """Yes / no / unknown: a blank answer is *unknown*, never *no*."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+def search_key(text: str) -> str:
+    """Fold case and accents so 'Núñez' is found by typing 'nunez'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+Name = Annotated[str, Field(max_length=100)]
+
+
+class PatientData(BaseModel):
+    """What a person types when registering or editing a patient.
+
+    Validate with ``PatientData.model_validate(data, context={"today": date})`` so the
+    date-of-birth check uses the service's clock, not the machine's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    family_name: Name
+    given_name: Name
+    date_of_birth: date
+    sex: Sex = Sex.UNKNOWN
+    mrn: str | None = None
+    phone: str | None = None
+    preferred_language: Language = Language.ENGLISH
+    diabetes: TriState = TriState.UNKNOWN
+
+    @field_validator("family_name", "given_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Enter a name.")
+        if any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValueError("The name contains a control character.")
+        if not any(ch.isalpha() for ch in value):
+            raise ValueError("A name needs at least one letter.")
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob(cls, value: date, info: ValidationInfo) -> date:
+        context = info.context or {}
+        if context.get("stored"):
+            return value  # checked when it was entered; "today" has moved on since
+        today = context.get("today")
+        if not isinstance(today, date):
+            raise ValueError("internal: validation needs today's date in its context")
+        if value > today:
+            raise ValueError("The date of birth is in the future.")
+        if today.year - value.year > MAX_AGE_YEARS:
+            raise ValueError(f"The date of birth is more than {MAX_AGE_YEARS} years ago.")
+        return value
+
+    @field_validator("mrn", mode="before")
+    @classmethod
+    def _mrn(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("The MRN must be text.")
+        value = value.strip().upper()
+        if not value:
+            return None
+        if not MRN_RE.fullmatch(value):
+            raise ValueError(
+                "An MRN is 1 to 20 letters, digits or hyphens, starting with a letter or digit."
+            )
+        return value
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("The phone number must be text.")
+        value = value.strip()
+        if not value:
+            return None
+        if not PHONE_ALLOWED_RE.fullmatch(value):
+            raise ValueError("A phone number may hold only digits, spaces, + - ( ) and dots.")
+        digits = sum(ch.isdigit() for ch in value)
+        if not 7 <= digits <= 15:
+            raise ValueError("A phone number has 7 to 15 digits.")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        """'Family, Given' as shown in lists."""
+        return f"{self.family_name}, {self.given_name}"
+
+
+class Patient(PatientData):
+    """A registered patient."""
+
+    id: int
+    mrn: str  # always set once registered
+    version: int = 1
+
+    def age_on(self, day: date) -> int:
+        """Whole years of age on the given day."""
+        had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
+
+def parse_search_date(token: str) -> date | None:
+    """Read a date typed into the search box: 1980-03-25, 25/03/1980 or 03/25/1980."""
+    token = token.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", token)
+    candidates: list[tuple[int, int, int]] = []
+    if m:
+        candidates.append((int(m[1]), int(m[2]), int(m[3])))
+    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", token)
+    if m:
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        candidates += [(year, a, b), (year, b, a)]  # US month/day first, then day/month
+    for year, month, day in candidates:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,1 @@
+"""Use cases and the ports the adapters implement; role checks live here."""

@@ -1,0 +1,33 @@
+"""The set of services the UI and command line use, built over one unit-of-work factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic_app.services.accounts import AccountService
+from clinic_app.services.audit_trail import AuditTrailService
+from clinic_app.services.encounters import EncounterService
+from clinic_app.services.patients import PatientService
+from clinic_app.services.ports import Clock, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use case, sharing one clock and one database."""
+
+    accounts: AccountService
+    patients: PatientService
+    encounters: EncounterService
+    audit: AuditTrailService
+    clock: Clock
+
+    @classmethod
+    def build(cls, uow_factory: UnitOfWorkFactory, clock: Clock) -> Services:
+        """Wire the services over a storage adapter."""
+        return cls(
+            accounts=AccountService(uow_factory, clock),
+            patients=PatientService(uow_factory, clock),
+            encounters=EncounterService(uow_factory, clock),
+            audit=AuditTrailService(uow_factory),
+            clock=clock,
+        )

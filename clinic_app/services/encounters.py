@@ -1,0 +1,198 @@
+"""Use cases for encounters: open, autosave drafts, sign, add addenda, read back verified."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.encounter import (
+    MAX_TEXT,
+    Encounter,
+    EncounterContent,
+    EncounterSummary,
+    NewEncounter,
+    addendum_payload,
+    hash_payload,
+    integrity_problems,
+    signed_payload,
+)
+from clinic_app.domain.errors import FieldErrors, NotFound, RecordLocked
+from clinic_app.services.common import audit, require
+from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+class EncounterView(BaseModel):
+    """An encounter as read back, with the result of its hash check."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encounter: Encounter
+    problems: tuple[str, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        """True when the signed content and every addendum match their hashes."""
+        return not self.problems
+
+
+class EncounterService:
+    """Open, chart, sign and amend encounters."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def create(self, actor: Principal, raw: Mapping[str, Any]) -> Encounter:
+        """Open a draft encounter for a patient, charted by the actor."""
+        require(actor, Permission.CLINICAL_WRITE)
+        try:
+            new = NewEncounter.model_validate(dict(raw))
+        except ValidationError as exc:
+            raise FieldErrors.from_validation_error(exc) from None
+        if new.encounter_date > self._clock.today():
+            raise FieldErrors({"encounter_date": "The visit date is in the future."})
+        with self._uow() as uow:
+            if uow.patients.get(new.patient_id) is None:
+                raise NotFound(f"Patient #{new.patient_id} does not exist.")
+            enc = uow.encounters.add(
+                new.patient_id,
+                new.encounter_date,
+                actor.user_id,
+                actor.display_name,
+                new.reason,
+                self._clock.now(),
+            )
+            audit(uow, self._clock, actor, AuditAction.CREATE, "encounter", enc.id)
+            uow.commit()
+            return enc
+
+    def list_for_patient(self, actor: Principal, patient_id: int) -> list[EncounterSummary]:
+        """Dates, clinicians and status only: safe for the front desk."""
+        require(actor, Permission.ENCOUNTER_LIST)
+        with self._uow() as uow:
+            return list(uow.encounters.list_for_patient(patient_id))
+
+    def get(self, actor: Principal, encounter_id: int) -> EncounterView:
+        """Read an encounter with its content, checking every hash (audited)."""
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            problems = tuple(integrity_problems(enc))
+            audit(uow, self._clock, actor, AuditAction.VIEW_ENCOUNTER, "encounter", enc.id)
+            for problem in problems:
+                audit(
+                    uow,
+                    self._clock,
+                    actor,
+                    AuditAction.INTEGRITY_ALERT,
+                    "encounter",
+                    enc.id,
+                    problem,
+                )
+            uow.commit()
+            return EncounterView(encounter=enc, problems=problems)
+
+    def validate_content(self, raw: Mapping[str, Any] | EncounterContent) -> EncounterContent:
+        """Check draft content; raises FieldErrors naming each bad field."""
+        if isinstance(raw, EncounterContent):
+            return raw
+        try:
+            return EncounterContent.model_validate(dict(raw))
+        except ValidationError as exc:
+            raise FieldErrors.from_validation_error(exc) from None
+
+    def save_draft(
+        self,
+        actor: Principal,
+        encounter_id: int,
+        content: Mapping[str, Any] | EncounterContent,
+        expected_version: int,
+    ) -> Encounter:
+        """Save a draft; ConflictError if another workstation saved since expected_version."""
+        require(actor, Permission.CLINICAL_WRITE)
+        valid = self.validate_content(content)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if enc.is_signed:
+                raise RecordLocked("This encounter is signed; add an addendum instead.")
+            saved = uow.encounters.save_content(
+                encounter_id, valid, expected_version, self._clock.now()
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.EDIT_DRAFT,
+                "encounter",
+                encounter_id,
+                f"version {saved.version}",
+            )
+            uow.commit()
+            return saved
+
+    def sign(self, actor: Principal, encounter_id: int, expected_version: int) -> Encounter:
+        """Lock the draft: signer, time and a hash of everything signed."""
+        require(actor, Permission.SIGN)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if enc.is_signed:
+                raise RecordLocked("This encounter is already signed.")
+            signed_at = self._clock.now()
+            digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
+            signed = uow.encounters.mark_signed(
+                encounter_id,
+                expected_version,
+                actor.user_id,
+                actor.display_name,
+                signed_at,
+                digest,
+            )
+            audit(uow, self._clock, actor, AuditAction.SIGN, "encounter", encounter_id, digest)
+            uow.commit()
+            return signed
+
+    def add_addendum(self, actor: Principal, encounter_id: int, text: str) -> Encounter:
+        """Append a signed addendum to a signed encounter."""
+        require(actor, Permission.CLINICAL_WRITE)
+        require(actor, Permission.SIGN)
+        text = text.strip()
+        if not text:
+            raise FieldErrors({"addendum": "Write the addendum before signing it."})
+        if len(text) > MAX_TEXT:
+            raise FieldErrors({"addendum": f"An addendum holds at most {MAX_TEXT} characters."})
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if not enc.is_signed or enc.content_hash is None:
+                raise RecordLocked("Only a signed encounter takes addenda; edit the draft instead.")
+            signed_at = self._clock.now()
+            digest = hash_payload(
+                addendum_payload(
+                    enc.id, enc.content_hash, text, actor.user_id, actor.display_name, signed_at
+                )
+            )
+            add = uow.encounters.add_addendum(
+                encounter_id, text, actor.user_id, actor.display_name, signed_at, digest
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.ADDENDUM,
+                "encounter",
+                encounter_id,
+                f"addendum {add.id}",
+            )
+            result = self._load(uow, encounter_id)
+            uow.commit()
+            return result
+
+    @staticmethod
+    def _load(uow: UnitOfWork, encounter_id: int) -> Encounter:
+        enc = uow.encounters.get(encounter_id)
+        if enc is None:
+            raise NotFound(f"Encounter #{encounter_id} does not exist.")
+        return enc

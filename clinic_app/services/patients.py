@@ -1,0 +1,129 @@
+"""Use cases for patients: register, edit, search, open a chart."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.encounter import EncounterSummary
+from clinic_app.domain.errors import ClinicError, FieldErrors, NotFound
+from clinic_app.domain.patient import Patient, PatientData, search_key
+from clinic_app.services.common import audit, require
+from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+# Unambiguous characters only: no 0/O or 1/I in a number read out over the phone.
+MRN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MRN_LENGTH = 8
+SEARCH_LIMIT = 50
+
+
+class LikelyDuplicate(ClinicError):
+    """A patient with the same name and date of birth already exists."""
+
+    def __init__(self, matches: Sequence[Patient]) -> None:
+        self.matches = tuple(matches)
+        who = "; ".join(f"{p.display_name} (MRN {p.mrn})" for p in self.matches)
+        super().__init__(f"A patient with the same name and date of birth exists: {who}.")
+
+
+class Chart(BaseModel):
+    """A patient's chart: demographics and the encounter list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    patient: Patient
+    encounters: tuple[EncounterSummary, ...]
+
+
+class PatientService:
+    """Register, edit, find and open patients."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def validate(self, raw: Mapping[str, Any]) -> PatientData:
+        """Check typed values; raises FieldErrors naming each bad field."""
+        try:
+            return PatientData.model_validate(dict(raw), context={"today": self._clock.today()})
+        except ValidationError as exc:
+            raise FieldErrors.from_validation_error(exc) from None
+
+    def register(
+        self, actor: Principal, raw: Mapping[str, Any], *, allow_duplicate: bool = False
+    ) -> Patient:
+        """Register a patient; refuses a taken MRN and warns about a likely duplicate."""
+        require(actor, Permission.PATIENT_WRITE)
+        data = self.validate(raw)
+        with self._uow() as uow:
+            if data.mrn is not None and uow.patients.mrn_exists(data.mrn):
+                raise FieldErrors({"mrn": f"MRN {data.mrn} is already used by another patient."})
+            if not allow_duplicate:
+                matches = uow.patients.find_same_name_dob(
+                    data.family_name, data.given_name, data.date_of_birth
+                )
+                if matches:
+                    raise LikelyDuplicate(matches)
+            mrn = data.mrn or self._new_mrn(uow)
+            patient = uow.patients.add(data, mrn)
+            audit(uow, self._clock, actor, AuditAction.CREATE, "patient", patient.id)
+            uow.commit()
+            return patient
+
+    def update(
+        self, actor: Principal, patient_id: int, raw: Mapping[str, Any], expected_version: int
+    ) -> Patient:
+        """Edit demographics (ConflictError if someone else saved first)."""
+        require(actor, Permission.PATIENT_WRITE)
+        data = self.validate(raw)
+        with self._uow() as uow:
+            if uow.patients.get(patient_id) is None:
+                raise NotFound(f"Patient #{patient_id} does not exist.")
+            if data.mrn is not None and uow.patients.mrn_exists(data.mrn, except_id=patient_id):
+                raise FieldErrors({"mrn": f"MRN {data.mrn} is already used by another patient."})
+            patient = uow.patients.update(patient_id, data, expected_version)
+            audit(uow, self._clock, actor, AuditAction.UPDATE, "patient", patient_id)
+            uow.commit()
+            return patient
+
+    def search(self, actor: Principal, text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
+        """Patients matching every word typed (name, MRN or date of birth); empty text: none."""
+        require(actor, Permission.PATIENT_READ)
+        if not search_key(text):
+            return []
+        with self._uow() as uow:
+            return list(uow.patients.search(text, limit))
+
+    def get(self, actor: Principal, patient_id: int) -> Patient:
+        """Demographics only."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            patient = uow.patients.get(patient_id)
+            if patient is None:
+                raise NotFound(f"Patient #{patient_id} does not exist.")
+            return patient
+
+    def open_chart(self, actor: Principal, patient_id: int) -> Chart:
+        """Demographics and the visit list (no clinical content), audited as a chart view."""
+        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.ENCOUNTER_LIST)
+        with self._uow() as uow:
+            patient = uow.patients.get(patient_id)
+            if patient is None:
+                raise NotFound(f"Patient #{patient_id} does not exist.")
+            encounters = tuple(uow.encounters.list_for_patient(patient_id))
+            audit(uow, self._clock, actor, AuditAction.VIEW_CHART, "patient", patient_id)
+            uow.commit()
+            return Chart(patient=patient, encounters=encounters)
+
+    @staticmethod
+    def _new_mrn(uow: UnitOfWork) -> str:
+        while True:
+            mrn = "".join(secrets.choice(MRN_ALPHABET) for _ in range(MRN_LENGTH))
+            if not uow.patients.mrn_exists(mrn):
+                return mrn

@@ -1,0 +1,203 @@
+"""Ports: what the services need from storage and the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from clinic_app.domain.account import Account, Role
+from clinic_app.domain.audit import AuditEntry, AuditEvent
+from clinic_app.domain.encounter import Addendum, Encounter, EncounterContent, EncounterSummary
+from clinic_app.domain.patient import Patient, PatientData
+
+
+class Clock(Protocol):
+    """Where time comes from (tests pass a fixed clock)."""
+
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+        ...
+
+    def today(self) -> date:
+        """Today's date in the practice's local time."""
+        ...
+
+
+class PatientRepository(Protocol):
+    """Patients by id, MRN and search text."""
+
+    def add(self, data: PatientData, mrn: str) -> Patient:
+        """Store a new patient; the MRN is already unique."""
+        ...
+
+    def update(self, patient_id: int, data: PatientData, expected_version: int) -> Patient:
+        """Replace demographics; raises ConflictError if the version moved on."""
+        ...
+
+    def get(self, patient_id: int) -> Patient | None:
+        """The patient or None."""
+        ...
+
+    def mrn_exists(self, mrn: str, except_id: int | None = None) -> bool:
+        """Whether another patient holds this MRN."""
+        ...
+
+    def find_same_name_dob(self, family: str, given: str, dob: date) -> Sequence[Patient]:
+        """Patients with the same (folded) names and date of birth: likely duplicates."""
+        ...
+
+    def search(self, text: str, limit: int) -> Sequence[Patient]:
+        """Patients matching every word of text (name prefix, MRN prefix or a date of birth)."""
+        ...
+
+    def count(self) -> int:
+        """How many patients there are."""
+        ...
+
+
+class EncounterRepository(Protocol):
+    """Encounters and their addenda."""
+
+    def add(
+        self,
+        patient_id: int,
+        encounter_date: date,
+        clinician_id: int,
+        clinician_name: str,
+        reason: str,
+        now: datetime,
+    ) -> Encounter:
+        """Store a new draft encounter."""
+        ...
+
+    def get(self, encounter_id: int) -> Encounter | None:
+        """The encounter with its addenda, or None."""
+        ...
+
+    def list_for_patient(self, patient_id: int) -> Sequence[EncounterSummary]:
+        """Newest first."""
+        ...
+
+    def save_content(
+        self, encounter_id: int, content: EncounterContent, expected_version: int, now: datetime
+    ) -> Encounter:
+        """Replace a draft's content if nobody saved since expected_version (else ConflictError)."""
+        ...
+
+    def mark_signed(
+        self,
+        encounter_id: int,
+        expected_version: int,
+        signer_id: int,
+        signer_name: str,
+        signed_at: datetime,
+        content_hash: str,
+    ) -> Encounter:
+        """Lock the draft with its signature block (ConflictError if the version moved on)."""
+        ...
+
+    def add_addendum(
+        self,
+        encounter_id: int,
+        text: str,
+        author_id: int,
+        author_name: str,
+        signed_at: datetime,
+        content_hash: str,
+    ) -> Addendum:
+        """Append a signed addendum."""
+        ...
+
+
+class AccountRepository(Protocol):
+    """Accounts and their password hashes."""
+
+    def count(self) -> int:
+        """How many accounts exist (0 means first run)."""
+        ...
+
+    def add(
+        self, username: str, display_name: str, password_hash: str, roles: frozenset[Role]
+    ) -> Account:
+        """Store a new account."""
+        ...
+
+    def get(self, user_id: int) -> Account | None:
+        """The account or None."""
+        ...
+
+    def by_username(self, username: str) -> tuple[Account, str] | None:
+        """The account and its password hash, or None."""
+        ...
+
+    def list(self) -> Sequence[Account]:
+        """All accounts by user name."""
+        ...
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace the stored hash (after a change or a rehash)."""
+        ...
+
+    def set_active(self, user_id: int, active: bool) -> None:
+        """Enable or disable an account."""
+        ...
+
+    def set_roles(self, user_id: int, roles: frozenset[Role]) -> None:
+        """Replace the roles."""
+        ...
+
+
+class AuditRepository(Protocol):
+    """The append-only trail."""
+
+    def append(self, event: AuditEvent) -> AuditEntry:
+        """Chain and store one event (serialised against other writers)."""
+        ...
+
+    def all(self) -> Sequence[AuditEntry]:
+        """Every entry in sequence order."""
+        ...
+
+    def head(self) -> tuple[int, str] | None:
+        """The last (seq, hash) written, kept apart from the entries."""
+        ...
+
+    def recent(self, limit: int) -> Sequence[AuditEntry]:
+        """The newest entries, newest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything inside commits together or not at all."""
+
+    patients: PatientRepository
+    encounters: EncounterRepository
+    accounts: AccountRepository
+    audit: AuditRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make the work durable."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard the work."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per use case."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new, unopened unit of work."""
+        ...

@@ -1,0 +1,93 @@
+"""Application settings: typed, from command line, environment (CLINIC_*) and settings file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clinic_app.domain.errors import ClinicError
+
+SETTINGS_SCHEMA_VERSION = 1
+SETTINGS_FILE = "settings.json"
+DB_FILE = "clinic.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder."""
+    return Path(platformdirs.user_data_dir("clinic_app", appauthor=False))
+
+
+class AppSettings(BaseSettings):
+    """Everything the app reads at start; the data folder holds the database and backups."""
+
+    model_config = SettingsConfigDict(env_prefix="CLINIC_", extra="ignore")
+
+    schema_version: int = SETTINGS_SCHEMA_VERSION
+    data_dir: Path = Field(default_factory=default_data_dir)
+    db_url: str | None = None
+    idle_lock_minutes: int = Field(default=10, ge=1, le=240)
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data folder."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite+pysqlite:///{self.data_dir / DB_FILE}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        """True for the embedded database."""
+        return self.database_url.startswith("sqlite")
+
+
+def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """Upgrade an older settings file step by step (none yet beyond version 1)."""
+    version = int(raw.get("schema_version", 1))
+    if version > SETTINGS_SCHEMA_VERSION:
+        raise ClinicError(
+            f"The settings file was written by a newer clinic_app (format {version}); "
+            "update the app."
+        )
+    raw["schema_version"] = SETTINGS_SCHEMA_VERSION
+    return raw
+
+
+def load_settings(data_dir: Path | None = None, db_url: str | None = None) -> AppSettings:
+    """Merge defaults < settings file < environment < command line."""
+    base = data_dir or Path(os.environ.get("CLINIC_DATA_DIR") or default_data_dir())
+    file_values: dict[str, Any] = {}
+    path = base / SETTINGS_FILE
+    if path.exists():
+        try:
+            file_values = _migrate(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise ClinicError(f"The settings file {path} cannot be read: {exc}") from None
+    # Environment beats the file: drop file values the environment sets.
+    file_values = {k: v for k, v in file_values.items() if f"CLINIC_{k.upper()}" not in os.environ}
+    overrides: dict[str, Any] = {"data_dir": base}
+    if db_url:
+        overrides["db_url"] = db_url
+    try:
+        return AppSettings(**{**file_values, **overrides})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ClinicError(f"Setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def save_settings(settings: AppSettings) -> None:
+    """Write the settings file atomically (write, fsync, rename)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / SETTINGS_FILE
+    tmp = path.with_suffix(".tmp")
+    data = settings.model_dump(mode="json", exclude={"data_dir"})
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 adapter: implements the service ports on SQLite or PostgreSQL."""

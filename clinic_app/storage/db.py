@@ -1,0 +1,137 @@
+"""Engine set-up: SQLite pragmas, PostgreSQL by URL, integrity check and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from clinic_app.domain.errors import DatabaseCorrupt, DatabaseUnavailable
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite+pysqlite:///{path}"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, synchronous FULL and BEGIN IMMEDIATE."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(f"Not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **kwargs
+        )
+    raise DatabaseUnavailable(
+        f"Unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL."
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Take the write lock up front: two writers then queue on busy_timeout instead of
+        # deadlocking when both try to upgrade a read lock (SQLITE_BUSY without waiting).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_integrity(engine: Engine) -> None:
+    """Quick integrity check at start (SQLite); raises DatabaseCorrupt or DatabaseUnavailable."""
+    if not is_sqlite(engine):
+        return
+    try:
+        with engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    except DBAPIError as exc:
+        message = str(exc.orig)
+        if "not a database" in message or "malformed" in message:
+            raise DatabaseCorrupt(f"The database file is damaged ({message}).") from None
+        raise DatabaseUnavailable(f"The database cannot be opened ({message}).") from None
+    if rows != ["ok"]:
+        raise DatabaseCorrupt("The database file is damaged: " + "; ".join(rows[:3]))
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration built in code (no alembic.ini to ship or lose)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema up to the newest migration, in one transaction."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    """The newest revision this version of the app knows."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def ping(engine: Engine) -> None:
+    """Run a trivial query (raises DatabaseUnavailable)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(f"The database cannot be reached ({exc.orig}).") from None
+
+
+def knows_revision(engine: Engine, revision: str) -> bool:
+    """Whether this version of the app has the migration a database is at."""
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+        )
+    except CommandError:
+        return False

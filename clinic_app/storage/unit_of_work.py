@@ -1,0 +1,113 @@
+"""Unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic_app.domain.errors import ConflictError, DatabaseUnavailable
+from clinic_app.services.ports import (
+    AccountRepository,
+    AuditRepository,
+    EncounterRepository,
+    PatientRepository,
+)
+from clinic_app.storage.repositories import (
+    SqlAccountRepository,
+    SqlAuditRepository,
+    SqlEncounterRepository,
+    SqlPatientRepository,
+)
+
+
+def explain_db_error(exc: DBAPIError) -> str:
+    """Turn a driver error into a sentence a receptionist can act on."""
+    text = str(exc.orig).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            "The database is in use by another program and did not free up in time. "
+            "Try again in a moment."
+        )
+    if ("disk" in text and ("full" in text or "space" in text)) or "no space" in text:
+        return "The disk holding the database is full. Free some space, then save again."
+    if "readonly" in text or "read-only" in text:
+        return "The database file is read-only; check the folder's permissions."
+    if "connection" in text or "could not connect" in text or "server closed" in text:
+        return "The database server cannot be reached. Check the network, then try again."
+    return f"The database reported a problem: {exc.orig}"
+
+
+class SqlAlchemyUnitOfWork:
+    """Context manager over one Session; maps database failures to domain errors."""
+
+    # Typed as the ports, so mypy checks that each repository fulfils its protocol.
+    patients: PatientRepository
+    encounters: EncounterRepository
+    accounts: AccountRepository
+    audit: AuditRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._factory()
+        self._session = session
+        self.patients = SqlPatientRepository(session)
+        self.encounters = SqlEncounterRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.audit = SqlAuditRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        self._session = None
+        if session is None:
+            return
+        try:
+            session.rollback()
+        except DBAPIError:
+            pass  # the connection is already gone; the original error matters more
+        finally:
+            session.close()
+        if isinstance(exc, StaleDataError):
+            raise ConflictError(
+                "This record was saved elsewhere at the same moment. Your text is still on "
+                "screen; reload and try again."
+            ) from exc
+        if isinstance(exc, IntegrityError):
+            return  # a bug, not a user error: let it propagate unchanged
+        if isinstance(exc, DBAPIError):
+            raise DatabaseUnavailable(explain_db_error(exc)) from exc
+
+    def commit(self) -> None:
+        """Commit; a failure leaves nothing written."""
+        assert self._session is not None, "commit() outside the with-block"
+        self._session.commit()
+
+    def rollback(self) -> None:
+        """Discard the work."""
+        assert self._session is not None, "rollback() outside the with-block"
+        self._session.rollback()
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Builds units of work over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        """A new, unopened unit of work."""
+        return SqlAlchemyUnitOfWork(self._sessions)
