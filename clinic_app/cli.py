@@ -55,7 +55,7 @@ def build_parser() -> OneLineParser:
 
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(
-        dest="audit_command", required=True, parser_class=OneLineParser
+        dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
     )
     audit_sub.add_parser("verify", help="check the audit trail's hash chain")
     return parser

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clinic_app.domain.errors import ClinicError
@@ -16,6 +17,8 @@ from clinic_app.domain.errors import ClinicError
 SETTINGS_SCHEMA_VERSION = 1
 SETTINGS_FILE = "settings.json"
 DB_FILE = "clinic.sqlite3"
+DB_URL_RE = re.compile(r"(?P<backend>[A-Za-z][A-Za-z0-9]*)(\+[A-Za-z0-9_]+)?://")
+DB_BACKENDS = frozenset({"sqlite", "postgresql"})
 
 
 def default_data_dir() -> Path:
@@ -33,6 +36,23 @@ class AppSettings(BaseSettings):
     db_url: str | None = None
     idle_lock_minutes: int = Field(default=10, ge=1, le=240)
 
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str | None) -> str | None:
+        # Checked here, before anything is opened or written; the URL itself is not repeated
+        # because it may hold a password.
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        m = DB_URL_RE.match(value)
+        if not m:
+            raise ValueError(
+                "not a database URL (use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
+            )
+        if m["backend"].lower() not in DB_BACKENDS:
+            raise ValueError(f"unsupported database {m['backend']!r}: use SQLite or PostgreSQL")
+        return value
+
     @property
     def database_url(self) -> str:
         """The configured URL, or the embedded SQLite file in the data folder."""
@@ -46,9 +66,14 @@ class AppSettings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+def _migrate(raw: Any) -> dict[str, Any]:
     """Upgrade an older settings file step by step (none yet beyond version 1)."""
-    version = int(raw.get("schema_version", 1))
+    if not isinstance(raw, dict):
+        raise ValueError("it does not hold a JSON object")
+    try:
+        version = int(raw.get("schema_version", 1))
+    except (TypeError, ValueError):
+        raise ValueError("its schema_version is not a whole number") from None
     if version > SETTINGS_SCHEMA_VERSION:
         raise ClinicError(
             f"The settings file was written by a newer clinic_app (format {version}); "
@@ -77,7 +102,8 @@ def load_settings(data_dir: Path | None = None, db_url: str | None = None) -> Ap
         return AppSettings(**{**file_values, **overrides})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ClinicError(f"Setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ClinicError(f"Setting {'.'.join(map(str, first['loc']))}: {message}") from None
 
 
 def save_settings(settings: AppSettings) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.audit_trail import AuditTrailService
+from clinic_app.services.demo import DemoService
 from clinic_app.services.encounters import EncounterService
 from clinic_app.services.patients import PatientService
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
@@ -20,6 +21,7 @@ class Services:
     encounters: EncounterService
     audit: AuditTrailService
     clock: Clock
+    demo: DemoService
 
     @classmethod
     def build(cls, uow_factory: UnitOfWorkFactory, clock: Clock) -> Services:
@@ -30,4 +32,5 @@ class Services:
             encounters=EncounterService(uow_factory, clock),
             audit=AuditTrailService(uow_factory),
             clock=clock,
+            demo=DemoService(uow_factory, clock),
         )

@@ -1,0 +1,450 @@
+"""The main window: first-run, login and lock pages, and the patient workspace."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.errors import ClinicError, PermissionDenied
+from clinic_app.domain.patient import Patient
+from clinic_app.services.container import Services
+from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.models.patient_table_model import PatientTableModel
+from clinic_app.ui.views.accounts_pane import AccountsPane
+from clinic_app.ui.views.chart_view import ChartView
+from clinic_app.ui.views.encounter_view import EncounterPane
+from clinic_app.ui.views.patient_editor import PatientEditor
+from clinic_app.ui.views.session_pages import LoginPage, SetupPage
+
+SEARCH_DEBOUNCE_MS = 120
+ACTIVITY_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
+
+
+class ActivityWatcher(QObject):
+    """Application-wide event filter that restarts the idle timer on any input.
+
+    Signals:
+        sig_activity: the user pressed a key, clicked, moved the mouse or scrolled.
+    """
+
+    sig_activity = Signal()
+    """Emitted on user input anywhere in the app."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Watch, never consume."""
+        if event.type() in ACTIVITY_EVENTS:
+            self.sig_activity.emit()
+        return False
+
+
+class MainWindow(QMainWindow):
+    """Pages: setup (empty database) -> login -> workspace; the lock page covers the workspace.
+
+    Signals:
+        sig_ready: the first page is on screen and usable.
+    """
+
+    sig_ready = Signal()
+    """Emitted once the window shows its first usable page."""
+
+    def __init__(
+        self, services: Services, idle_lock_minutes: int, dialogs: Dialogs | None = None
+    ) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle("clinic_app")
+        self.services = services
+        self.dialogs = dialogs or Dialogs()
+        self.principal: Principal | None = None
+
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.setup_page = SetupPage(services)
+        self.login_page = LoginPage(services)
+        self.workspace = self._build_workspace()
+        for page in (self.setup_page, self.login_page, self.workspace):
+            self.pages.addWidget(page)
+        self.setup_page.sig_admin_created.connect(self._logged_in)
+        self.login_page.sig_logged_in.connect(self._logged_in)
+        self.login_page.sig_switch_user.connect(self.log_out)
+        self._build_menus()
+
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(idle_lock_minutes * 60_000)
+        self.idle_timer.timeout.connect(self.lock)
+        self.activity = ActivityWatcher(self)
+        self.activity.sig_activity.connect(self._user_active)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.activity)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self.run_search)
+        self.resize(1200, 760)
+        self.show_start_page()
+
+    # ----- building -------------------------------------------------------------------------
+    def _build_workspace(self) -> QWidget:
+        split = QSplitter()
+        split.setObjectName("workspace")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        label = QLabel("&Find patient (name, MRN or date of birth):")
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("patient_search")
+        self.search_box.setAccessibleName("Find patient")
+        self.search_box.setPlaceholderText("e.g. smi jo, 1968-04-30, or an MRN")
+        self.search_box.setClearButtonEnabled(True)
+        label.setBuddy(self.search_box)
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_box.returnPressed.connect(self._open_first_result)
+        self.results_model = PatientTableModel(self.services.clock.today())
+        self.results = QTableView()
+        self.results.setObjectName("patient_results")
+        self.results.setAccessibleName("Matching patients")
+        self.results.setModel(self.results_model)
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.horizontalHeader().setStretchLastSection(True)
+        self.results.verticalHeader().hide()
+        self.results.activated.connect(lambda index: self._open_result_row(index.row()))
+        self.results_hint = QLabel()
+        self.results_hint.setObjectName("patient_results_hint")
+        left_layout.addWidget(label)
+        left_layout.addWidget(self.search_box)
+        left_layout.addWidget(self.results, 1)
+        left_layout.addWidget(self.results_hint)
+
+        self.right = QStackedWidget()
+        self.welcome = QLabel(
+            "<h2>No patient open</h2><p>Ctrl+F finds a patient; Ctrl+N registers a new one.</p>"
+        )
+        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.patient_editor = PatientEditor(self.services, self.dialogs)
+        self.chart_view = ChartView(self.services)
+        self.encounter_pane = EncounterPane(self.services, self.dialogs)
+        self.accounts_pane = AccountsPane(self.services)
+        for w in (
+            self.welcome,
+            self.patient_editor,
+            self.chart_view,
+            self.encounter_pane,
+            self.accounts_pane,
+        ):
+            self.right.addWidget(w)
+        self.patient_editor.sig_patient_saved.connect(self._patient_saved)
+        self.patient_editor.sig_cancelled.connect(self._editor_cancelled)
+        self.chart_view.sig_open_encounter.connect(self.open_encounter)
+        self.chart_view.sig_edit_patient.connect(self.edit_patient)
+        self.encounter_pane.sig_encounter_changed.connect(lambda _e: None)
+        split.addWidget(left)
+        split.addWidget(self.right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.setTabOrder(self.search_box, self.results)
+        return split
+
+    def _action(
+        self, menu_name: str, text: str, shortcut: str | QKeySequence, slot: object
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutVisibleInContextMenu(True)
+        action.setObjectName("action_" + text.replace("&", "").replace(" ", "_").lower())
+        action.triggered.connect(slot)
+        self._menus[menu_name].addAction(action)
+        self.session_actions.append(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {
+            name: bar.addMenu(name) for name in ("&File", "&Patient", "&Encounter", "&Admin")
+        }
+        self.session_actions: list[QAction] = []
+        self._action("&File", "&Lock now", "Ctrl+L", self.lock)
+        self._action("&File", "Log &out", "Ctrl+Shift+Q", self.log_out)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self._menus["&File"].addAction(quit_action)
+        self._action("&Patient", "&Find patient", "Ctrl+F", self.focus_search)
+        self._action("&Patient", "&New patient", "Ctrl+N", self.new_patient)
+        self._action("&Patient", "&Edit patient details", "Ctrl+E", self._edit_current)
+        self._action("&Patient", "Open &chart", "Ctrl+Shift+C", self._back_to_chart)
+        self.new_encounter_action = self._action(
+            "&Encounter", "&New encounter", "Ctrl+Shift+N", self._new_encounter
+        )
+        self._action("&Encounter", "&Save draft", "Ctrl+S", self.encounter_pane.save_now)
+        self._action("&Encounter", "S&ign encounter", "Ctrl+Shift+S", self.encounter_pane.sign)
+        self._action("&Encounter", "Sign &addendum", "Ctrl+Shift+A", self._focus_addendum)
+        self.accounts_action = self._action(
+            "&Admin", "&Accounts", "Ctrl+Shift+U", self.show_accounts
+        )
+        self.verify_action = self._action(
+            "&Admin", "&Verify audit trail", "Ctrl+Shift+V", self.verify_audit
+        )
+        for action in self.session_actions:
+            tip = action.text().replace("&", "")
+            action.setToolTip(f"{tip} ({action.shortcut().toString()})")
+
+    # ----- session --------------------------------------------------------------------------
+    def show_start_page(self) -> None:
+        """Setup on an empty database, otherwise login."""
+        self.principal = None
+        self._set_session_actions(False)
+        if self.services.accounts.needs_first_admin():
+            self.pages.setCurrentWidget(self.setup_page)
+            self.setup_page.fields["username"].editor.setFocus()
+        else:
+            self.login_page.prepare(None)
+            self.pages.setCurrentWidget(self.login_page)
+
+    def _set_session_actions(self, enabled: bool) -> None:
+        for action in self.session_actions:
+            action.setEnabled(enabled)
+        if enabled and self.principal is not None:
+            self.accounts_action.setEnabled(self.principal.can(Permission.ACCOUNTS_MANAGE))
+            self.verify_action.setEnabled(self.principal.can(Permission.AUDIT_READ))
+            self.new_encounter_action.setEnabled(self.principal.can(Permission.CLINICAL_WRITE))
+
+    def _logged_in(self, principal: Principal) -> None:
+        resumed = self.principal is not None and self.principal.user_id == principal.user_id
+        self.principal = principal
+        self.setWindowTitle(f"clinic_app - {principal.display_name}")
+        self._set_session_actions(True)
+        self.pages.setCurrentWidget(self.workspace)
+        if not resumed:
+            self.right.setCurrentWidget(self.welcome)
+            self.search_box.clear()
+            self.results_model.set_patients([])
+        self.idle_timer.start()
+        if self.right.currentWidget() is self.welcome:
+            self.search_box.setFocus()
+
+    def _user_active(self) -> None:
+        if self.principal is not None and self.pages.currentWidget() is self.workspace:
+            self.idle_timer.start()
+
+    def lock(self) -> None:
+        """Cover the workspace; typed drafts are saved first and kept on screen underneath."""
+        if self.principal is None or self.pages.currentWidget() is not self.workspace:
+            return
+        self.encounter_pane.save_now()
+        self.idle_timer.stop()
+        self._set_session_actions(False)
+        self._audit_session(AuditAction.LOCK)
+        self.login_page.prepare(self.principal)
+        self.pages.setCurrentWidget(self.login_page)
+
+    def log_out(self) -> None:
+        """End the session (after saving any draft)."""
+        if self.principal is None:
+            return
+        self.encounter_pane.save_now()
+        self._audit_session(AuditAction.LOGOUT)
+        self.idle_timer.stop()
+        self.encounter_pane.encounter = None
+        self.show_start_page()
+
+    def _audit_session(self, action: AuditAction) -> None:
+        if self.principal is None:
+            return
+        # Locking must work even when the database is briefly unavailable.
+        with contextlib.suppress(ClinicError):
+            self.services.accounts.record_session_event(self.principal, action)
+
+    # ----- patients ---------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        """Ctrl+F: put the cursor in the search box."""
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def run_search(self) -> None:
+        """Search for what is typed (called after a short pause in typing)."""
+        if self.principal is None:
+            return
+        text = self.search_box.text()
+        try:
+            found = self.services.patients.search(self.principal, text)
+        except ClinicError as exc:
+            self.results_hint.setText(str(exc))
+            return
+        self.results_model.set_patients(found)
+        if found:
+            self.results.selectRow(0)
+        if not text.strip():
+            self.results_hint.setText("")
+        elif not found:
+            self.results_hint.setText("No patient matches. Ctrl+N registers a new one.")
+        else:
+            self.results_hint.setText(
+                f"{len(found)} match{'es' if len(found) != 1 else ''}"
+                + (" (first 50; type more to narrow)" if len(found) >= 50 else "")
+                + ". Enter opens the chart."
+            )
+
+    def _open_first_result(self) -> None:
+        self._search_timer.stop()
+        self.run_search()
+        row = max(self.results.currentIndex().row(), 0)
+        self._open_result_row(row)
+
+    def _open_result_row(self, row: int) -> None:
+        patient = self.results_model.patient_at(row)
+        if patient is not None:
+            self.open_chart(patient.id)
+
+    def new_patient(self) -> None:
+        """Ctrl+N: the blank patient form."""
+        if self.principal is None:
+            return
+        if not self._leave_encounter():
+            return
+        self.patient_editor.start(self.principal, None)
+        self.right.setCurrentWidget(self.patient_editor)
+        self.patient_editor.fields["family_name"].editor.setFocus()
+
+    def edit_patient(self, patient: Patient) -> None:
+        """The patient form filled for editing."""
+        if self.principal is None:
+            return
+        self.patient_editor.start(self.principal, patient)
+        self.right.setCurrentWidget(self.patient_editor)
+
+    def _edit_current(self) -> None:
+        if self.chart_view.chart is not None:
+            self.edit_patient(self.chart_view.chart.patient)
+
+    def _patient_saved(self, patient: Patient) -> None:
+        self.open_chart(patient.id)
+
+    def _editor_cancelled(self) -> None:
+        if self.chart_view.chart is not None:
+            self.right.setCurrentWidget(self.chart_view)
+        else:
+            self.right.setCurrentWidget(self.welcome)
+            self.search_box.setFocus()
+
+    def open_chart(self, patient_id: int) -> None:
+        """Show a patient's chart (audited)."""
+        if self.principal is None or not self._leave_encounter():
+            return
+        try:
+            chart = self.services.patients.open_chart(self.principal, patient_id)
+        except ClinicError as exc:
+            self.dialogs.error(self, "Cannot open the chart", str(exc))
+            return
+        self.chart_view.show_chart(self.principal, chart)
+        self.right.setCurrentWidget(self.chart_view)
+        self.chart_view.encounters.setFocus()
+
+    def _back_to_chart(self) -> None:
+        if self.chart_view.chart is not None:
+            self.open_chart(self.chart_view.chart.patient.id)
+
+    # ----- encounters -------------------------------------------------------------------------
+    def _new_encounter(self) -> None:
+        if self.chart_view.chart is None:
+            self.dialogs.info(self, "New encounter", "Open a patient's chart first (Ctrl+F).")
+            return
+        if self.right.currentWidget() is not self.chart_view:
+            self._back_to_chart()
+        self.chart_view.focus_new_encounter()
+
+    def open_encounter(self, encounter_id: int) -> None:
+        """Read an encounter (hash-checked, audited) into the encounter pane."""
+        if self.principal is None or not self._leave_encounter():
+            return
+        try:
+            record = self.services.encounters.get(self.principal, encounter_id)
+        except PermissionDenied as exc:
+            self.dialogs.info(self, "Not available to this account", str(exc))
+            return
+        except ClinicError as exc:
+            self.dialogs.error(self, "Cannot open the encounter", str(exc))
+            return
+        self.encounter_pane.load(self.principal, record)
+        self.right.setCurrentWidget(self.encounter_pane)
+        if record.encounter.is_signed:
+            self.encounter_pane.addendum.editor.setFocus()
+        else:
+            self.encounter_pane.notes.editor.setFocus()
+
+    def _focus_addendum(self) -> None:
+        pane = self.encounter_pane
+        if self.right.currentWidget() is pane and pane.encounter and pane.encounter.is_signed:
+            if pane.addendum.editor.toPlainText().strip():
+                pane.add_addendum()
+            else:
+                pane.addendum.editor.setFocus()
+
+    def _leave_encounter(self) -> bool:
+        """Save the open draft before showing something else; False keeps the user there."""
+        if self.right.currentWidget() is not self.encounter_pane:
+            return True
+        if self.encounter_pane.save_now():
+            return True
+        return self.dialogs.confirm(
+            self,
+            "Draft not saved",
+            "The draft could not be saved (see the message on screen). Leave it anyway? "
+            "Your text will be lost.",
+            yes="Leave without saving",
+        )
+
+    # ----- admin --------------------------------------------------------------------------------
+    def show_accounts(self) -> None:
+        """The admin's accounts page."""
+        if self.principal is None or not self._leave_encounter():
+            return
+        self.accounts_pane.show_for(self.principal)
+        self.right.setCurrentWidget(self.accounts_pane)
+
+    def verify_audit(self) -> None:
+        """Check the audit chain and report."""
+        report = self.services.audit.verify()
+        if report.intact:
+            self.dialogs.info(
+                self, "Audit trail", f"Intact: {report.entries} entries, every link verified."
+            )
+        else:
+            self.dialogs.error(
+                self,
+                "Audit trail BROKEN",
+                f"The audit trail is broken at entry {report.first_broken_seq}: {report.problem}.",
+            )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the open draft before closing; refuse to close if it cannot be saved."""
+        if self.principal is not None and not self._leave_encounter():
+            event.ignore()
+            return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.activity)
+        event.accept()

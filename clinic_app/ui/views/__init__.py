@@ -1,0 +1,1 @@
+"""Widgets: layout, and wiring of signals to service or presenter calls."""
