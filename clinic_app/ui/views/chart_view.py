@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,10 +95,10 @@ class ChartView(QWidget):
         p = chart.patient
         age = p.age_on(self._services.clock.today())
         self.demographics.setText(
-            f"<h2>{p.display_name}</h2>"
+            f"<h2>{escape(p.display_name)}</h2>"
             f"<b>Born</b> {p.date_of_birth.isoformat()} (age {age})"
             f" &nbsp; <b>Sex</b> {p.sex.value} &nbsp; <b>MRN</b> {p.mrn}<br>"
-            f"<b>Phone</b> {p.phone or '-'} &nbsp; "
+            f"<b>Phone</b> {escape(p.phone or '-')} &nbsp; "
             f"<b>Language</b> {LANGUAGE_WORDS.get(p.preferred_language.value, '?')} &nbsp; "
             f"<b>Diabetes</b> {p.diabetes.value}"
         )

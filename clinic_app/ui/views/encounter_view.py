@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -153,7 +155,8 @@ class EncounterPane(QWidget):
         signed = enc.is_signed
         self.header.setText(
             f"<h2>Encounter {enc.encounter_date.isoformat()}</h2>"
-            f"<b>Reason</b> {enc.reason} &nbsp; <b>Clinician</b> {enc.clinician_name} &nbsp; "
+            f"<b>Reason</b> {escape(enc.reason)} &nbsp; "
+            f"<b>Clinician</b> {escape(enc.clinician_name)} &nbsp; "
             f"<b>Status</b> {'SIGNED (locked)' if signed else 'Draft'}"
         )
         for edit in (self.notes.editor, self.plan.editor):
@@ -163,7 +166,7 @@ class EncounterPane(QWidget):
         if signed and enc.signed_at:
             local = enc.signed_at.astimezone()
             self.signature.setText(
-                f"<b>Signed</b> by {enc.signed_by_name} on {local:%Y-%m-%d %H:%M} "
+                f"<b>Signed</b> by {escape(enc.signed_by_name or '')} on {local:%Y-%m-%d %H:%M} "
                 f"&nbsp; <b>Content hash</b> <tt>{short_hash(enc.content_hash)}</tt>"
             )
             self.signature.setToolTip(f"SHA-256 {enc.content_hash}")
@@ -177,8 +180,9 @@ class EncounterPane(QWidget):
         self.addendum_button.setEnabled(can_write and can_sign)
         self.addenda_list.setText(
             "<br>".join(
-                f"<b>#{i} {a.signed_at.astimezone():%Y-%m-%d %H:%M} {a.author_name}</b> "
-                f"(hash <tt>{short_hash(a.content_hash)}</tt>): {a.text}"
+                f"<b>#{i} {a.signed_at.astimezone():%Y-%m-%d %H:%M} {escape(a.author_name)}</b> "
+                f"(hash <tt>{short_hash(a.content_hash)}</tt>): "
+                f"{escape(a.text).replace(chr(10), '<br>')}"
                 for i, a in enumerate(enc.addenda, 1)
             )
             or "<i>No addenda.</i>"

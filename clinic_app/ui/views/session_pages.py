@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -180,7 +182,7 @@ class LoginPage(QWidget):
             self.username.editor.setFocus()
         else:
             self.title.setText(
-                f"<h2>Locked</h2><p>{locked_for.display_name}'s session is locked. "
+                f"<h2>Locked</h2><p>{escape(locked_for.display_name)}'s session is locked. "
                 "Enter the password to go on where you left off.</p>"
             )
             self.username.editor.setText(locked_for.username)
