@@ -40,9 +40,16 @@ class AccountService:
         self._uow = uow_factory
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
-        # Verifying against a dummy hash for unknown names keeps the timing the same,
-        # so the login screen does not reveal which user names exist.
-        self._dummy_hash = self._hasher.hash("not-a-real-password")
+        self._dummy: str | None = None
+
+    @property
+    def _dummy_hash(self) -> str:
+        # Verifying against a dummy hash for unknown names keeps the timing the same, so the
+        # login screen does not reveal which user names exist. Made on first use: hashing is
+        # deliberately slow and does not belong on the start-up path.
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("not-a-real-password")
+        return self._dummy
 
     def needs_first_admin(self) -> bool:
         """True on a database without accounts: the app must ask for the first admin."""

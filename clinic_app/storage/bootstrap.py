@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic_app.domain.errors import DatabaseUnavailable
 from clinic_app.storage.db import (
+    SCHEMA_HEAD,
     check_integrity,
     knows_revision,
     make_engine,
@@ -22,12 +23,13 @@ def open_database(url: str) -> tuple[Engine, SqlAlchemyUnitOfWorkFactory]:
     try:
         check_integrity(engine)
         current = schema_revision(engine)
-        if current is not None and not knows_revision(engine, current):
-            raise DatabaseUnavailable(
-                f"The database was written by a newer clinic_app (schema {current}); "
-                "update the app on this workstation."
-            )
-        upgrade_schema(engine)
+        if current != SCHEMA_HEAD:
+            if current is not None and not knows_revision(engine, current):
+                raise DatabaseUnavailable(
+                    f"The database was written by a newer clinic_app (schema {current}); "
+                    "update the app on this workstation."
+                )
+            upgrade_schema(engine)
     except DBAPIError as exc:
         engine.dispose()
         raise DatabaseUnavailable(explain_db_error(exc)) from None

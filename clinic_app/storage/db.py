@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from clinic_app.domain.errors import DatabaseCorrupt, DatabaseUnavailable
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest migration's revision id. Start-up compares the database against it with one
+# query and imports Alembic only when there is something to migrate (a test keeps this equal
+# to Alembic's own head).
+SCHEMA_HEAD = "0001"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -99,6 +101,8 @@ def check_integrity(engine: Engine) -> None:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration built in code (no alembic.ini to ship or lose)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -107,6 +111,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema up to the newest migration, in one transaction."""
+    from alembic import command
+
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -116,11 +122,15 @@ def upgrade_schema(engine: Engine) -> None:
 def schema_revision(engine: Engine) -> str | None:
     """The revision the database is at (None for an empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision(engine: Engine) -> str | None:
-    """The newest revision this version of the app knows."""
+    """The newest revision this version of the app knows (read from the migration scripts)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
@@ -135,6 +145,9 @@ def ping(engine: Engine) -> None:
 
 def knows_revision(engine: Engine, revision: str) -> bool:
     """Whether this version of the app has the migration a database is at."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     try:
         return (
             ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
