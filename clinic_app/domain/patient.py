@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 MAX_AGE_YEARS = 130
+MAX_NAME_LENGTH = 100
+DOB_FORMAT_HELP = "Enter the date of birth as YYYY-MM-DD (for example 1968-04-30)."
+ISO_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 MRN_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 PHONE_ALLOWED_RE = re.compile(r"^[0-9 +()\-.]+$")
 
@@ -41,12 +44,41 @@ class TriState(StrEnum):
 
 def search_key(text: str) -> str:
     """Fold case and accents so 'Núñez' is found by typing 'nunez'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    # Decompose, fold, decompose again: folding can itself add an accent ('İ' -> 'i' + dot
+    # above) and decomposing can add capitals ('℡' -> 'TEL'), so neither order alone is enough.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    return " ".join(stripped.split())
 
 
-Name = Annotated[str, Field(max_length=100)]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+
+# The words a receptionist sees when a choice field holds something else (a drop-down
+# never sends a bad value; an import or a script might).
+CHOICE_HELP: dict[str, tuple[type[StrEnum], str]] = {
+    "sex": (Sex, "Choose the sex: female, male, other or unknown."),
+    "preferred_language": (Language, "Choose the language: en (English) or es (Spanish)."),
+    "diabetes": (TriState, "Answer diabetes with yes, no or unknown."),
+}
+
+
+NAME_CONTROL_CHARACTER = "The name contains a control character or a line break."
+
+
+def has_control_character(text: str) -> bool:
+    """Control, format, private-use or unpaired characters, or line and paragraph breaks."""
+    return any(
+        unicodedata.category(ch).startswith("C") or unicodedata.category(ch) in {"Zl", "Zp"}
+        for ch in text
+    )
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day the given number of years earlier (29 February -> 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 class PatientData(BaseModel):
@@ -67,16 +99,52 @@ class PatientData(BaseModel):
     preferred_language: Language = Language.ENGLISH
     diabetes: TriState = TriState.UNKNOWN
 
+    @field_validator("family_name", "given_name", mode="before")
+    @classmethod
+    def _name_text(cls, value: object) -> object:
+        # Before pydantic's own checks, so the messages speak to a person, not a programmer.
+        if value is None:
+            raise ValueError("Enter a name.")
+        if not isinstance(value, str):
+            raise ValueError("The name must be text.")
+        if len(value.strip()) > MAX_NAME_LENGTH:
+            raise ValueError(f"A name holds at most {MAX_NAME_LENGTH} characters.")
+        if has_control_character(value.strip()):
+            # Checked here too: a lone surrogate would otherwise fail as "not a valid string".
+            raise ValueError(NAME_CONTROL_CHARACTER)
+        return value
+
     @field_validator("family_name", "given_name")
     @classmethod
     def _name(cls, value: str) -> str:
         if not value:
             raise ValueError("Enter a name.")
-        if any(unicodedata.category(ch).startswith("C") for ch in value):
-            raise ValueError("The name contains a control character.")
+        if has_control_character(value):
+            raise ValueError(NAME_CONTROL_CHARACTER)
         if not any(ch.isalpha() for ch in value):
             raise ValueError("A name needs at least one letter.")
         return value
+
+    @field_validator("date_of_birth", mode="before")
+    @classmethod
+    def _dob_text(cls, value: object) -> object:
+        # Only a date or YYYY-MM-DD text: pydantic's lax mode would read a number as a Unix
+        # timestamp and explain a typo as "Input should be a valid date or datetime".
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("Enter the date of birth (YYYY-MM-DD).")
+        if not isinstance(value, str):
+            raise ValueError(DOB_FORMAT_HELP)
+        m = ISO_DATE_RE.fullmatch(value.strip())
+        if not m:
+            raise ValueError(DOB_FORMAT_HELP)
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError(
+                f"There is no such day as {value.strip()}; enter the date of birth as YYYY-MM-DD."
+            ) from None
 
     @field_validator("date_of_birth")
     @classmethod
@@ -89,7 +157,7 @@ class PatientData(BaseModel):
             raise ValueError("internal: validation needs today's date in its context")
         if value > today:
             raise ValueError("The date of birth is in the future.")
-        if today.year - value.year > MAX_AGE_YEARS:
+        if value < years_before(today, MAX_AGE_YEARS):
             raise ValueError(f"The date of birth is more than {MAX_AGE_YEARS} years ago.")
         return value
 
@@ -125,6 +193,18 @@ class PatientData(BaseModel):
         if not 7 <= digits <= 15:
             raise ValueError("A phone number has 7 to 15 digits.")
         return value
+
+    @field_validator("sex", "preferred_language", "diabetes", mode="before")
+    @classmethod
+    def _choice(cls, value: object, info: ValidationInfo) -> object:
+        enum_type, help_text = CHOICE_HELP[info.field_name or ""]
+        if isinstance(value, enum_type):
+            return value
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            if folded in {member.value for member in enum_type}:
+                return folded
+        raise ValueError(help_text)
 
     @property
     def display_name(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -56,6 +57,53 @@ class PatientRepository(Protocol):
         """How many patients there are."""
         ...
 
+    def taken_mrns(self, mrns: Collection[str]) -> set[str]:
+        """Which of these MRNs patients already hold."""
+        ...
+
+    def add_many(self, items: Sequence[tuple[PatientData, str]]) -> list[int]:
+        """Store many new patients at once (bulk import); their ids, in the order given.
+
+        Each item is validated data and its MRN, already checked unique.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class EncounterImport:
+    """A draft encounter stored by a bulk import (demo data); signing follows separately."""
+
+    patient_id: int
+    encounter_date: date
+    clinician_id: int
+    clinician_name: str
+    reason: str
+    content: EncounterContent
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SignatureImport:
+    """The signature block of a bulk-imported encounter, hashed by the service."""
+
+    encounter_id: int
+    signer_id: int
+    signer_name: str
+    signed_at: datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class AddendumImport:
+    """A signed addendum stored by a bulk import, hashed by the service."""
+
+    encounter_id: int
+    text: str
+    author_id: int
+    author_name: str
+    signed_at: datetime
+    content_hash: str
+
 
 class EncounterRepository(Protocol):
     """Encounters and their addenda."""
@@ -108,6 +156,18 @@ class EncounterRepository(Protocol):
         content_hash: str,
     ) -> Addendum:
         """Append a signed addendum."""
+        ...
+
+    def add_many(self, items: Sequence[EncounterImport]) -> list[int]:
+        """Store many draft encounters at once (bulk import); their ids, in the order given."""
+        ...
+
+    def sign_many(self, items: Sequence[SignatureImport]) -> int:
+        """Lock many bulk-imported drafts with their signature blocks; how many were signed."""
+        ...
+
+    def add_addenda_many(self, items: Sequence[AddendumImport]) -> int:
+        """Append many signed addenda at once; how many were stored."""
         ...
 
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic_app.domain.account import Account, Role
@@ -19,17 +30,25 @@ from clinic_app.domain.encounter import (
 )
 from clinic_app.domain.errors import ConflictError, NotFound
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
+from clinic_app.services.ports import AddendumImport, EncounterImport, SignatureImport
 from clinic_app.storage.rows import (
     AccountRow,
     AddendumRow,
     AuditHeadRow,
     AuditRow,
+    Base,
     EncounterRow,
     PatientRow,
 )
 
 # Appended to a prefix, this sorts after every real character (byte-wise on both databases).
 PREFIX_END = "\U0010ffff"
+# Values per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
+IN_CHUNK = 900
+# An MRN prefix held by at least this many patients is searched through the name index.
+DENSE_PREFIX = 1000
+# The order of search results: the keys the covering name indexes hold.
+SEARCH_ORDER = (PatientRow.family_key, PatientRow.given_key, PatientRow.id)
 
 
 def aware(moment: datetime) -> datetime:
@@ -37,8 +56,24 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _table(row_class: type[Base]) -> Table:
+    """The Core table behind a row class (bulk statements bypass the ORM's per-object work)."""
+    table = row_class.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def _prefix(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix + PREFIX_END)
+
+
+def _word_matches(word: str) -> ColumnElement[bool]:
+    """A typed word matches a family or given name prefix, or an MRN prefix."""
+    return or_(
+        _prefix(PatientRow.family_key, word),
+        _prefix(PatientRow.given_key, word),
+        _prefix(PatientRow.mrn, word.upper()),
+    )
 
 
 class SqlPatientRepository:
@@ -127,7 +162,17 @@ class SqlPatientRepository:
         return [self._to_domain(r) for r in rows]
 
     def search(self, text: str, limit: int) -> Sequence[Patient]:
-        """Every word must match a name prefix, an MRN prefix or the date of birth."""
+        """Every word must match a name prefix, an MRN prefix or the date of birth.
+
+        A typed date narrows the search to a handful of rows through its index, so such a
+        search is one plain query. Words alone are answered from the covering name indexes:
+        the longest word is looked up as a family prefix, a given-name prefix and an MRN
+        prefix, each branch giving its first ``limit`` keys in list order (the other words
+        filter inside the index), and only the merged page's rows are read. A single query
+        ORing three indexes reads and sorts every match instead: 40 ms for one letter at
+        100,000 patients against about 1 ms this way.
+        """
+        words: list[str] = []
         conditions: list[ColumnElement[bool]] = []
         for token in search_key(text).split():
             day = parse_search_date(token)
@@ -137,26 +182,92 @@ class SqlPatientRepository:
             token = token.strip(",")
             if not token:
                 continue
-            conditions.append(
-                or_(
-                    _prefix(PatientRow.family_key, token),
-                    _prefix(PatientRow.given_key, token),
-                    _prefix(PatientRow.mrn, token.upper()),
-                )
-            )
+            words.append(token)
+            conditions.append(_word_matches(token))
         if not conditions:
             return []
-        rows = self._s.scalars(
-            select(PatientRow)
-            .where(and_(*conditions))
-            .order_by(PatientRow.family_key, PatientRow.given_key, PatientRow.id)
-            .limit(limit)
-        )
-        return [self._to_domain(r) for r in rows]
+        if len(words) < len(conditions):  # a date among the words
+            rows = self._s.scalars(
+                select(PatientRow).where(and_(*conditions)).order_by(*SEARCH_ORDER).limit(limit)
+            )
+            return [self._to_domain(r) for r in rows]
+        lead = max(range(len(words)), key=lambda i: len(words[i]))
+        others = [cond for i, cond in enumerate(conditions) if i != lead]
+        word = words[lead]
+        keys: set[tuple[str, str, int]] = set()
+        for branch in (
+            _prefix(PatientRow.family_key, word),
+            _prefix(PatientRow.given_key, word),
+            self._mrn_prefix(word.upper()),
+        ):
+            stmt = select(*SEARCH_ORDER).where(branch, *others).order_by(*SEARCH_ORDER).limit(limit)
+            keys.update((family, given, pid) for family, given, pid in self._s.execute(stmt))
+        # Python orders str by code point, as SQLite's BINARY and PostgreSQL's "C" collation do.
+        page = [patient_id for _family, _given, patient_id in sorted(keys)[:limit]]
+        if not page:
+            return []
+        found = {
+            r.id: r for r in self._s.scalars(select(PatientRow).where(PatientRow.id.in_(page)))
+        }
+        return [self._to_domain(found[patient_id]) for patient_id in page]
+
+    def _mrn_prefix(self, prefix: str) -> ColumnElement[bool]:
+        """MRNs starting with prefix, phrased for the plan that finds a page of them fastest."""
+        probe = select(PatientRow.id).where(_prefix(PatientRow.mrn, prefix)).limit(DENSE_PREFIX)
+        if (self._s.scalar(select(func.count()).select_from(probe.subquery())) or 0) < DENSE_PREFIX:
+            return _prefix(PatientRow.mrn, prefix)
+        # Thousands of MRNs share this prefix (DEMO-, leading zeros): a range on the MRN index
+        # would read and sort them all, while walking the name index in list order, testing
+        # the MRN it also holds, fills a page at once. substr() keeps the MRN index out of it.
+        return func.substr(PatientRow.mrn, 1, len(prefix)) == prefix
 
     def count(self) -> int:
         """Number of patients."""
         return self._s.scalar(select(func.count()).select_from(PatientRow)) or 0
+
+    def taken_mrns(self, mrns: Collection[str]) -> set[str]:
+        """The MRNs among these that patients already hold (asked in chunks of IN lists)."""
+        wanted = list(mrns)
+        taken: set[str] = set()
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            taken.update(self._s.scalars(select(PatientRow.mrn).where(PatientRow.mrn.in_(chunk))))
+        return taken
+
+    def add_many(self, items: Sequence[tuple[PatientData, str]]) -> list[int]:
+        """Insert many patients with one Core executemany (no ORM objects); ids in order."""
+        if not items:
+            return []
+        now = datetime.now(UTC)
+        table = _table(PatientRow)
+        params: list[dict[str, Any]] = [
+            {
+                "mrn": mrn,
+                "family_name": data.family_name,
+                "given_name": data.given_name,
+                "family_key": search_key(data.family_name),
+                "given_key": search_key(data.given_name),
+                "date_of_birth": data.date_of_birth,
+                "sex": data.sex.value,
+                "phone": data.phone,
+                "preferred_language": data.preferred_language.value,
+                "diabetes": data.diabetes.value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for data, mrn in items
+        ]
+        conn = self._s.connection()
+        # A plain executemany, then ids by MRN (unique): SQLite cannot promise the order of
+        # RETURNING rows, so SQLAlchemy would send an ordered RETURNING insert row by row.
+        conn.execute(insert(table), params)
+        ids: dict[str, int] = {}
+        for start in range(0, len(items), IN_CHUNK):
+            chunk = [mrn for _data, mrn in items[start : start + IN_CHUNK]]
+            found = conn.execute(select(table.c.mrn, table.c.id).where(table.c.mrn.in_(chunk)))
+            ids.update((mrn, patient_id) for mrn, patient_id in found)
+        return [ids[mrn] for _data, mrn in items]
 
 
 class SqlEncounterRepository:
@@ -327,6 +438,86 @@ class SqlEncounterRepository:
         self._s.flush()
         self._s.expire(self._row(encounter_id), ["addenda"])
         return self._addendum(row)
+
+    def add_many(self, items: Sequence[EncounterImport]) -> list[int]:
+        """Insert many drafts with one Core executemany; ids in the order given."""
+        if not items:
+            return []
+        table = _table(EncounterRow)
+        params: list[dict[str, Any]] = [
+            {
+                "patient_id": item.patient_id,
+                "encounter_date": item.encounter_date,
+                "clinician_id": item.clinician_id,
+                "clinician_name": item.clinician_name,
+                "reason": item.reason,
+                "status": EncounterStatus.DRAFT.value,
+                "content": item.content.model_dump(mode="json"),
+                "version": 1,
+                "created_at": item.created_at,
+                "updated_at": item.created_at,
+            }
+            for item in items
+        ]
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(self._s.connection().execute(stmt, params).scalars())
+
+    def sign_many(self, items: Sequence[SignatureImport]) -> int:
+        """Lock many drafts at once; a row already signed is left alone (not counted)."""
+        if not items:
+            return 0
+        table = _table(EncounterRow)
+        # Bound names differ from the column names: Core reserves those for SET values.
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.status == EncounterStatus.DRAFT.value,
+            )
+            .values(
+                status=EncounterStatus.SIGNED.value,
+                signed_by_id=bindparam("b_signer_id"),
+                signed_by_name=bindparam("b_signer_name"),
+                signed_at=bindparam("b_signed_at"),
+                content_hash=bindparam("b_hash"),
+                updated_at=bindparam("b_signed_at"),
+                version=table.c.version + 1,
+            )
+        )
+        result = self._s.connection().execute(
+            stmt,
+            [
+                {
+                    "b_id": item.encounter_id,
+                    "b_signer_id": item.signer_id,
+                    "b_signer_name": item.signer_name,
+                    "b_signed_at": item.signed_at,
+                    "b_hash": item.content_hash,
+                }
+                for item in items
+            ],
+        )
+        return result.rowcount if result.rowcount >= 0 else len(items)
+
+    def add_addenda_many(self, items: Sequence[AddendumImport]) -> int:
+        """Insert many signed addenda with one Core executemany."""
+        if not items:
+            return 0
+        self._s.connection().execute(
+            insert(_table(AddendumRow)),
+            [
+                {
+                    "encounter_id": item.encounter_id,
+                    "text": item.text,
+                    "author_id": item.author_id,
+                    "author_name": item.author_name,
+                    "signed_at": item.signed_at,
+                    "content_hash": item.content_hash,
+                }
+                for item in items
+            ],
+        )
+        return len(items)
 
 
 class SqlAccountRepository:

@@ -111,3 +111,11 @@ class SqlAlchemyUnitOfWorkFactory:
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new, unopened unit of work."""
         return SqlAlchemyUnitOfWork(self._sessions)
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages: the SQLite file, or the URL without password."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)

@@ -109,7 +109,8 @@ def test_login_register_chart_sign_addendum_then_read_back(qtbot: QtBot, open_ap
     type_into(qtbot, find(window, QLineEdit, "setup_password2"), PASSWORD)
     qtbot.keyClick(find(window, QLineEdit, "setup_password2"), Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.workspace
-    assert window.principal is not None and window.principal.username == "jlopez"
+    assert window.principal is not None
+    assert window.principal.username == "jlopez"
 
     # Register a patient with the keyboard; a bad date is refused at its field first.
     press(qtbot, Qt.Key.Key_N, CTRL)
@@ -153,7 +154,8 @@ def test_login_register_chart_sign_addendum_then_read_back(qtbot: QtBot, open_ap
     )
     assert any(title == "Sign encounter" for title, _ in dialogs.shown)
     pane = window.encounter_pane
-    assert pane.encounter is not None and pane.encounter.is_signed
+    assert pane.encounter is not None
+    assert pane.encounter.is_signed
     assert notes.isReadOnly()
     signature = find(window, QLabel, "signature_block").text()
     assert "Dr Jo Lopez" in signature
@@ -227,7 +229,8 @@ def test_idle_lock_keeps_the_draft_and_unlocks_to_it(qtbot: QtBot, open_app: Any
         "Typed just before the lock"
     )
     username = find(window, QLineEdit, "login_username")
-    assert not username.isEnabled() and username.text() == "doc"
+    assert not username.isEnabled()
+    assert username.text() == "doc"
     type_into(qtbot, find(window, QLineEdit, "login_password"), PASSWORD)
     qtbot.keyClick(find(window, QLineEdit, "login_password"), Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.workspace

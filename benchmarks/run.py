@@ -1,0 +1,437 @@
+"""Time the operations DESIGN.md gives budgets for, and print medians against those budgets.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py [--patients 100000] [--quick]
+
+Everything runs on SQLite in a temporary data folder that is deleted afterwards. The database
+is filled with `clinic-app demo` (timed too), then each operation is warmed up and repeated;
+the table shows the median and the 90th percentile. The machine these budgets are for has two
+shared cores, so single timings are noisy: compare medians, and rerun before drawing
+conclusions. Start-up is measured in fresh processes, from spawn to the "window-shown" line the
+app prints when CLINIC_APP_EXIT_AFTER_SHOW is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import queue
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from clinic_app.domain.account import Principal
+from clinic_app.services.common import SystemClock
+from clinic_app.services.container import Services
+from clinic_app.services.demo import DemoResult, fill_demo
+from clinic_app.storage.bootstrap import open_database
+from clinic_app.storage.db import sqlite_url
+
+MS = 1e-3
+STARTUP_TIMEOUT_S = 20.0
+SHOWN_LINE = "window-shown"
+
+# The reference: the least a Qt app can do to put a window on screen.
+BARE_QT = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv[:1])
+window = QWidget()
+window.resize(1024, 700)
+window.show()
+def report():
+    print("window-shown", flush=True)
+    window.close()
+    app.quit()
+QTimer.singleShot(0, report)
+sys.exit(app.exec())
+"""
+
+# A clinician's note of realistic length (about 2 KB), edited a little before every save.
+NOTE = (
+    "Right foot: burning pain along the sole and the medial heel for 8 months, worse after "
+    "standing and at night, better with rest; no trauma. Numbness of the hallux and the first "
+    "two toes. Back pain occasionally, no leg pain below the knee, no bladder or bowel change. "
+    "Inspection: pes planus on standing, no ulcer, skin intact, pulses palpable. Tender behind "
+    "the medial malleolus and over the first branch of the lateral plantar nerve. Tinel at the "
+    "tarsal tunnel positive with distal radiation to the medial sole; Valleix negative. "
+    "Dorsiflexion-eversion test reproduces the burning after 10 s. Triple compression positive. "
+    "Sensory: light touch reduced over the medial plantar territory, pin-prick reduced in the "
+    "same area, 10 g monofilament felt at 7 of 10 sites, two-point discrimination 12 mm at the "
+    "hallux. Intrinsic strength: toe abduction weak on the right. Lumbar screen: straight leg "
+    "raise negative to 80 degrees both sides, crossed SLR negative, slump negative; patellar "
+    "reflexes 2+ and equal, Achilles 2+ and equal; MRC 5/5 for hip flexion, knee extension, "
+    "ankle dorsiflexion, great toe extension and plantar flexion. No red flags. "
+)
+PLAN = (
+    "Nerve conduction studies of both legs. Custom orthoses with medial arch support. Night "
+    "splint. Handouts: tarsal tunnel explainer (English). Review in 6 weeks with the results."
+)
+
+# Search as the front desk types it: every prefix of a name, then whole queries.
+TYPED = ("smith", "maria g")
+WHOLE_QUERIES = ("johnson", "garcia m", "nguyen", "smith, j", "xq")
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    name: str
+    samples: list[float] = field(default_factory=list)
+    budget: float | None = None
+    note: str = ""
+    unit: str = "s"  # or "MB"
+
+    @property
+    def median(self) -> float:
+        """Median of the samples, in seconds."""
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        """90th percentile of the samples, in seconds."""
+        if len(self.samples) < 2:
+            return self.samples[0]
+        return statistics.quantiles(self.samples, n=10, method="inclusive")[-1]
+
+
+def fmt_seconds(value: float) -> str:
+    """Milliseconds below a second, seconds above."""
+    return f"{value / MS:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def measure(call: Callable[[], Any], runs: int, warmup: int = 2) -> list[float]:
+    """Wall times of runs calls of call, after warmup untimed calls."""
+    for _ in range(warmup):
+        call()
+    samples: list[float] = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def login(services: Services, result: DemoResult) -> Principal:
+    """Log in as the demo account the fill created."""
+    if result.password is None:
+        raise SystemExit("the demo account existed already; run on a fresh data folder")
+    return services.accounts.login(result.username, result.password)
+
+
+def bench_draft_save(services: Services, actor: Principal, runs: int) -> Row:
+    """EncounterService.save_draft on a draft with a realistic note (autosave)."""
+    patient = services.patients.register(
+        actor,
+        {"family_name": "Benchmark", "given_name": "Draft", "date_of_birth": "1961-04-12"},
+        allow_duplicate=True,
+    )
+    enc = services.encounters.create(
+        actor,
+        {"patient_id": patient.id, "encounter_date": date.today(), "reason": "Heel pain"},
+    )
+    version = enc.version
+    count = 0
+
+    def save() -> None:
+        nonlocal version, count
+        count += 1
+        saved = services.encounters.save_draft(
+            actor, enc.id, {"notes": f"{NOTE}Edit {count}.", "plan": PLAN}, version
+        )
+        version = saved.version
+
+    return Row("draft save", measure(save, runs, warmup=3), 10 * MS)
+
+
+def bench_search(services: Services, actor: Principal, runs: int) -> list[Row]:
+    """PatientService.search per keystroke, and for an MRN and dates of birth."""
+    sample = services.patients.search(actor, "smith")[:1] or services.patients.search(actor, "a")
+    queries: list[str] = []
+    for text in TYPED:
+        queries += [text[:n] for n in range(1, len(text) + 1) if text[n - 1] != " "]
+    queries += WHOLE_QUERIES
+    if sample:
+        patient = sample[0]
+        dob = patient.date_of_birth
+        queries += [patient.mrn, dob.isoformat(), f"{dob.month:02d}/{dob.day:02d}/{dob.year}"]
+    rows = [
+        Row(f"search {query!r}", measure(partial(services.patients.search, actor, query), runs))
+        for query in queries
+    ]
+    overall = Row(
+        "search, every keystroke above",
+        [s for row in rows for s in row.samples],
+        30 * MS,
+    )
+    for row in rows:
+        row.budget = 30 * MS
+    return [*rows, overall]
+
+
+def make_chart(services: Services, actor: Principal, encounters: int) -> tuple[int, int]:
+    """A patient with this many encounters (most signed, some with addenda) through the services.
+
+    Returns:
+        The patient's id and the id of a signed encounter with an addendum.
+    """
+    patient = services.patients.register(
+        actor,
+        {"family_name": "Benchmark", "given_name": "Chart", "date_of_birth": "1950-01-31"},
+        allow_duplicate=True,
+    )
+    today = date.today()
+    with_addendum = 0
+    for i in range(encounters):
+        enc = services.encounters.create(
+            actor,
+            {
+                "patient_id": patient.id,
+                "encounter_date": today - timedelta(days=7 * i),
+                "reason": f"Visit {encounters - i}",
+            },
+        )
+        enc = services.encounters.save_draft(
+            actor, enc.id, {"notes": NOTE, "plan": PLAN}, enc.version
+        )
+        if i % 5 == 4:
+            continue  # every fifth stays a draft
+        enc = services.encounters.sign(actor, enc.id, enc.version)
+        if i % 10 == 0:
+            services.encounters.add_addendum(actor, enc.id, "Results reviewed with the patient.")
+            with_addendum = enc.id
+    return patient.id, with_addendum
+
+
+def bench_chart(services: Services, actor: Principal, runs: int) -> list[Row]:
+    """open_chart on a patient with 100 encounters, and get() of one signed encounter."""
+    started = time.perf_counter()
+    patient_id, encounter_id = make_chart(services, actor, 100)
+    print(f"  (made a chart with 100 encounters in {time.perf_counter() - started:.1f} s)")
+    chart = Row(
+        "open chart, 100 encounters",
+        measure(lambda: services.patients.open_chart(actor, patient_id), runs),
+        100 * MS,
+    )
+    view = services.encounters.get(actor, encounter_id)
+    assert view.intact, view.problems
+    get = Row(
+        "get one signed encounter (hash-checked)",
+        measure(lambda: services.encounters.get(actor, encounter_id), runs),
+        None,
+        "no budget; part of opening a visit",
+    )
+    return [chart, get]
+
+
+@dataclass
+class Launch:
+    """What one process start gave."""
+
+    seconds: float | None
+    rss_mb: float | None
+    detail: str = ""
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident set size of a live process from /proc (Linux), or None."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def launch(command: list[str], env: dict[str, str]) -> Launch:
+    """Start a process and time it until it prints the shown line; it must then exit 0.
+
+    The resident memory is read the moment the line arrives, while the window is up and the
+    process is about to quit: the nearest thing to memory at idle a short run can give.
+    """
+    lines: queue.Queue[tuple[float, str, float | None] | None] = queue.Queue()
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, env=env, text=True, bufsize=1
+        )
+
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                now = time.perf_counter()
+                text = line.strip()
+                lines.put((now, text, rss_mb(proc.pid) if text == SHOWN_LINE else None))
+            lines.put(None)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        shown: tuple[float, str, float | None] | None = None
+        deadline = start + STARTUP_TIMEOUT_S
+        while shown is None:
+            try:
+                item = lines.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                break
+            if item is None:
+                break
+            if item[1] == SHOWN_LINE:
+                shown = item
+        try:
+            status = proc.wait(timeout=10 if shown else 0.1)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = proc.wait()
+        reader.join(timeout=5)
+        stderr.seek(0)
+        err = stderr.read().decode(errors="replace").strip().splitlines()
+    detail = f"exit {status}" + (f": {err[-1]}" if err else "")
+    if shown is None or status != 0:
+        return Launch(None, None, detail)
+    return Launch(shown[0] - start, shown[2], detail)
+
+
+def startup_env() -> dict[str, str]:
+    """The environment for start-up runs: offscreen, exit once shown, no CLINIC_* overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["CLINIC_APP_EXIT_AFTER_SHOW"] = "1"
+    return env
+
+
+def bench_startup(workdir: Path, runs: int) -> list[Row]:
+    """Bare Qt window, then the app on an empty (already created) and on a new data folder."""
+    env = startup_env()
+    rows: list[Row] = []
+    bare = [launch([sys.executable, "-c", BARE_QT], env) for _ in range(runs + 1)][1:]
+    bare_times = [r.seconds for r in bare if r.seconds is not None]
+    if bare_times:
+        rows.append(Row("start-up, bare Qt window (reference)", bare_times, None, "about 0.16 s"))
+    else:
+        print(f"start-up: bare Qt window did not report ({bare[0].detail})")
+
+    def app(data_dir: Path) -> Launch:
+        return launch([sys.executable, "-m", "clinic_app", "--data-dir", str(data_dir)], env)
+
+    existing = workdir / "startup-empty"
+    first = app(existing)  # creates the database; also the warm-up
+    if first.seconds is None:
+        print(f"start-up: not measured (app did not report; {first.detail})")
+        return rows
+    runs_existing = [app(existing) for _ in range(runs)]
+    fresh = [app(workdir / f"startup-new-{i}") for i in range(max(2, runs // 2))]
+    measured = [r for r in runs_existing if r.seconds is not None]
+    failed = len(runs_existing) - len(measured)
+    if measured:
+        rows.append(
+            Row(
+                "start-up to main window, empty database",
+                [r.seconds for r in measured if r.seconds is not None],
+                0.5,
+                f"{failed} runs did not report" if failed else "",
+            )
+        )
+    fresh_times = [r.seconds for r in fresh if r.seconds is not None]
+    if fresh_times:
+        rows.append(
+            Row(
+                "start-up to main window, new data folder",
+                fresh_times,
+                0.5,
+                "creates and migrates the database",
+            )
+        )
+    rss = [r.rss_mb for r in measured if r.rss_mb is not None]
+    if rss:
+        rows.append(Row("memory: RSS of the app, window shown", rss, 150.0, "at idle", "MB"))
+    bare_rss = [r.rss_mb for r in bare if r.rss_mb is not None]
+    if bare_rss:
+        rows.append(Row("memory: RSS of the bare Qt window", bare_rss, None, "", "MB"))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    """The result table: median, p90, budget and median/budget."""
+    width = max(len(r.name) for r in rows) + 2
+    print()
+    print(f"{'what':<{width}}{'median':>11}{'p90':>11}{'budget':>11}{'ratio':>8}  runs  note")
+    print("-" * (width + 52))
+    for row in rows:
+        if row.unit == "MB":
+            median, p90 = f"{row.median:.0f} MB", f"{row.p90:.0f} MB"
+            budget = f"{row.budget:.0f} MB" if row.budget else "-"
+        else:
+            median, p90 = fmt_seconds(row.median), fmt_seconds(row.p90)
+            budget = fmt_seconds(row.budget) if row.budget else "-"
+        ratio = f"{row.median / row.budget:.2f}" if row.budget else "-"
+        print(
+            f"{row.name:<{width}}{median:>11}{p90:>11}{budget:>11}{ratio:>8}"
+            f"{len(row.samples):>6}  {row.note}".rstrip()
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fill a temporary database, run every benchmark, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, help="demo patients (default 100000; quick 2000)")
+    parser.add_argument("--quick", action="store_true", help="small sizes and few runs")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up runs")
+    args = parser.parse_args(argv)
+    patients = args.patients or (2_000 if args.quick else 100_000)
+    runs = 7 if args.quick else 30
+    startup_runs = 3 if args.quick else 9
+
+    print(
+        f"clinic_app benchmarks: Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {patients} demo patients"
+        + (" (quick)" if args.quick else "")
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="clinic_app-bench-"))
+    try:
+        engine, uow_factory = open_database(sqlite_url(workdir / "bench" / "clinic.sqlite3"))
+        try:
+            services = Services.build(uow_factory, SystemClock())
+            result = fill_demo(services, patients=patients, seed=args.seed)
+            print(f"demo fill: {result.summary()}")
+            rows = [
+                Row(
+                    f"demo fill, {patients} patients",
+                    [result.seconds],
+                    None,
+                    f"{result.encounters} encounters; no budget (target: well under 60 s)",
+                )
+            ]
+            actor = login(services, result)
+            rows.append(bench_draft_save(services, actor, runs))
+            rows += bench_search(services, actor, runs)
+            rows += bench_chart(services, actor, runs)
+        finally:
+            engine.dispose()
+        if not args.no_startup:
+            rows += bench_startup(workdir, startup_runs)
+        print_table(rows)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

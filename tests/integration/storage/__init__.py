@@ -1,0 +1,1 @@
+"""Storage and service integration tests, run on SQLite and on PostgreSQL."""

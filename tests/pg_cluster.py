@@ -1,0 +1,221 @@
+"""A throw-away PostgreSQL cluster for the tests: initdb, start on a free port, stop, delete."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+SUPERUSER = "postgres"
+# PostgreSQL refuses to run as root; as root the cluster belongs to this system account.
+SYSTEM_USER = "postgres"
+START_TIMEOUT_S = 60
+PORT_ATTEMPTS = 5
+
+
+class ClusterError(Exception):
+    """The cluster could not be created, started or stopped."""
+
+
+def find_bindir() -> Path | None:
+    """The directory holding initdb, pg_ctl and postgres, or None when not installed."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False, timeout=30
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            candidates.append(Path(out.stdout.strip()))
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).parent)
+    # Debian and Ubuntu keep the server binaries out of PATH, one folder per major version.
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    candidates += debian
+    for bindir in candidates:
+        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            return bindir
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class TempCluster:
+    """A PostgreSQL cluster in a temporary folder, tuned for speed rather than durability."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.base = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
+        self.data = self.base / "data"
+        self.log = self.base / "server.log"
+        self.port: int | None = None
+        self._prefix: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                account = pwd.getpwnam(SYSTEM_USER)
+            except KeyError:
+                shutil.rmtree(self.base, ignore_errors=True)
+                raise ClusterError(
+                    f"running as root needs the {SYSTEM_USER!r} system user to own the cluster "
+                    "(install Debian's postgresql package or run the tests as a normal user)"
+                ) from None
+            runuser = shutil.which("runuser")
+            if runuser is None:
+                shutil.rmtree(self.base, ignore_errors=True)
+                raise ClusterError("running as root needs runuser (util-linux) to drop privileges")
+            os.chown(self.base, account.pw_uid, account.pw_gid)
+            self._prefix = [runuser, "-u", SYSTEM_USER, "--"]
+
+    def _run(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self._prefix, *args],
+            cwd=self.base,  # the postgres account cannot enter the caller's folder
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=START_TIMEOUT_S + 30,
+        )
+
+    def start(self) -> None:
+        """Create the cluster and start the server; raises ClusterError with the server log."""
+        init = self._run(
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ]
+        )
+        if init.returncode != 0:
+            raise ClusterError(f"initdb failed:\n{init.stdout}\n{init.stderr}")
+        for _ in range(PORT_ATTEMPTS):
+            port = free_port()
+            options = " ".join(
+                [
+                    "-h 127.0.0.1",
+                    f"-p {port}",
+                    f"-k {shlex.quote(str(self.base))}",
+                    "-c fsync=off",
+                    "-c synchronous_commit=off",
+                    "-c full_page_writes=off",
+                ]
+            )
+            started = self._run(
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-w",
+                    "-t",
+                    str(START_TIMEOUT_S),
+                    "-o",
+                    options,
+                    "start",
+                ]
+            )
+            if started.returncode == 0:
+                self.port = port
+                return
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            if "could not bind" not in log and "in use" not in log:
+                raise ClusterError(
+                    f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{log}"
+                )
+            # Another process took the port between the probe and the start: try another one.
+        raise ClusterError(f"no free port after {PORT_ATTEMPTS} attempts")
+
+    def url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL of a database on this cluster."""
+        if self.port is None:
+            raise ClusterError("the cluster is not running")
+        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        """Stop the server (without a final checkpoint: the data is thrown away) and delete it."""
+        try:
+            if self.port is not None and (self.data / "postmaster.pid").exists():
+                self._run(
+                    [
+                        str(self.bindir / "pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop",
+                    ]
+                )
+        finally:
+            self.port = None
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as a libpq connection string psycopg understands."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def normalise_url(url: str) -> str:
+    """Use the psycopg 3 driver whatever the URL names."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ClusterError(f"not a PostgreSQL URL: {parsed.render_as_string()}")
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def check_server(url: str) -> None:
+    """Connect once, so a wrong URL fails with the server's own message."""
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=10, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise ClusterError(f"cannot connect to {make_url(url).render_as_string()}: {exc}") from None
+
+
+def create_database(server_url: str) -> str:
+    """Create an empty database with a unique name next to server_url's; returns its URL."""
+    name = f"test_{uuid.uuid4().hex}"
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, database_url: str) -> None:
+    """Drop a database made by create_database, closing any connection still open to it."""
+    name = make_url(database_url).database
+    if not name or not name.startswith("test_"):
+        raise ClusterError(f"refusing to drop {name!r}: not a test database")
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

@@ -1,0 +1,206 @@
+"""The real command line, run as a subprocess: bad input and `audit verify`.
+
+Bad input anywhere must give one line on stderr naming the problem, exit status 2, no
+traceback, and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from clinic_app.domain.errors import AuthenticationFailed
+from clinic_app.services.accounts import AccountService
+from clinic_app.services.audit_trail import AuditTrailService
+from clinic_app.services.common import SystemClock
+from clinic_app.settings import DB_FILE, load_settings
+from clinic_app.storage.bootstrap import open_database
+
+EXIT_BAD_INPUT = 2
+EXIT_AUDIT_BROKEN = 1
+
+
+def run_cli(
+    tmp_path: Path, *args: str, data_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m clinic_app --data-dir DIR ARGS...` in a clean environment."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith("CLINIC_")
+        and name not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    }
+    # Any fallback to the user's folders lands in tmp_path, never in the real home.
+    env["HOME"] = str(tmp_path / "home")
+    env["XDG_DATA_HOME"] = str(tmp_path / "home" / "data")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "home" / "config")
+    folder = data_dir if data_dir is not None else tmp_path / "data"
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(folder), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    """Exit 2, exactly one line on stderr naming the problem, no traceback."""
+    output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == EXIT_BAD_INPUT, output
+    assert "Traceback" not in result.stderr + result.stdout, output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, output
+    assert lines[0].startswith("clinic-app"), output
+    for word in words:
+        assert word in lines[0], output
+    return lines[0]
+
+
+def written_files(tmp_path: Path) -> list[str]:
+    """Everything the run left in tmp_path (the data dir, the home folder, the cwd)."""
+    return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+        (["demo", "--patients", "0"], ["--patients", "between 1 and", "not 0"]),
+        (["demo", "--patients", "abc"], ["--patients", "not a whole number: 'abc'"]),
+        (["demo", "--patients", "-5"], ["--patients", "not -5"]),
+        (["demo", "--patients"], ["--patients", "expected one argument"]),
+        (["demo", "--seed", "x"], ["--seed", "'x'"]),
+        (["--bogus"], ["unrecognized arguments: --bogus"]),
+        (["demo", "--bogus"], ["unrecognized arguments: --bogus"]),
+        (["audit"], ["audit", "required", "verify"]),
+        (["audit", "erase"], ["invalid choice: 'erase'"]),
+        (["audit", "verify", "now"], ["unrecognized arguments: now"]),
+        (["--db-url", "notaurl"], ["db_url", "not a database URL"]),
+        (["--db-url", "notaurl", "audit", "verify"], ["db_url", "not a database URL"]),
+        (["--db-url", "mysql://x/y"], ["db_url", "unsupported database 'mysql'"]),
+        (["--db-url", "mysql://x/y", "audit", "verify"], ["unsupported database 'mysql'"]),
+        (["--db-url", "mysql://x/y", "demo", "--patients", "3"], ["mysql"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
+    result = run_cli(tmp_path, *args)
+    assert_one_line_refusal(result, *words)
+    assert result.stdout == ""
+    assert written_files(tmp_path) == []
+
+
+def test_password_in_a_bad_url_is_not_echoed(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--db-url", "postgres://clinic:s3cret@db/clinic", "audit", "verify")
+    line = assert_one_line_refusal(result, "unsupported database 'postgres'")
+    assert "s3cret" not in line
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "clinic.txt"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    result = run_cli(tmp_path, "audit", "verify", data_dir=not_a_folder)
+    assert_one_line_refusal(result, str(not_a_folder), "cannot be created")
+    assert written_files(tmp_path) == ["clinic.txt"]
+
+
+def test_bad_settings_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "settings.json").write_text("{broken", encoding="utf-8")
+    result = run_cli(tmp_path, "audit", "verify")
+    assert_one_line_refusal(result, "settings file", "cannot be read")
+    assert written_files(tmp_path) == ["data", "data/settings.json"]
+
+
+def test_help_and_version_exit_0(tmp_path: Path) -> None:
+    for flag in ("--help", "--version"):
+        result = run_cli(tmp_path, flag)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout
+    assert written_files(tmp_path) == []
+
+
+def test_audit_verify_on_a_fresh_data_dir(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "intact" in result.stdout
+    assert "0 entries" in result.stdout
+    assert (tmp_path / "data" / DB_FILE).exists()
+
+
+@pytest.fixture(scope="module")
+def audited_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose audit trail holds four entries written by the real services."""
+    data_dir = tmp_path_factory.mktemp("audited") / "data"
+    engine, uow_factory = open_database(load_settings(data_dir).database_url)
+    try:
+        # The cheapest argon2 cost: this builds test data, it does not test hashing.
+        hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        accounts = AccountService(uow_factory, SystemClock(), hasher)
+        accounts.create_first_admin(
+            {"username": "owner", "display_name": "Dr Owner", "password": "correct horse"}
+        )
+        accounts.login("owner", "correct horse")
+        with pytest.raises(AuthenticationFailed):
+            accounts.login("owner", "wrong horse")
+        accounts.login("owner", "correct horse")
+        assert AuditTrailService(uow_factory).verify().entries == 4
+    finally:
+        engine.dispose()
+    return data_dir
+
+
+@pytest.fixture
+def audited_data_dir(audited_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the audited data dir, free to tamper with."""
+    return Path(shutil.copytree(audited_template, tmp_path / "data"))
+
+
+def tamper(data_dir: Path, sql: str) -> None:
+    """Change the database behind the app's back, as someone with the file could."""
+    with sqlite3.connect(data_dir / DB_FILE) as conn:
+        assert conn.execute(sql).rowcount == 1
+    conn.close()
+
+
+def test_audit_verify_intact_after_real_use(tmp_path: Path, audited_data_dir: Path) -> None:
+    result = run_cli(tmp_path, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "intact: 4 entries" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("sql", "seq", "words"),
+    [
+        ("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 2", 2, "content"),
+        ("UPDATE audit_log SET username = 'someone.else' WHERE seq = 3", 3, "content"),
+        ("UPDATE audit_log SET action = 'login' WHERE seq = 3", 3, "content"),
+        ("DELETE FROM audit_log WHERE seq = 2", 3, "entry 2 is missing"),
+        ("DELETE FROM audit_log WHERE seq = 4", 4, "ends at entry 3"),
+    ],
+)
+def test_audit_verify_names_the_broken_entry(
+    tmp_path: Path, audited_data_dir: Path, sql: str, seq: int, words: str
+) -> None:
+    tamper(audited_data_dir, sql)
+    result = run_cli(tmp_path, "audit", "verify")
+    output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == EXIT_AUDIT_BROKEN, output
+    assert "Traceback" not in output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, output
+    assert f"BROKEN at entry {seq}:" in lines[0]
+    assert words in lines[0]

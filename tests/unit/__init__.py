@@ -1,0 +1,1 @@
+"""Unit tests: domain rules and services over in-memory fakes."""

@@ -1,0 +1,516 @@
+"""In-memory fakes of the service ports: dict-backed repositories, a unit of work, a clock.
+
+The fake database keeps a committed state. Each unit of work edits a deep copy of it, and only
+``commit()`` publishes that copy, so a use case that fails half-way leaves nothing behind, as a
+real transaction would. Tests read ``FakeDatabase.committed`` to see what was written.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from argon2 import PasswordHasher
+
+from clinic_app.domain.account import Account, Principal, Role
+from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
+from clinic_app.domain.encounter import (
+    Addendum,
+    Encounter,
+    EncounterContent,
+    EncounterStatus,
+    EncounterSummary,
+)
+from clinic_app.domain.errors import ConflictError, NotFound
+from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
+from clinic_app.services.ports import (
+    AccountRepository,
+    AddendumImport,
+    AuditRepository,
+    Clock,
+    EncounterImport,
+    EncounterRepository,
+    PatientRepository,
+    SignatureImport,
+    UnitOfWorkFactory,
+)
+
+FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        """The fixed moment."""
+        return self.moment
+
+    def today(self) -> date:
+        """The date of the fixed moment."""
+        return self.moment.date()
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward, e.g. ``advance(minutes=5)``."""
+        self.moment += timedelta(**delta)
+
+
+@dataclass
+class FakeState:
+    """Everything a fake database holds."""
+
+    patients: dict[int, Patient] = field(default_factory=dict)
+    encounters: dict[int, Encounter] = field(default_factory=dict)
+    accounts: dict[int, tuple[Account, str]] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    audit_head: tuple[int, str] | None = None
+    last_id: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, kind: str) -> int:
+        """A new id per table, starting at 1 (like an autoincrement key)."""
+        self.last_id[kind] = self.last_id.get(kind, 0) + 1
+        return self.last_id[kind]
+
+
+class FakePatientRepository:
+    """Patients in a dict."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def add(self, data: PatientData, mrn: str) -> Patient:
+        """Store a new patient."""
+        values = {**data.model_dump(), "mrn": mrn, "id": self._state.next_id("patient")}
+        patient = Patient.model_validate(values, context={"stored": True})
+        self._state.patients[patient.id] = patient
+        return patient
+
+    def update(self, patient_id: int, data: PatientData, expected_version: int) -> Patient:
+        """Replace demographics with an optimistic version check."""
+        current = self.get(patient_id)
+        if current is None:
+            raise NotFound(f"Patient #{patient_id} does not exist.")
+        if current.version != expected_version:
+            raise ConflictError("Someone else changed this patient's details.")
+        values = {
+            **data.model_dump(),
+            "mrn": data.mrn or current.mrn,
+            "id": patient_id,
+            "version": current.version + 1,
+        }
+        updated = Patient.model_validate(values, context={"stored": True})
+        self._state.patients[patient_id] = updated
+        return updated
+
+    def get(self, patient_id: int) -> Patient | None:
+        """The patient or None."""
+        return self._state.patients.get(patient_id)
+
+    def mrn_exists(self, mrn: str, except_id: int | None = None) -> bool:
+        """Whether another patient holds the MRN."""
+        return any(p.mrn == mrn and p.id != except_id for p in self._state.patients.values())
+
+    def find_same_name_dob(self, family: str, given: str, dob: date) -> Sequence[Patient]:
+        """Same folded names and date of birth."""
+        return [
+            p
+            for p in self._state.patients.values()
+            if search_key(p.family_name) == search_key(family)
+            and search_key(p.given_name) == search_key(given)
+            and p.date_of_birth == dob
+        ]
+
+    def search(self, text: str, limit: int) -> Sequence[Patient]:
+        """Every word must match a name prefix, an MRN prefix or the date of birth."""
+        tokens = search_key(text).split()
+        if not tokens:
+            return []
+
+        def matches(patient: Patient, token: str) -> bool:
+            day = parse_search_date(token)
+            if day is not None:
+                return patient.date_of_birth == day
+            token = token.strip(",")
+            return (
+                search_key(patient.family_name).startswith(token)
+                or search_key(patient.given_name).startswith(token)
+                or patient.mrn.startswith(token.upper())
+            )
+
+        found = [p for p in self._state.patients.values() if all(matches(p, t) for t in tokens)]
+        found.sort(key=lambda p: (search_key(p.family_name), search_key(p.given_name), p.id))
+        return found[:limit]
+
+    def count(self) -> int:
+        """How many patients there are."""
+        return len(self._state.patients)
+
+    def taken_mrns(self, mrns: Collection[str]) -> set[str]:
+        """The MRNs among these that patients already hold."""
+        held = {p.mrn for p in self._state.patients.values()}
+        return {m for m in mrns if m in held}
+
+    def add_many(self, items: Sequence[tuple[PatientData, str]]) -> list[int]:
+        """Store many patients; their ids in order."""
+        return [self.add(data, mrn).id for data, mrn in items]
+
+
+class FakeEncounterRepository:
+    """Encounters (with their addenda) in a dict."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def _existing(self, encounter_id: int) -> Encounter:
+        enc = self._state.encounters.get(encounter_id)
+        if enc is None:
+            raise NotFound(f"Encounter #{encounter_id} does not exist.")
+        return enc
+
+    def _checked(self, encounter_id: int, expected_version: int) -> Encounter:
+        enc = self._existing(encounter_id)
+        if enc.version != expected_version:
+            raise ConflictError("This encounter was saved elsewhere since you opened it.")
+        return enc
+
+    def add(
+        self,
+        patient_id: int,
+        encounter_date: date,
+        clinician_id: int,
+        clinician_name: str,
+        reason: str,
+        now: datetime,
+    ) -> Encounter:
+        """Store a new draft."""
+        enc = Encounter(
+            id=self._state.next_id("encounter"),
+            patient_id=patient_id,
+            encounter_date=encounter_date,
+            clinician_id=clinician_id,
+            clinician_name=clinician_name,
+            reason=reason,
+            status=EncounterStatus.DRAFT,
+            content=EncounterContent(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        self._state.encounters[enc.id] = enc
+        return enc
+
+    def get(self, encounter_id: int) -> Encounter | None:
+        """The encounter or None."""
+        return self._state.encounters.get(encounter_id)
+
+    def list_for_patient(self, patient_id: int) -> Sequence[EncounterSummary]:
+        """Newest first."""
+        mine = [e for e in self._state.encounters.values() if e.patient_id == patient_id]
+        mine.sort(key=lambda e: (e.encounter_date, e.id), reverse=True)
+        return [e.summary() for e in mine]
+
+    def save_content(
+        self, encounter_id: int, content: EncounterContent, expected_version: int, now: datetime
+    ) -> Encounter:
+        """Replace a draft's content."""
+        enc = self._checked(encounter_id, expected_version)
+        saved = enc.model_copy(
+            update={"content": content, "version": enc.version + 1, "updated_at": now}
+        )
+        self._state.encounters[encounter_id] = saved
+        return saved
+
+    def mark_signed(
+        self,
+        encounter_id: int,
+        expected_version: int,
+        signer_id: int,
+        signer_name: str,
+        signed_at: datetime,
+        content_hash: str,
+    ) -> Encounter:
+        """Lock the draft with its signature block."""
+        enc = self._checked(encounter_id, expected_version)
+        signed = enc.model_copy(
+            update={
+                "status": EncounterStatus.SIGNED,
+                "version": enc.version + 1,
+                "updated_at": signed_at,
+                "signed_by_id": signer_id,
+                "signed_by_name": signer_name,
+                "signed_at": signed_at,
+                "content_hash": content_hash,
+            }
+        )
+        self._state.encounters[encounter_id] = signed
+        return signed
+
+    def add_addendum(
+        self,
+        encounter_id: int,
+        text: str,
+        author_id: int,
+        author_name: str,
+        signed_at: datetime,
+        content_hash: str,
+    ) -> Addendum:
+        """Append a signed addendum."""
+        enc = self._existing(encounter_id)
+        add = Addendum(
+            id=self._state.next_id("addendum"),
+            encounter_id=encounter_id,
+            text=text,
+            author_id=author_id,
+            author_name=author_name,
+            signed_at=signed_at,
+            content_hash=content_hash,
+        )
+        self._state.encounters[encounter_id] = enc.model_copy(
+            update={"addenda": (*enc.addenda, add)}
+        )
+        return add
+
+    def add_many(self, items: Sequence[EncounterImport]) -> list[int]:
+        """Store many drafts; their ids in order."""
+        ids = []
+        for item in items:
+            enc = self.add(
+                item.patient_id,
+                item.encounter_date,
+                item.clinician_id,
+                item.clinician_name,
+                item.reason,
+                item.created_at,
+            )
+            self._state.encounters[enc.id] = enc.model_copy(update={"content": item.content})
+            ids.append(enc.id)
+        return ids
+
+    def sign_many(self, items: Sequence[SignatureImport]) -> int:
+        """Sign many drafts; how many were signed."""
+        for item in items:
+            enc = self._existing(item.encounter_id)
+            self.mark_signed(
+                item.encounter_id,
+                enc.version,
+                item.signer_id,
+                item.signer_name,
+                item.signed_at,
+                item.content_hash,
+            )
+        return len(items)
+
+    def add_addenda_many(self, items: Sequence[AddendumImport]) -> int:
+        """Append many addenda; how many were stored."""
+        for item in items:
+            self.add_addendum(
+                item.encounter_id,
+                item.text,
+                item.author_id,
+                item.author_name,
+                item.signed_at,
+                item.content_hash,
+            )
+        return len(items)
+
+
+class FakeAccountRepository:
+    """Accounts and their password hashes in a dict."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def _existing(self, user_id: int) -> tuple[Account, str]:
+        found = self._state.accounts.get(user_id)
+        if found is None:
+            raise NotFound(f"Account #{user_id} does not exist.")
+        return found
+
+    def count(self) -> int:
+        """How many accounts exist."""
+        return len(self._state.accounts)
+
+    def add(
+        self, username: str, display_name: str, password_hash: str, roles: frozenset[Role]
+    ) -> Account:
+        """Store a new account (user names are unique, as the database's index makes them)."""
+        if self.by_username(username) is not None:
+            raise AssertionError(f"duplicate user name {username!r} reached the repository")
+        account = Account(
+            id=self._state.next_id("account"),
+            username=username,
+            display_name=display_name,
+            roles=roles,
+        )
+        self._state.accounts[account.id] = (account, password_hash)
+        return account
+
+    def get(self, user_id: int) -> Account | None:
+        """The account or None."""
+        found = self._state.accounts.get(user_id)
+        return found[0] if found else None
+
+    def by_username(self, username: str) -> tuple[Account, str] | None:
+        """The account and its password hash, or None."""
+        for account, password_hash in self._state.accounts.values():
+            if account.username == username:
+                return account, password_hash
+        return None
+
+    def list(self) -> Sequence[Account]:
+        """All accounts by user name."""
+        return sorted((a for a, _ in self._state.accounts.values()), key=lambda a: a.username)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace the stored hash."""
+        account, _ = self._existing(user_id)
+        self._state.accounts[user_id] = (account, password_hash)
+
+    def set_active(self, user_id: int, active: bool) -> None:
+        """Enable or disable an account."""
+        account, password_hash = self._existing(user_id)
+        changed = account.model_copy(update={"active": active})
+        self._state.accounts[user_id] = (changed, password_hash)
+
+    def set_roles(self, user_id: int, roles: frozenset[Role]) -> None:
+        """Replace the roles."""
+        account, password_hash = self._existing(user_id)
+        self._state.accounts[user_id] = (account.model_copy(update={"roles": roles}), password_hash)
+
+
+class FakeAuditRepository:
+    """The audit chain in a list, chained exactly as the real repository chains it."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def append(self, event: AuditEvent) -> AuditEntry:
+        """Chain and store one event."""
+        seq, prev = self._state.audit_head or (0, GENESIS_HASH)
+        entry = AuditEntry(
+            **event.model_dump(),
+            seq=seq + 1,
+            prev_hash=prev,
+            entry_hash=chain_hash(seq + 1, prev, event),
+        )
+        self._state.audit.append(entry)
+        self._state.audit_head = (entry.seq, entry.entry_hash)
+        return entry
+
+    def all(self) -> Sequence[AuditEntry]:
+        """Every entry in sequence order."""
+        return list(self._state.audit)
+
+    def head(self) -> tuple[int, str] | None:
+        """The last (seq, hash) written."""
+        return self._state.audit_head
+
+    def recent(self, limit: int) -> Sequence[AuditEntry]:
+        """The newest entries first."""
+        return list(reversed(self._state.audit))[:limit]
+
+
+class FakeUnitOfWork:
+    """One transaction over a deep copy of the committed state."""
+
+    # Typed as the ports, so mypy checks that each fake fulfils its protocol.
+    patients: PatientRepository
+    encounters: EncounterRepository
+    accounts: AccountRepository
+    audit: AuditRepository
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self._database = database
+        self._work: FakeState | None = None
+        self.committed = False
+
+    def _bind(self, state: FakeState) -> None:
+        self._work = state
+        self.patients = FakePatientRepository(state)
+        self.encounters = FakeEncounterRepository(state)
+        self.accounts = FakeAccountRepository(state)
+        self.audit = FakeAuditRepository(state)
+
+    def __enter__(self) -> Self:
+        self._database.opened += 1
+        self._bind(copy.deepcopy(self._database.committed))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Whatever was not committed is simply dropped, like a rollback.
+        self._work = None
+
+    def commit(self) -> None:
+        """Publish the work as the new committed state."""
+        assert self._work is not None, "commit() outside the with-block"
+        self._database.committed = copy.deepcopy(self._work)
+        self._database.commits += 1
+        self.committed = True
+
+    def rollback(self) -> None:
+        """Start again from the committed state."""
+        assert self._work is not None, "rollback() outside the with-block"
+        self._bind(copy.deepcopy(self._database.committed))
+
+
+class FakeDatabase:
+    """A unit-of-work factory over one in-memory committed state."""
+
+    def __init__(self) -> None:
+        self.committed = FakeState()
+        self.opened = 0
+        self.commits = 0
+
+    def __call__(self) -> FakeUnitOfWork:
+        """A new, unopened unit of work."""
+        return FakeUnitOfWork(self)
+
+
+# Test data and small helpers.
+
+
+def fast_hasher() -> PasswordHasher:
+    """The cheapest argon2 hasher argon2-cffi accepts: the tests check logic, not hashing."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+PATIENT_ANA: dict[str, Any] = {
+    "family_name": "Núñez",
+    "given_name": "Ana",
+    "date_of_birth": "1968-04-30",
+    "sex": "female",
+    "phone": "(555) 010-4477",
+    "preferred_language": "es",
+    "diabetes": "yes",
+}
+
+
+def principal(user_id: int, name: str, *roles: Role) -> Principal:
+    """A signed-in person holding the given roles."""
+    return Principal(
+        user_id=user_id,
+        username=name.lower().replace(" ", "."),
+        display_name=name,
+        roles=frozenset(roles),
+    )
+
+
+def audit_actions(db: FakeDatabase) -> list[AuditAction]:
+    """The committed audit trail's actions, oldest first."""
+    return [entry.action for entry in db.committed.audit]
+
+
+# Checked by mypy (tests/test_quality_gates.py): the fakes must keep fitting the ports.
+_clock_fits: Clock = FixedClock()
+_factory_fits: UnitOfWorkFactory = FakeDatabase()

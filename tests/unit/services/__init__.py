@@ -1,0 +1,1 @@
+"""Unit tests of the use cases, run over the in-memory fakes."""
