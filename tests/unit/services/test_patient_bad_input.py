@@ -23,6 +23,7 @@ from clinic_app.domain.patient import (
     MRN_RE,
     PHONE_ALLOWED_RE,
     Language,
+    PatientData,
     Sex,
     TriState,
     years_before,
@@ -221,8 +222,6 @@ BAD_VALUES: dict[str, st.SearchStrategy[object]] = {
 
 
 def test_every_patient_field_has_a_bad_value_strategy() -> None:
-    from clinic_app.domain.patient import PatientData
-
     assert set(BAD_VALUES) == set(PatientData.model_fields)
 
 
