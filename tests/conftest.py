@@ -102,6 +102,16 @@ def pg_url() -> Iterator[str]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_databases(pg_url: str) -> Iterator[pg_cluster.DatabaseSupply]:
+    """Fresh PostgreSQL databases on the session's server, made one test ahead."""
+    supply = pg_cluster.DatabaseSupply(pg_url)
+    try:
+        yield supply
+    finally:
+        supply.close()
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite", id="sqlite"),
@@ -113,13 +123,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "clinic.sqlite3")
         return
-    server: str = request.getfixturevalue("pg_url")
-    url = pg_cluster.create_database(server)
+    supply: pg_cluster.DatabaseSupply = request.getfixturevalue("pg_databases")
+    url = supply.take()
     try:
         yield url
     finally:
         try:
-            pg_cluster.drop_database(server, url)
+            pg_cluster.drop_database(supply.server_url, url)
         except psycopg.Error as exc:  # the server went away: the cluster is deleted anyway
             pytest.fail(f"could not drop the test database: {exc}", pytrace=False)
 

@@ -150,18 +150,8 @@ class DemoResult:
         return f"{line}; log in as {self.username} (existing account, password unchanged)"
 
 
-@dataclass
-class _Batch:
-    """One transaction's worth of demo rows, before and after insertion."""
-
-    patients: list[tuple[PatientData, str]]
-    encounters: int = 0
-    signed: int = 0
-    addenda: int = 0
-
-
 class _NamePools:
-    """Seeded Faker names, drawn once and then sampled (Faker per call would take minutes)."""
+    """Seeded Faker names, drawn once and then sampled (a Faker call per patient is slow)."""
 
     POOL = 1500
 
@@ -223,16 +213,17 @@ class DemoService:
         now = self._clock.now()
         with self._uow() as uow:
             next_number = uow.patients.count() + 1
-        totals = _Batch(patients=[])
+        totals = [0, 0, 0]  # encounters, signed, addenda
         done = 0
         while done < patients:
             size = min(BATCH_SIZE, patients - done)
-            data = [self._patient(rng, names, today) for _ in range(size)]
+            # Generated and validated before the transaction, so the write lock is held briefly.
+            data = [_patient(rng, names, today) for _ in range(size)]
             with self._uow() as uow:
                 mrns, next_number = self._free_mrns(uow, size, next_number)
-                batch = _Batch(patients=list(zip(data, mrns, strict=True)))
-                ids = uow.patients.add_many(batch.patients)
-                self._add_encounters(uow, rng, batch, ids, account, today, now)
+                batch = list(zip(data, mrns, strict=True))
+                ids = uow.patients.add_many(batch)
+                counts = self._add_encounters(uow, rng, batch, ids, account, today, now)
                 audit(
                     uow,
                     self._clock,
@@ -240,19 +231,17 @@ class DemoService:
                     AuditAction.CREATE,
                     "demo",
                     f"{mrns[0]}..{mrns[-1]}",
-                    f"{size} synthetic patients, {batch.encounters} encounters "
-                    f"({batch.signed} signed, {batch.addenda} addenda)",
+                    f"{size} synthetic patients, {counts[0]} encounters "
+                    f"({counts[1]} signed, {counts[2]} addenda)",
                 )
                 uow.commit()
             done += size
-            totals.encounters += batch.encounters
-            totals.signed += batch.signed
-            totals.addenda += batch.addenda
+            totals = [total + n for total, n in zip(totals, counts, strict=True)]
         return DemoResult(
             patients=patients,
-            encounters=totals.encounters,
-            signed=totals.signed,
-            addenda=totals.addenda,
+            encounters=totals[0],
+            signed=totals[1],
+            addenda=totals[2],
             where=self.where,
             seconds=time.perf_counter() - started,
             username=account.username,
@@ -315,39 +304,23 @@ class DemoService:
             mrns.extend(mrn for mrn in candidates if mrn not in taken)
         return mrns, number
 
-    def _patient(self, rng: random.Random, names: _NamePools, today: date) -> PatientData:
-        """One synthetic patient, validated like any typed registration."""
-        language = Language.SPANISH if rng.random() < _SPANISH_SHARE else Language.ENGLISH
-        sex = rng.choices(_SEXES, _SEX_WEIGHTS)[0]
-        # A foot clinic sees mostly adults; ages spread from 2 to 98, peaking in the sixties.
-        age_days = int(rng.triangular(2, 98, 64) * 365.25)
-        raw = {
-            "family_name": rng.choice(names.family[language]),
-            "given_name": rng.choice(names.given[(language, sex)]),
-            "date_of_birth": today - timedelta(days=age_days),
-            "sex": sex,
-            "phone": f"({rng.choice(_AREA_CODES)}) 555-01{rng.randrange(100):02d}",
-            "preferred_language": language,
-            "diabetes": rng.choices(_DIABETES, _DIABETES_WEIGHTS)[0],
-        }
-        try:
-            return PatientData.model_validate(raw, context={"today": today})
-        except ValidationError as exc:  # pragma: no cover - generated values are valid
-            raise FieldErrors.from_validation_error(exc) from None
-
     def _add_encounters(
         self,
         uow: UnitOfWork,
         rng: random.Random,
-        batch: _Batch,
+        batch: Sequence[tuple[PatientData, str]],
         patient_ids: Sequence[int],
         clinician: Account,
         today: date,
         now: datetime,
-    ) -> None:
-        """Drafts for some patients; most signed (hashed as sign() would), some with addenda."""
+    ) -> tuple[int, int, int]:
+        """Drafts for some patients; most signed (hashed as sign() would), some with addenda.
+
+        Returns:
+            How many encounters, signatures and addenda were stored.
+        """
         drafts: list[EncounterImport] = []
-        for (data, _mrn), patient_id in zip(batch.patients, patient_ids, strict=True):
+        for (data, _mrn), patient_id in zip(batch, patient_ids, strict=True):
             if rng.random() >= ENCOUNTER_SHARE:
                 continue
             first_day = max(data.date_of_birth, today - timedelta(days=3 * 365))
@@ -367,7 +340,7 @@ class DemoService:
                     )
                 )
         if not drafts:
-            return
+            return 0, 0, 0
         ids = uow.encounters.add_many(drafts)
         signatures: list[SignatureImport] = []
         addenda: list[AddendumImport] = []
@@ -411,9 +384,32 @@ class DemoService:
                         ),
                     )
                 )
-        batch.encounters = len(ids)
-        batch.signed = uow.encounters.sign_many(signatures)
-        batch.addenda = uow.encounters.add_addenda_many(addenda)
+        return (
+            len(ids),
+            uow.encounters.sign_many(signatures),
+            uow.encounters.add_addenda_many(addenda),
+        )
+
+
+def _patient(rng: random.Random, names: _NamePools, today: date) -> PatientData:
+    """One synthetic patient, validated like any typed registration."""
+    language = Language.SPANISH if rng.random() < _SPANISH_SHARE else Language.ENGLISH
+    sex = rng.choices(_SEXES, _SEX_WEIGHTS)[0]
+    # A foot clinic sees mostly adults; ages spread from 2 to 98, peaking in the sixties.
+    age_days = int(rng.triangular(2, 98, 64) * 365.25)
+    raw = {
+        "family_name": rng.choice(names.family[language]),
+        "given_name": rng.choice(names.given[(language, sex)]),
+        "date_of_birth": today - timedelta(days=age_days),
+        "sex": sex,
+        "phone": f"({rng.choice(_AREA_CODES)}) 555-01{rng.randrange(100):02d}",
+        "preferred_language": language,
+        "diabetes": rng.choices(_DIABETES, _DIABETES_WEIGHTS)[0],
+    }
+    try:
+        return PatientData.model_validate(raw, context={"today": today})
+    except ValidationError as exc:  # pragma: no cover - generated values are valid
+        raise FieldErrors.from_validation_error(exc) from None
 
 
 def _at(day: date, minutes_after_eight: int, now: datetime) -> datetime:

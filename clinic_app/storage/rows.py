@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,14 +16,35 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Search keys compare byte-wise on both databases, so a prefix range scan uses the index.
 SearchKey = String(200).with_variant(String(200, collation="C"), "postgresql")
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
-Moment = DateTime(timezone=True)
+
+
+class UtcMoment(TypeDecorator[datetime]):
+    """A timestamp stored as UTC.
+
+    SQLite keeps only the wall-clock digits of a datetime and drops its offset, so an aware
+    value in another zone would read back shifted (and fail its signature hash).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert aware values to UTC before they reach the driver."""
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+Moment = UtcMoment()
 
 
 class Base(DeclarativeBase):

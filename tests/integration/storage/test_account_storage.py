@@ -72,20 +72,20 @@ def test_login_gives_the_principal(services, admin, clinician):
     assert last_entry(services, admin).action is AuditAction.LOGIN
 
 
-@pytest.mark.parametrize(
-    ("username", "password"),
-    [("cruz", "wrong-password"), ("cruz", ""), ("ghost", PASSWORD), ("", "")],
-)
-def test_wrong_credentials_fail_the_same_way_and_are_audited(
-    services, admin, clinician, username, password
-):
-    with pytest.raises(AuthenticationFailed, match=r"^Wrong user name or password\.$"):
-        services.accounts.login(username, password)
+def test_wrong_credentials_fail_the_same_way_and_are_audited(services, admin, clinician):
+    for username, password in [
+        ("cruz", "wrong-password"),
+        ("cruz", ""),
+        ("ghost", PASSWORD),
+        ("", ""),
+    ]:
+        with pytest.raises(AuthenticationFailed, match=r"^Wrong user name or password\.$"):
+            services.accounts.login(username, password)
 
-    entry = last_entry(services, admin)
-    assert entry.action is AuditAction.LOGIN_FAILED
-    assert entry.username == username
-    assert entry.user_id is None
+        entry = last_entry(services, admin)
+        assert entry.action is AuditAction.LOGIN_FAILED
+        assert entry.username == username
+        assert entry.user_id is None
 
 
 def test_disabled_account_is_refused(services, admin, clinician):

@@ -154,11 +154,11 @@ def test_same_name_other_birth_date_is_not_a_duplicate(services, front_desk, pat
 def roster(services, front_desk):
     """A handful of patients to search among, keyed by a short label."""
     people = {
-        "nunez": ({**person("Núñez", "José", "1970-02-03"), "mrn": "QX-1001"}),
-        "nunes": ({**person("Nunes", "Maria", "1985-11-30"), "mrn": "QX-1002"}),
-        "ortiz": ({**person("Ortiz", "Núria", "1970-02-03"), "mrn": "ZZ-77"}),
-        "jones": ({**person("Jones", "Joseph", "1962-07-04"), "mrn": "AB-5"}),
-        "smith": ({**person("Smith", "Anna", "1999-12-31"), "mrn": "SM-1"}),
+        "nunez": {**person("Núñez", "José", "1970-02-03"), "mrn": "QX-1001"},
+        "nunes": {**person("Nunes", "Maria", "1985-11-30"), "mrn": "QX-1002"},
+        "ortiz": {**person("Ortiz", "Núria", "1970-02-03"), "mrn": "ZZ-77"},
+        "jones": {**person("Jones", "Joseph", "1962-07-04"), "mrn": "AB-5"},
+        "smith": {**person("Smith", "Anna", "1999-12-31"), "mrn": "SM-1"},
     }
     return {key: services.patients.register(front_desk, raw).id for key, raw in people.items()}
 
