@@ -159,7 +159,7 @@ def test_locked_database_makes_a_save_unavailable_then_recovers(
 
     with pytest.raises(DatabaseUnavailable, match="in use by another program"):
         desk.encounters.save_draft(clinician, draft.id, {"notes": "while locked"}, draft.version)
-    with pytest.raises(DatabaseUnavailable):
+    with pytest.raises(DatabaseUnavailable):  # reading a note writes its audit entry
         desk.encounters.get(clinician, draft.id)
 
     other.execute("ROLLBACK")
