@@ -26,7 +26,7 @@ from clinic_app.domain.errors import (
     PermissionDenied,
 )
 from clinic_app.services.common import audit, require
-from clinic_app.services.ports import Clock, UnitOfWorkFactory
+from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 BAD_LOGIN = "Wrong user name or password."
 
@@ -62,18 +62,7 @@ class AccountService:
         with self._uow() as uow:
             if uow.accounts.count() != 0:
                 raise PermissionDenied("The first admin account already exists; log in instead.")
-            account = uow.accounts.add(
-                new.username, new.display_name, self._hasher.hash(new.password), new.roles
-            )
-            audit(
-                uow,
-                self._clock,
-                account.principal(),
-                AuditAction.CREATE,
-                "account",
-                account.id,
-                "first admin",
-            )
+            account = self.store_account(uow, new, None, AuditAction.CREATE, "first admin")
             uow.commit()
             return account
 
@@ -125,16 +114,11 @@ class AccountService:
         with self._uow() as uow:
             if uow.accounts.by_username(new.username) is not None:
                 raise FieldErrors({"username": f"The user name {new.username} is taken."})
-            account = uow.accounts.add(
-                new.username, new.display_name, self._hasher.hash(new.password), new.roles
-            )
-            audit(
+            account = self.store_account(
                 uow,
-                self._clock,
+                new,
                 actor,
                 AuditAction.ACCOUNT_CHANGE,
-                "account",
-                account.id,
                 f"created with roles {','.join(sorted(new.roles))}",
             )
             uow.commit()
@@ -184,6 +168,29 @@ class AccountService:
                 "password reset",
             )
             uow.commit()
+
+    def store_account(
+        self,
+        uow: UnitOfWork,
+        new: NewAccount,
+        actor: Principal | None,
+        action: AuditAction,
+        detail: str,
+    ) -> Account:
+        """Hash the password, store the account and audit it inside the caller's transaction.
+
+        The caller has checked who may do this; with no actor the new account is audited as
+        acting for itself (the first admin, the demo login).
+        """
+        account = uow.accounts.add(
+            new.username, new.display_name, self._hasher.hash(new.password), new.roles
+        )
+        audit(uow, self._clock, actor or account.principal(), action, "account", account.id, detail)
+        return account
+
+    def validate(self, raw: Mapping[str, Any]) -> NewAccount:
+        """Check a new account's values; raises FieldErrors naming each bad field."""
+        return self._validate(raw)
 
     def _validate(self, raw: Mapping[str, Any]) -> NewAccount:
         try:

@@ -26,11 +26,12 @@ class Services:
     @classmethod
     def build(cls, uow_factory: UnitOfWorkFactory, clock: Clock) -> Services:
         """Wire the services over a storage adapter."""
+        accounts = AccountService(uow_factory, clock)
         return cls(
-            accounts=AccountService(uow_factory, clock),
+            accounts=accounts,
             patients=PatientService(uow_factory, clock),
             encounters=EncounterService(uow_factory, clock),
             audit=AuditTrailService(uow_factory),
             clock=clock,
-            demo=DemoService(uow_factory, clock),
+            demo=DemoService(uow_factory, clock, accounts),
         )

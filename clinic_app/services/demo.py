@@ -11,15 +11,14 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
 from pydantic import ValidationError
 
-from clinic_app.domain.account import Account, NewAccount, Role
+from clinic_app.domain.account import Account, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import (
     CONTENT_SCHEMA_VERSION,
@@ -32,6 +31,7 @@ from clinic_app.domain.encounter import (
 )
 from clinic_app.domain.errors import FieldErrors
 from clinic_app.domain.patient import Language, PatientData, Sex, TriState
+from clinic_app.services.accounts import AccountService
 from clinic_app.services.common import audit
 from clinic_app.services.ports import (
     AddendumImport,
@@ -177,14 +177,11 @@ class DemoService:
     """Fill a database with synthetic patients, encounters and a demo login."""
 
     def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        hasher: PasswordHasher | None = None,
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, accounts: AccountService
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
-        self._hasher = hasher or PasswordHasher()
+        self._accounts = accounts
 
     @property
     def where(self) -> str:
@@ -261,7 +258,7 @@ class DemoService:
                     return found[0], None
             first = uow.accounts.count() == 0
             password = secrets.token_urlsafe(12)
-            new = self._new_account(
+            new = self._accounts.validate(
                 {
                     "username": DEMO_ADMIN if first else DEMO_CLINICIAN,
                     "display_name": "Demo Admin" if first else "Dr. Demo Clinician",
@@ -269,27 +266,15 @@ class DemoService:
                     "roles": {Role.ADMIN, Role.CLINICIAN} if first else {Role.CLINICIAN},
                 }
             )
-            account = uow.accounts.add(
-                new.username, new.display_name, self._hasher.hash(new.password), new.roles
-            )
-            audit(
+            account = self._accounts.store_account(
                 uow,
-                self._clock,
-                account.principal(),
+                new,
+                None,
                 AuditAction.CREATE,
-                "account",
-                account.id,
                 "demo first admin" if first else "demo clinician",
             )
             uow.commit()
             return account, password
-
-    @staticmethod
-    def _new_account(raw: Mapping[str, Any]) -> NewAccount:
-        try:
-            return NewAccount.model_validate(dict(raw))
-        except ValidationError as exc:  # pragma: no cover - the values above are fixed
-            raise FieldErrors.from_validation_error(exc) from None
 
     @staticmethod
     def _free_mrns(uow: UnitOfWork, count: int, start: int) -> tuple[list[str], int]:

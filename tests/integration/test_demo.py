@@ -8,11 +8,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from clinic_app.domain.account import Permission, Principal, Role
 from clinic_app.domain.encounter import EncounterStatus
@@ -42,11 +40,7 @@ class DemoDb:
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoDb]:
-    # Cheap Argon2 parameters for the demo account: the production cost adds up over a suite.
-    monkeypatch.setattr(
-        demo, "PasswordHasher", partial(PasswordHasher, time_cost=1, memory_cost=1024)
-    )
+def db(tmp_path: Path, fast_password_hashing: None) -> Iterator[DemoDb]:
     path = tmp_path / "clinic.sqlite3"
     engine, uow_factory = open_database(sqlite_url(path))
     try:
@@ -218,10 +212,9 @@ def test_cli_demo_fills_the_data_folder(tmp_path: Path) -> None:
 
 
 def test_fill_reads_back_intact_on_each_database(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch, fast_password_hashing: None
 ) -> None:
     # The bulk paths differ per database (RETURNING order, IN lists): run them on both.
-    monkeypatch.setattr(demo, "PasswordHasher", partial(PasswordHasher, time_cost=1))
     monkeypatch.setattr(demo, "BATCH_SIZE", 40)
     engine, uow_factory = open_database(db_url)
     try:

@@ -7,14 +7,11 @@ prefixes many patients share; this checks it against the rule itself, on both da
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 
 import pytest
-from argon2 import PasswordHasher
 
 from clinic_app.domain.account import Principal
 from clinic_app.domain.patient import Patient, parse_search_date, search_key
-from clinic_app.services import demo
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
 from clinic_app.services.demo import fill_demo
@@ -50,9 +47,8 @@ def expected(patients: list[Patient], text: str, limit: int) -> list[int]:
 
 @pytest.fixture
 def filled(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch, fast_password_hashing: None
 ) -> Iterator[tuple[Services, Principal, list[Patient]]]:
-    monkeypatch.setattr(demo, "PasswordHasher", partial(PasswordHasher, time_cost=1))
     # A small database takes the plan for widely shared MRN prefixes too.
     monkeypatch.setattr(repositories, "DENSE_PREFIX", 20)
     engine, uow_factory = open_database(db_url)
