@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.hashing import canonical_json, sha256_hex
 
 MAX_TEXT = 20_000
-CONTENT_SCHEMA_VERSION = 1
+CONTENT_SCHEMA_VERSION = 2
 
 
 class EncounterStatus(StrEnum):
@@ -22,13 +23,39 @@ class EncounterStatus(StrEnum):
 
 
 class EncounterContent(BaseModel):
-    """The clinical content of an encounter (the neuro-foot exam joins it as its own model)."""
+    """The clinical content of an encounter: the structured exam, notes and plan.
+
+    Version 1 (before the structured exam) had notes and plan only; it opens with every exam
+    finding not tested. Signed content is hashed as it was stored, so reading an old version
+    never breaks its signature (see ``Encounter.stored_content``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: int = CONTENT_SCHEMA_VERSION
+    exam: NeuroFootExam = NeuroFootExam()
     notes: str = Field(default="", max_length=MAX_TEXT)
     plan: str = Field(default="", max_length=MAX_TEXT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        version = data.get("schema_version", CONTENT_SCHEMA_VERSION)
+        if version == 1:
+            data = {**data, "schema_version": 2, "exam": NeuroFootExam().model_dump(mode="json")}
+        return data
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known(cls, value: int) -> int:
+        if value != CONTENT_SCHEMA_VERSION:
+            raise ValueError(
+                f"Encounter content version {value} is not one this app understands "
+                f"({CONTENT_SCHEMA_VERSION}); update clinic_app."
+            )
+        return value
 
 
 class NewEncounter(BaseModel):
@@ -107,6 +134,8 @@ class Encounter(BaseModel):
     signed_at: datetime | None = None
     content_hash: str | None = None
     addenda: tuple[Addendum, ...] = ()
+    stored_content: dict[str, Any] | None = Field(default=None, repr=False)
+    """The content JSON exactly as stored (before any migration): what signatures cover."""
 
     @property
     def is_signed(self) -> bool:
@@ -143,7 +172,11 @@ def signed_payload(
         "clinician_id": encounter.clinician_id,
         "clinician_name": encounter.clinician_name,
         "reason": encounter.reason,
-        "content": encounter.content.model_dump(mode="json"),
+        "content": (
+            encounter.stored_content
+            if encounter.stored_content is not None
+            else encounter.content.model_dump(mode="json")
+        ),
         "signed_by_id": signer_id,
         "signed_by_name": signer_name,
         "signed_at": utc_iso(signed_at),

@@ -298,6 +298,7 @@ class SqlEncounterRepository:
             reason=row.reason,
             status=EncounterStatus(row.status),
             content=EncounterContent.model_validate(row.content),
+            stored_content=row.content,
             version=row.version,
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),

@@ -59,7 +59,7 @@ def test_changed_signed_encounter_is_detected_and_audited(
     # What was read is what is stored now, so the person sees the changed text flagged.
     for column, value in change.items():
         stored = (
-            view.encounter.content.model_dump()
+            view.encounter.stored_content
             if column == "content"
             else getattr(view.encounter, column)
         )

@@ -1,0 +1,1 @@
+"""Form rendering: declarative layouts to widgets, and the registry of special widgets."""
