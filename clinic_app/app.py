@@ -9,6 +9,7 @@ import sys
 from clinic_app.domain.errors import ClinicError
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
+from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
 from clinic_app.settings import AppSettings
 
 EXIT_AUDIT_BROKEN = 1
@@ -19,7 +20,14 @@ def build_services(settings: AppSettings) -> Services:
     from clinic_app.storage.bootstrap import open_database
 
     _engine, uow_factory = open_database(settings.database_url)
-    return Services.build(uow_factory, SystemClock())
+    return Services.build(uow_factory, SystemClock(), form_catalog())
+
+
+def form_catalog() -> FormCatalog:
+    """The shipped exam layout and sensory-map geometry."""
+    from clinic_app import resources
+
+    return FormCatalog(resources.form_path(NEURO_FOOT_EXAM), resources.foot_map_path())
 
 
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from clinic_app.app import form_catalog
 from clinic_app.domain.account import Principal, Role
 from clinic_app.services import accounts as accounts_service
 from clinic_app.services.container import Services
@@ -164,7 +165,7 @@ class Workstations:
     def open(self, clock: Clock | None = None) -> Services:
         """Connect (migrating if needed) and wire the services, like the app at start-up."""
         engine, uow_factory = open_database(self.url)
-        services = Services.build(uow_factory, clock or self.clock)
+        services = Services.build(uow_factory, clock or self.clock, form_catalog())
         self._engines[id(services)] = engine
         return services
 

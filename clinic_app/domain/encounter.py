@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.hashing import canonical_json, sha256_hex
+from clinic_app.domain.layout import set_path
 
 MAX_TEXT = 20_000
 CONTENT_SCHEMA_VERSION = 2
@@ -36,6 +38,10 @@ class EncounterContent(BaseModel):
     exam: NeuroFootExam = NeuroFootExam()
     notes: str = Field(default="", max_length=MAX_TEXT)
     plan: str = Field(default="", max_length=MAX_TEXT)
+    copied_from: date | None = None
+    """The date of the visit whose findings were copied forward into this draft."""
+    unconfirmed: tuple[str, ...] = ()
+    """Exam paths copied forward and not yet confirmed or changed; signing waits for them."""
 
     @model_validator(mode="before")
     @classmethod
@@ -87,6 +93,8 @@ class Addendum(BaseModel):
     author_name: str
     signed_at: datetime
     content_hash: str
+    findings: dict[str, Any] = Field(default_factory=dict)
+    """Exam path -> value this addendum adds or corrects; the signed exam never changes."""
 
     def payload(self, encounter_hash: str) -> dict[str, Any]:
         """What the addendum's hash covers, chained to the encounter's own hash."""
@@ -97,7 +105,20 @@ class Addendum(BaseModel):
             self.author_id,
             self.author_name,
             self.signed_at,
+            self.findings,
         )
+
+
+class DraftSummary(BaseModel):
+    """An unsigned draft waiting for its clinician (offered again after a crash)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encounter_id: int
+    patient_id: int
+    patient_name: str
+    encounter_date: date
+    updated_at: datetime
 
 
 class EncounterSummary(BaseModel):
@@ -190,9 +211,14 @@ def addendum_payload(
     author_id: int,
     author_name: str,
     signed_at: datetime,
+    findings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything an addendum's signature vouches for."""
-    return {
+    """Everything an addendum's signature vouches for.
+
+    Findings join the payload only when there are some, so text-only addenda signed before
+    addenda could carry findings keep their hashes.
+    """
+    payload: dict[str, Any] = {
         "encounter_id": encounter_id,
         "encounter_hash": encounter_hash,
         "text": text,
@@ -200,6 +226,26 @@ def addendum_payload(
         "author_name": author_name,
         "signed_at": utc_iso(signed_at),
     }
+    if findings:
+        payload["findings"] = dict(findings)
+    return payload
+
+
+def effective_exam(encounter: Encounter) -> tuple[NeuroFootExam, dict[str, int]]:
+    """The signed exam with every addendum's findings applied in order.
+
+    Returns the exam as it now reads and path -> number (1-based) of the addendum that last
+    set it. The signed content itself is never changed.
+    """
+    data = encounter.content.exam.model_dump(mode="json")
+    amended: dict[str, int] = {}
+    for number, add in enumerate(encounter.addenda, 1):
+        for path, value in add.findings.items():
+            set_path(data, path, value)
+            amended[path] = number
+    if not amended:
+        return encounter.content.exam, amended
+    return NeuroFootExam.model_validate(data), amended
 
 
 def hash_payload(payload: dict[str, Any]) -> str:

@@ -28,11 +28,28 @@ class FieldErrors(ClinicError):
         errors: dict[str, str] = {}
         for err in exc.errors():
             loc = ".".join(str(part) for part in err["loc"]) or "__root__"
-            msg = err["msg"]
-            # pydantic prefixes custom messages with "Value error, "; keep only the reason.
-            msg = msg.removeprefix("Value error, ")
-            errors.setdefault(loc, msg)
+            errors.setdefault(loc, plain_message(err["type"], err["msg"], err.get("ctx") or {}))
         return cls(errors)
+
+
+def plain_message(kind: str, message: str, ctx: Mapping[str, object]) -> str:
+    """A pydantic error message as a person at the field would want to read it."""
+    if kind == "value_error":
+        # pydantic prefixes custom messages with "Value error, "; keep only the reason.
+        return message.removeprefix("Value error, ")
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return "Enter a whole number."
+    if kind == "greater_than_equal":
+        return f"Enter a number of at least {ctx.get('ge')}."
+    if kind == "less_than_equal":
+        return f"Enter a number of at most {ctx.get('le')}."
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "Enter the date as YYYY-MM-DD (for example 2026-03-14)."
+    if kind == "string_too_long":
+        return f"This holds at most {ctx.get('max_length')} characters."
+    if kind == "enum":
+        return f"Choose one of: {ctx.get('expected', 'the listed values')}."
+    return message
 
 
 class NotFound(ClinicError):
@@ -53,6 +70,18 @@ class ConflictError(ClinicError):
 
 class RecordLocked(ClinicError):
     """A signed record cannot be changed; only an addendum can amend it."""
+
+
+class SigningBlocked(ClinicError):
+    """Signing is refused until the listed items are dealt with.
+
+    Attributes:
+        paths: the exam paths (or other field names) that need attention, in form order.
+    """
+
+    def __init__(self, message: str, paths: tuple[str, ...] = ()) -> None:
+        self.paths = paths
+        super().__init__(message)
 
 
 class DatabaseUnavailable(ClinicError):

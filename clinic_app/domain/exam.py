@@ -262,13 +262,10 @@ class SideHistory(_Part):
     @field_validator("release_date")
     @classmethod
     def _release_date(cls, value: date | None, info: ValidationInfo) -> date | None:
-        return _not_future(value, info, "release date")
-
-    @model_validator(mode="after")
-    def _date_needs_release(self) -> SideHistory:
-        if self.release_date is not None and self.previous_release is not YesNo.YES:
+        # Field-level (not model-level) so the message lands on the date field itself.
+        if value is not None and info.data.get("previous_release") is not YesNo.YES:
             raise ValueError("A release date needs 'previous release' answered yes.")
-        return self
+        return _not_future(value, info, "release date")
 
 
 class Inspection(_Part):
@@ -306,20 +303,15 @@ class Tinel(_Part):
 
     @field_validator("radiates_distal")
     @classmethod
-    def _plantar_only(cls, value: tuple[RegionCode, ...]) -> tuple[RegionCode, ...]:
+    def _plantar_only(
+        cls, value: tuple[RegionCode, ...], info: ValidationInfo
+    ) -> tuple[RegionCode, ...]:
         for code in value:
             if REGIONS[code].group is not RegionGroup.PLANTAR:
                 raise ValueError(f"Distal radiation is charted on sole regions; {code} is not one.")
-        return tuple(sorted(set(value), key=list(RegionCode).index))
-
-    @model_validator(mode="after")
-    def _radiation_needs_response(self) -> Tinel:
-        if self.radiates_distal and self.result not in (
-            TestResult.POSITIVE,
-            TestResult.EQUIVOCAL,
-        ):
+        if value and info.data.get("result") not in (TestResult.POSITIVE, TestResult.EQUIVOCAL):
             raise ValueError("Distal radiation is recorded only for a positive or equivocal Tinel.")
-        return self
+        return tuple(sorted(set(value), key=list(RegionCode).index))
 
 
 class TinelSites(_Part):
@@ -341,12 +333,10 @@ class Provocation(_Part):
 
     @field_validator("dorsiflexion_eversion_reproduced")
     @classmethod
-    def _unique(cls, value: tuple[ProvokedSymptom, ...]) -> tuple[ProvokedSymptom, ...]:
-        return tuple(sorted(set(value), key=list(ProvokedSymptom).index))
-
-    @model_validator(mode="after")
-    def _reproduced_needs_positive(self) -> Provocation:
-        if self.dorsiflexion_eversion_reproduced and self.dorsiflexion_eversion not in (
+    def _reproduced(
+        cls, value: tuple[ProvokedSymptom, ...], info: ValidationInfo
+    ) -> tuple[ProvokedSymptom, ...]:
+        if value and info.data.get("dorsiflexion_eversion") not in (
             TestResult.POSITIVE,
             TestResult.EQUIVOCAL,
         ):
@@ -354,7 +344,7 @@ class Provocation(_Part):
                 "Reproduced symptoms are recorded only for a positive or equivocal "
                 "dorsiflexion-eversion test."
             )
-        return self
+        return tuple(sorted(set(value), key=list(ProvokedSymptom).index))
 
 
 TWO_POINT_MIN_MM = 1
@@ -585,13 +575,9 @@ class RedFlag(_Part):
     @field_validator("onset")
     @classmethod
     def _onset(cls, value: date | None, info: ValidationInfo) -> date | None:
-        return _not_future(value, info, "onset date")
-
-    @model_validator(mode="after")
-    def _onset_needs_yes(self) -> RedFlag:
-        if self.onset is not None and self.present is not YesNo.YES:
+        if value is not None and info.data.get("present") is not YesNo.YES:
             raise ValueError("An onset date needs the red flag answered yes.")
-        return self
+        return _not_future(value, info, "onset date")
 
 
 class RedFlags(_Part):

@@ -16,7 +16,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from clinic_app.domain.exam import Side
 
@@ -26,8 +35,10 @@ NOT_PLACED = frozenset({"schema_version"})
 
 
 class _Strict(BaseModel):
-    # Strict str fields catch YAML traps such as an unquoted `no` becoming False.
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # Strict scalar fields catch YAML traps such as an unquoted `no` becoming False. Strictness
+    # is per field, not model-wide: a strict model would refuse the YAML lists given for the
+    # tuple fields (rows, sections, choices).
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class FieldRow(_Strict):
@@ -63,7 +74,7 @@ class Section(_Strict):
     id: StrictStr
     title: StrictStr
     help: StrictStr = ""
-    sided: bool = False
+    sided: StrictBool = False
     rows: tuple[Row, ...]
     normal: dict[StrictStr, PresetValue] = Field(default_factory=dict)
     """Path (with {side} in sided sections) -> value; a special widget takes a preset name."""
@@ -106,7 +117,7 @@ class FormLayout(_Strict):
 
     form_id: StrictStr
     title: StrictStr
-    version: int
+    version: StrictInt
     tab_order: Literal["by_side", "by_row"] = "by_side"
     sections: tuple[Section, ...]
 

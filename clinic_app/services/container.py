@@ -8,6 +8,7 @@ from clinic_app.services.accounts import AccountService
 from clinic_app.services.audit_trail import AuditTrailService
 from clinic_app.services.demo import DemoService
 from clinic_app.services.encounters import EncounterService
+from clinic_app.services.forms import FormCatalog
 from clinic_app.services.patients import PatientService
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
 
@@ -22,12 +23,16 @@ class Services:
     audit: AuditTrailService
     clock: Clock
     demo: DemoService
+    forms: FormCatalog
 
     @classmethod
-    def build(cls, uow_factory: UnitOfWorkFactory, clock: Clock) -> Services:
-        """Wire the services over a storage adapter."""
+    def build(
+        cls, uow_factory: UnitOfWorkFactory, clock: Clock, forms: FormCatalog | None = None
+    ) -> Services:
+        """Wire the services over a storage adapter (and the form files app.py located)."""
         accounts = AccountService(uow_factory, clock)
         return cls(
+            forms=forms or FormCatalog(),
             accounts=accounts,
             patients=PatientService(uow_factory, clock),
             encounters=EncounterService(uow_factory, clock),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -11,16 +12,21 @@ from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import (
     MAX_TEXT,
+    DraftSummary,
     Encounter,
     EncounterContent,
+    EncounterStatus,
     EncounterSummary,
     NewEncounter,
     addendum_payload,
+    effective_exam,
     hash_payload,
     integrity_problems,
     signed_payload,
 )
-from clinic_app.domain.errors import FieldErrors, NotFound, RecordLocked
+from clinic_app.domain.errors import FieldErrors, NotFound, RecordLocked, SigningBlocked
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.layout import get_path, leaf_paths, set_path
 from clinic_app.services.common import audit, require
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -37,6 +43,16 @@ class EncounterView(BaseModel):
     def intact(self) -> bool:
         """True when the signed content and every addendum match their hashes."""
         return not self.problems
+
+
+class PreviousFindings(BaseModel):
+    """The exam of an earlier signed visit, offered for copying forward."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encounter_id: int
+    encounter_date: date
+    exam: NeuroFootExam
 
 
 class EncounterService:
@@ -101,9 +117,45 @@ class EncounterService:
         if isinstance(raw, EncounterContent):
             return raw
         try:
-            return EncounterContent.model_validate(dict(raw))
+            return EncounterContent.model_validate(
+                dict(raw), context={"today": self._clock.today()}
+            )
         except ValidationError as exc:
             raise FieldErrors.from_validation_error(exc) from None
+
+    def previous_findings(self, actor: Principal, encounter_id: int) -> PreviousFindings | None:
+        """The newest earlier signed visit of the same patient with a charted exam (audited).
+
+        Copy forward brings these in as a draft to confirm; it never signs anything.
+        """
+        require(actor, Permission.CLINICAL_READ)
+        blank = NeuroFootExam()
+        with self._uow() as uow:
+            current = self._load(uow, encounter_id)
+            for summary in uow.encounters.list_for_patient(current.patient_id):
+                if summary.id == current.id or summary.encounter_date > current.encounter_date:
+                    continue
+                if summary.status is not EncounterStatus.SIGNED:
+                    continue
+                earlier = self._load(uow, summary.id)
+                if earlier.content.exam == blank or integrity_problems(earlier):
+                    continue
+                audit(
+                    uow,
+                    self._clock,
+                    actor,
+                    AuditAction.VIEW_ENCOUNTER,
+                    "encounter",
+                    earlier.id,
+                    f"copy forward into encounter {encounter_id}",
+                )
+                uow.commit()
+                return PreviousFindings(
+                    encounter_id=earlier.id,
+                    encounter_date=earlier.encounter_date,
+                    exam=earlier.content.exam,
+                )
+        return None
 
     def save_draft(
         self,
@@ -141,6 +193,14 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if enc.is_signed:
                 raise RecordLocked("This encounter is already signed.")
+            if enc.content.unconfirmed:
+                count = len(enc.content.unconfirmed)
+                raise SigningBlocked(
+                    f"{count} finding{'s' if count != 1 else ''} copied from the visit of "
+                    f"{enc.content.copied_from} {'are' if count != 1 else 'is'} not confirmed: "
+                    "confirm or change each marked item before signing.",
+                    enc.content.unconfirmed,
+                )
             signed_at = self._clock.now()
             digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
             signed = uow.encounters.mark_signed(
@@ -155,8 +215,24 @@ class EncounterService:
             uow.commit()
             return signed
 
-    def add_addendum(self, actor: Principal, encounter_id: int, text: str) -> Encounter:
-        """Append a signed addendum to a signed encounter."""
+    def drafts(self, actor: Principal) -> list[DraftSummary]:
+        """The actor's own unsigned drafts, newest save first (offered again after a crash)."""
+        require(actor, Permission.CLINICAL_WRITE)
+        with self._uow() as uow:
+            return list(uow.encounters.drafts_for_clinician(actor.user_id))
+
+    def add_addendum(
+        self,
+        actor: Principal,
+        encounter_id: int,
+        text: str,
+        findings: Mapping[str, Any] | None = None,
+    ) -> Encounter:
+        """Append a signed addendum, optionally with exam findings it adds or corrects.
+
+        Findings are exam path -> value; only those that differ from the exam as it reads now
+        (signed exam plus earlier addenda) are kept. The signed exam is never changed.
+        """
         require(actor, Permission.CLINICAL_WRITE)
         require(actor, Permission.SIGN)
         text = text.strip()
@@ -168,14 +244,21 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if not enc.is_signed or enc.content_hash is None:
                 raise RecordLocked("Only a signed encounter takes addenda; edit the draft instead.")
+            changes = self._addendum_findings(enc, findings or {})
             signed_at = self._clock.now()
             digest = hash_payload(
                 addendum_payload(
-                    enc.id, enc.content_hash, text, actor.user_id, actor.display_name, signed_at
+                    enc.id,
+                    enc.content_hash,
+                    text,
+                    actor.user_id,
+                    actor.display_name,
+                    signed_at,
+                    changes,
                 )
             )
             add = uow.encounters.add_addendum(
-                encounter_id, text, actor.user_id, actor.display_name, signed_at, digest
+                encounter_id, text, actor.user_id, actor.display_name, signed_at, digest, changes
             )
             audit(
                 uow,
@@ -184,11 +267,34 @@ class EncounterService:
                 AuditAction.ADDENDUM,
                 "encounter",
                 encounter_id,
-                f"addendum {add.id}",
+                f"addendum {add.id}" + (f", {len(changes)} findings" if changes else ""),
             )
             result = self._load(uow, encounter_id)
             uow.commit()
             return result
+
+    def _addendum_findings(self, enc: Encounter, findings: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate findings against the exam as it reads now; keep only real changes."""
+        if not findings:
+            return {}
+        known = set(leaf_paths(NeuroFootExam))
+        unknown = sorted(set(findings) - known)
+        if unknown:
+            raise FieldErrors({f"exam.{p}": "This is not a finding of the exam." for p in unknown})
+        current, _amended = effective_exam(enc)
+        data = current.model_dump(mode="json")
+        for path, value in findings.items():
+            set_path(data, path, value)
+        try:
+            amended = NeuroFootExam.model_validate(data, context={"today": self._clock.today()})
+        except ValidationError as exc:
+            errors = FieldErrors.from_validation_error(exc).errors
+            raise FieldErrors({f"exam.{k}": v for k, v in errors.items()}) from None
+        before = current.model_dump(mode="json")
+        after = amended.model_dump(mode="json")
+        return {
+            p: get_path(after, p) for p in findings if get_path(after, p) != get_path(before, p)
+        }
 
     @staticmethod
     def _load(uow: UnitOfWork, encounter_id: int) -> Encounter:

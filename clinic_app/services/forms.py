@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
 
 from clinic_app.domain.errors import ClinicError
 from clinic_app.domain.layout import FormLayout
+
+if TYPE_CHECKING:
+    from clinic_app.domain.foot_map import FootMapGeometry
 
 NEURO_FOOT_EXAM = "neuro_foot_exam"
 
@@ -37,3 +41,31 @@ def load_form_layout(path: Path) -> FormLayout:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise FormLayoutError(f"form layout {path}: {where}: {first['msg']}") from None
+
+
+class FormCatalog:
+    """The exam layout and the sensory-map geometry, read once from the paths app.py gives."""
+
+    def __init__(self, exam_layout: Path | None = None, foot_map: Path | None = None) -> None:
+        self._exam_layout_path = exam_layout
+        self._foot_map_path = foot_map
+        self._layout: FormLayout | None = None
+        self._geometry: FootMapGeometry | None = None
+
+    def exam_layout(self) -> FormLayout:
+        """The neuro-foot exam layout (read on first use)."""
+        if self._layout is None:
+            if self._exam_layout_path is None:
+                raise FormLayoutError("no exam form layout is configured")
+            self._layout = load_form_layout(self._exam_layout_path)
+        return self._layout
+
+    def foot_map(self) -> FootMapGeometry:
+        """The sensory-map geometry (read on first use)."""
+        if self._geometry is None:
+            if self._foot_map_path is None:
+                raise FormLayoutError("no sensory-map geometry is configured")
+            from clinic_app.services.foot_map import load_foot_map
+
+            self._geometry = load_foot_map(self._foot_map_path)
+        return self._geometry

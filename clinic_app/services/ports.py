@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from clinic_app.domain.account import Account, Role
 from clinic_app.domain.audit import AuditEntry, AuditEvent
-from clinic_app.domain.encounter import Addendum, Encounter, EncounterContent, EncounterSummary
+from clinic_app.domain.encounter import (
+    Addendum,
+    DraftSummary,
+    Encounter,
+    EncounterContent,
+    EncounterSummary,
+)
 from clinic_app.domain.patient import Patient, PatientData
 
 
@@ -128,6 +134,10 @@ class EncounterRepository(Protocol):
         """Newest first."""
         ...
 
+    def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
+        """Unsigned drafts opened by a clinician, most recently saved first."""
+        ...
+
     def save_content(
         self, encounter_id: int, content: EncounterContent, expected_version: int, now: datetime
     ) -> Encounter:
@@ -154,6 +164,7 @@ class EncounterRepository(Protocol):
         author_name: str,
         signed_at: datetime,
         content_hash: str,
+        findings: Mapping[str, Any] | None = None,
     ) -> Addendum:
         """Append a signed addendum."""
         ...

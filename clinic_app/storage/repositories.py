@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from clinic_app.domain.account import Account, Role
 from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
 from clinic_app.domain.encounter import (
     Addendum,
+    DraftSummary,
     Encounter,
     EncounterContent,
     EncounterStatus,
@@ -286,6 +287,7 @@ class SqlEncounterRepository:
             author_name=row.author_name,
             signed_at=aware(row.signed_at),
             content_hash=row.content_hash,
+            findings=row.findings or {},
         )
 
     def _to_domain(self, row: EncounterRow) -> Encounter:
@@ -385,6 +387,35 @@ class SqlEncounterRepository:
             for r in self._s.execute(stmt)
         ]
 
+    def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
+        """Unsigned drafts of one clinician, most recently saved first (no content loaded)."""
+        stmt = (
+            select(
+                EncounterRow.id,
+                EncounterRow.patient_id,
+                PatientRow.family_name,
+                PatientRow.given_name,
+                EncounterRow.encounter_date,
+                EncounterRow.updated_at,
+            )
+            .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
+            .where(
+                EncounterRow.clinician_id == clinician_id,
+                EncounterRow.status == EncounterStatus.DRAFT.value,
+            )
+            .order_by(EncounterRow.updated_at.desc(), EncounterRow.id.desc())
+        )
+        return [
+            DraftSummary(
+                encounter_id=r[0],
+                patient_id=r[1],
+                patient_name=f"{r[3]} {r[2]}",
+                encounter_date=r[4],
+                updated_at=aware(r[5]),
+            )
+            for r in self._s.execute(stmt)
+        ]
+
     def save_content(
         self, encounter_id: int, content: EncounterContent, expected_version: int, now: datetime
     ) -> Encounter:
@@ -425,6 +456,7 @@ class SqlEncounterRepository:
         author_name: str,
         signed_at: datetime,
         content_hash: str,
+        findings: Mapping[str, Any] | None = None,
     ) -> Addendum:
         """Append an addendum."""
         row = AddendumRow(
@@ -434,6 +466,7 @@ class SqlEncounterRepository:
             author_name=author_name,
             signed_at=signed_at,
             content_hash=content_hash,
+            findings=dict(findings) if findings else None,
         )
         self._s.add(row)
         self._s.flush()

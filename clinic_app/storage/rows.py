@@ -110,7 +110,10 @@ class EncounterRow(Base):
     """An encounter; content is the domain model's JSON."""
 
     __tablename__ = "encounters"
-    __table_args__ = (Index("ix_encounters_patient_date", "patient_id", "encounter_date"),)
+    __table_args__ = (
+        Index("ix_encounters_patient_date", "patient_id", "encounter_date"),
+        Index("ix_encounters_clinician_status", "clinician_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
@@ -145,6 +148,8 @@ class AddendumRow(Base):
     author_name: Mapped[str] = mapped_column(String(100))
     signed_at: Mapped[datetime] = mapped_column(Moment)
     content_hash: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, nullable=True)
+    """Exam path -> value this addendum adds or corrects (None: a text-only addendum)."""
 
 
 class AuditRow(Base):

@@ -163,6 +163,12 @@ class MainWindow(QMainWindow):
         self.encounter_pane.sig_encounter_changed.connect(lambda _e: None)
         split.addWidget(left)
         split.addWidget(self.right)
+        # The exam form needs the width: the patient list steps aside while an encounter is
+        # open and comes back with Ctrl+F or any other page.
+        self.patient_panel = left
+        self.right.currentChanged.connect(
+            lambda _i: left.setVisible(self.right.currentWidget() is not self.encounter_pane)
+        )
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         self.setTabOrder(self.search_box, self.results)
@@ -202,6 +208,18 @@ class MainWindow(QMainWindow):
         self._action("&Encounter", "&Save draft", "Ctrl+S", self.encounter_pane.save_now)
         self._action("&Encounter", "S&ign encounter", "Ctrl+Shift+S", self.encounter_pane.sign)
         self._action("&Encounter", "Sign &addendum", "Ctrl+Shift+A", self._focus_addendum)
+        pane = self.encounter_pane
+        self._menus["&Encounter"].addSeparator()
+        self._action(
+            "&Encounter", "Copy &forward from last visit", "Ctrl+Shift+F", pane.copy_forward
+        )
+        self._action("&Encounter", "Fill section as &normal", "Alt+N", pane.fill_normal)
+        self._action("&Encounter", "&Undo fill or copy", "Alt+U", pane.undo_fill)
+        self._action(
+            "&Encounter", "&Confirm copied findings in section", "Alt+C", pane.confirm_copied
+        )
+        self._action("&Encounter", "Ne&xt section", "Ctrl+PgDown", pane.next_section)
+        self._action("&Encounter", "&Previous section", "Ctrl+PgUp", lambda: pane.next_section(-1))
         self.accounts_action = self._action(
             "&Admin", "&Accounts", "Ctrl+Shift+U", self.show_accounts
         )
@@ -281,6 +299,7 @@ class MainWindow(QMainWindow):
     # ----- patients ---------------------------------------------------------------------------
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in the search box."""
+        self.patient_panel.show()
         self.search_box.setFocus()
         self.search_box.selectAll()
 
@@ -390,10 +409,7 @@ class MainWindow(QMainWindow):
             return
         self.encounter_pane.load(self.principal, record)
         self.right.setCurrentWidget(self.encounter_pane)
-        if record.encounter.is_signed:
-            self.encounter_pane.addendum.editor.setFocus()
-        else:
-            self.encounter_pane.notes.editor.setFocus()
+        self.encounter_pane.focus_first_field()
 
     def _focus_addendum(self) -> None:
         pane = self.encounter_pane

@@ -8,7 +8,7 @@ real transaction would. Tests read ``FakeDatabase.committed`` to see what was wr
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -20,6 +20,7 @@ from clinic_app.domain.account import Account, Principal, Role
 from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
 from clinic_app.domain.encounter import (
     Addendum,
+    DraftSummary,
     Encounter,
     EncounterContent,
     EncounterStatus,
@@ -215,6 +216,28 @@ class FakeEncounterRepository:
         mine.sort(key=lambda e: (e.encounter_date, e.id), reverse=True)
         return [e.summary() for e in mine]
 
+    def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
+        """Unsigned drafts of one clinician, most recently saved first."""
+        mine = [
+            e
+            for e in self._state.encounters.values()
+            if e.clinician_id == clinician_id and not e.is_signed
+        ]
+        mine.sort(key=lambda e: (e.updated_at, e.id), reverse=True)
+        out = []
+        for enc in mine:
+            patient = self._state.patients[enc.patient_id]
+            out.append(
+                DraftSummary(
+                    encounter_id=enc.id,
+                    patient_id=enc.patient_id,
+                    patient_name=f"{patient.given_name} {patient.family_name}",
+                    encounter_date=enc.encounter_date,
+                    updated_at=enc.updated_at,
+                )
+            )
+        return out
+
     def save_content(
         self, encounter_id: int, content: EncounterContent, expected_version: int, now: datetime
     ) -> Encounter:
@@ -259,6 +282,7 @@ class FakeEncounterRepository:
         author_name: str,
         signed_at: datetime,
         content_hash: str,
+        findings: Mapping[str, Any] | None = None,
     ) -> Addendum:
         """Append a signed addendum."""
         enc = self._existing(encounter_id)
@@ -270,6 +294,7 @@ class FakeEncounterRepository:
             author_name=author_name,
             signed_at=signed_at,
             content_hash=content_hash,
+            findings=dict(findings or {}),
         )
         self._state.encounters[encounter_id] = enc.model_copy(
             update={"addenda": (*enc.addenda, add)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -12,24 +14,30 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.encounter import Encounter, EncounterContent, short_hash
-from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors
+from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.layout import get_path, set_path
 from clinic_app.services.container import Services
 from clinic_app.services.encounters import EncounterView as EncounterRecord
 from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.forms.renderer import FormView
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
 
 AUTOSAVE_MS = 1000
 ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6px;"
+FILL_STATUS_STYLE = "color: #1c5fb8;"
+MAX_PARTIAL_ATTEMPTS = 4
 
 
 class EncounterPane(QWidget):
-    """Chart, autosave, sign and amend one encounter.
+    """Chart the exam, autosave, sign and amend one encounter.
 
     Signals:
         sig_encounter_changed: carries the Encounter after a save, signature or addendum.
@@ -45,6 +53,8 @@ class EncounterPane(QWidget):
         self._dialogs = dialogs
         self._principal: Principal | None = None
         self.encounter: Encounter | None = None
+        self.form: FormView | None = None
+        self._copied_from: date | None = None
         self._loading = False
         self.dirty = False
         self._autosave = QTimer(self)
@@ -53,6 +63,7 @@ class EncounterPane(QWidget):
         self._autosave.timeout.connect(self.save_now)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         self.integrity_alert = QLabel()
         self.integrity_alert.setObjectName("integrity_alert")
         self.integrity_alert.setStyleSheet(ALERT_STYLE)
@@ -61,43 +72,58 @@ class EncounterPane(QWidget):
         layout.addWidget(self.integrity_alert)
         self.header = QLabel()
         self.header.setObjectName("encounter_header")
+        self.header.setWordWrap(True)
         layout.addWidget(self.header)
 
-        exam = QLabel(
-            "Neuro-foot exam: the structured form (Tinel, sensory map, lumbar screen) is "
-            "charted here once that module is installed. Use the notes below meanwhile."
+        tools = QHBoxLayout()
+        self.copy_forward_button = QPushButton("Copy &forward")
+        self.copy_forward_button.setObjectName("copy_forward_button")
+        self.copy_forward_button.setToolTip(
+            "Bring in the findings of the last signed visit, marked until you confirm them "
+            "(Ctrl+Shift+F)"
         )
-        exam.setObjectName("exam_placeholder")
-        exam.setWordWrap(True)
-        exam.setFrameShape(QFrame.Shape.StyledPanel)
-        layout.addWidget(exam)
+        self.copy_forward_button.clicked.connect(self.copy_forward)
+        tools.addWidget(self.copy_forward_button)
+        self.fill_status = QLabel()
+        self.fill_status.setObjectName("fill_status")
+        self.fill_status.setStyleSheet(FILL_STATUS_STYLE)
+        self.fill_status.setWordWrap(True)
+        tools.addWidget(self.fill_status, 1)
+        keys = QLabel(
+            "Ctrl+PgDn/PgUp section · Alt+N normal · Alt+U undo fill · Alt+C confirm copied"
+        )
+        keys.setObjectName("exam_keys_hint")
+        keys.setStyleSheet("color: #555;")
+        tools.addWidget(keys)
+        layout.addLayout(tools)
 
-        self.notes = FieldWithError(self._text_edit("encounter_notes", "Notes"))
-        self.plan = FieldWithError(self._text_edit("encounter_plan", "Plan"))
-        for text, field, stretch in (("&Notes:", self.notes, 2), ("&Plan:", self.plan, 1)):
-            label = QLabel(text)
-            label.setBuddy(field.editor)
-            layout.addWidget(label)
-            layout.addWidget(field, stretch)
-
-        status_row = QHBoxLayout()
-        self.save_status = QLabel()
-        self.save_status.setObjectName("save_status")
-        status_row.addWidget(self.save_status, 1)
-        self.sign_button = QPushButton("&Sign encounter")
-        self.sign_button.setObjectName("sign_button")
-        self.sign_button.setToolTip("Sign and lock this encounter (Ctrl+Shift+S)")
-        self.sign_button.clicked.connect(self.sign)
-        status_row.addWidget(self.sign_button)
-        layout.addLayout(status_row)
-        self.message = error_banner("encounter_message")
-        layout.addWidget(self.message)
+        self.exam_scroll = QScrollArea()
+        self.exam_scroll.setObjectName("exam_scroll")
+        self.exam_scroll.setWidgetResizable(True)
+        self.exam_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 8, 0)
+        self.exam_scroll.setWidget(self.body)
+        layout.addWidget(self.exam_scroll, 1)
 
         self.signature = QLabel()
         self.signature.setObjectName("signature_block")
         self.signature.setWordWrap(True)
-        self.signature.setTextInteractionFlags(self.signature.textInteractionFlags())
-        layout.addWidget(self.signature)
+        self.body_layout.addWidget(self.signature)
+
+        notes_box = QGroupBox("Notes and plan")
+        notes_box.setObjectName("section_notes")
+        notes_layout = QVBoxLayout(notes_box)
+        self.notes = FieldWithError(self._text_edit("encounter_notes", "Notes"))
+        self.plan = FieldWithError(self._text_edit("encounter_plan", "Plan"))
+        for text, field in (("N&otes:", self.notes), ("P&lan:", self.plan)):
+            label = QLabel(text)
+            label.setBuddy(field.editor)
+            field.editor.setMinimumHeight(70)
+            notes_layout.addWidget(label)
+            notes_layout.addWidget(field)
+        self.body_layout.addWidget(notes_box)
 
         self.addenda_box = QGroupBox("Addenda")
         addenda_layout = QVBoxLayout(self.addenda_box)
@@ -113,7 +139,22 @@ class EncounterPane(QWidget):
         self.addendum_button.setToolTip("Sign the new addendum (Ctrl+Shift+A)")
         self.addendum_button.clicked.connect(self.add_addendum)
         addenda_layout.addWidget(self.addendum_button)
-        layout.addWidget(self.addenda_box)
+        self.body_layout.addWidget(self.addenda_box)
+        self.body_layout.addStretch(1)
+
+        status_row = QHBoxLayout()
+        self.save_status = QLabel()
+        self.save_status.setObjectName("save_status")
+        self.save_status.setWordWrap(True)
+        status_row.addWidget(self.save_status, 1)
+        self.sign_button = QPushButton("&Sign encounter")
+        self.sign_button.setObjectName("sign_button")
+        self.sign_button.setToolTip("Sign and lock this encounter (Ctrl+Shift+S)")
+        self.sign_button.clicked.connect(self.sign)
+        status_row.addWidget(self.sign_button)
+        layout.addLayout(status_row)
+        self.message = error_banner("encounter_message")
+        layout.addWidget(self.message)
 
     def _text_edit(self, name: str, accessible: str) -> QPlainTextEdit:
         edit = QPlainTextEdit()
@@ -124,12 +165,41 @@ class EncounterPane(QWidget):
             edit.textChanged.connect(self._changed)
         return edit
 
+    def _ensure_form(self) -> FormView:
+        """Build the exam form on first use (keeps it off the start-up path)."""
+        if self.form is None:
+            from clinic_app.ui.forms.registry import exam_widgets
+
+            forms = self._services.forms
+            self.form = FormView(forms.exam_layout(), NeuroFootExam, exam_widgets(forms.foot_map()))
+            self.form.sig_value_changed.connect(lambda _path: self._changed())
+            self.form.sig_status.connect(self.fill_status.setText)
+            self.body_layout.insertWidget(1, self.form)
+            QWidget.setTabOrder(self.form.control(self.form.paths[-1]), self.notes.editor)
+        return self.form
+
+    # --- loading and showing ----------------------------------------------------------------
+
     def load(self, principal: Principal, record: EncounterRecord) -> None:
         """Show an encounter as read back from storage."""
         self._principal = principal
         self._autosave.stop()
         self.dirty = False
-        self._show(record.encounter)
+        form = self._ensure_form()
+        enc = record.encounter
+        self._loading = True
+        try:
+            form.set_values(enc.content.exam.model_dump(mode="json"), enc.content.unconfirmed)
+            self.notes.editor.setPlainText(enc.content.notes)
+            self.plan.editor.setPlainText(enc.content.plan)
+        finally:
+            self._loading = False
+        self._copied_from = enc.content.copied_from
+        self.fill_status.clear()
+        self.notes.set_error(None)
+        self.plan.set_error(None)
+        self._show(enc)
+        self.exam_scroll.verticalScrollBar().setValue(0)
         if record.problems:
             self.integrity_alert.setText(
                 "INTEGRITY WARNING: "
@@ -140,16 +210,15 @@ class EncounterPane(QWidget):
         else:
             self.integrity_alert.hide()
 
+    def focus_first_field(self) -> None:
+        """Put the cursor where charting starts (the first exam field, or the addendum)."""
+        if self.encounter is not None and self.encounter.is_signed:
+            self.addendum.editor.setFocus()
+        elif self.form is not None:
+            self.form.focus_section(0)
+
     def _show(self, enc: Encounter) -> None:
         self.encounter = enc
-        self._loading = True
-        try:
-            if self.notes.editor.toPlainText() != enc.content.notes or not self.dirty:
-                self.notes.editor.setPlainText(enc.content.notes)
-            if self.plan.editor.toPlainText() != enc.content.plan or not self.dirty:
-                self.plan.editor.setPlainText(enc.content.plan)
-        finally:
-            self._loading = False
         can_write = bool(self._principal and self._principal.can(Permission.CLINICAL_WRITE))
         can_sign = bool(self._principal and self._principal.can(Permission.SIGN))
         signed = enc.is_signed
@@ -159,15 +228,20 @@ class EncounterPane(QWidget):
             f"<b>Clinician</b> {escape(enc.clinician_name)} &nbsp; "
             f"<b>Status</b> {'SIGNED (locked)' if signed else 'Draft'}"
         )
+        read_only = signed or not can_write
         for edit in (self.notes.editor, self.plan.editor):
-            edit.setReadOnly(signed or not can_write)
+            edit.setReadOnly(read_only)
+        if self.form is not None:
+            self.form.set_read_only(read_only)
+        self.copy_forward_button.setEnabled(not read_only)
         self.sign_button.setVisible(not signed and can_sign)
         self.message.hide()
         if signed and enc.signed_at:
             local = enc.signed_at.astimezone()
             self.signature.setText(
                 f"<b>Signed</b> by {escape(enc.signed_by_name or '')} on {local:%Y-%m-%d %H:%M} "
-                f"&nbsp; <b>Content hash</b> <tt>{short_hash(enc.content_hash)}</tt>"
+                f"&nbsp; <b>Content hash</b> <tt>{short_hash(enc.content_hash)}</tt> "
+                "&nbsp; Read-only: amend with an addendum."
             )
             self.signature.setToolTip(f"SHA-256 {enc.content_hash}")
             self.save_status.setText("Signed: read-only. Amend with an addendum.")
@@ -188,11 +262,21 @@ class EncounterPane(QWidget):
             or "<i>No addenda.</i>"
         )
 
+    # --- editing and saving -------------------------------------------------------------------
+
+    def _raw_content(self) -> dict[str, Any]:
+        form = self._ensure_form()
+        return {
+            "exam": form.values(),
+            "notes": self.notes.editor.toPlainText(),
+            "plan": self.plan.editor.toPlainText(),
+            "copied_from": self._copied_from.isoformat() if self._copied_from else None,
+            "unconfirmed": form.unconfirmed,
+        }
+
     def content(self) -> EncounterContent:
-        """What is typed now."""
-        return EncounterContent(
-            notes=self.notes.editor.toPlainText(), plan=self.plan.editor.toPlainText()
-        )
+        """What is charted now (raises FieldErrors if any field is invalid)."""
+        return self._services.encounters.validate_content(self._raw_content())
 
     def _changed(self) -> None:
         if self._loading or self.encounter is None or self.encounter.is_signed:
@@ -201,23 +285,56 @@ class EncounterPane(QWidget):
         self.save_status.setText("Unsaved changes...")
         self._autosave.start()
 
+    def _valid_part(self, raw: dict[str, Any]) -> tuple[EncounterContent, dict[str, str]]:
+        """Validate; fields the model refuses keep their last saved value (and an error).
+
+        Returns the content to save and field -> message for what was held back. Raises
+        FieldErrors when nothing sensible can be saved.
+        """
+        assert self.encounter is not None
+        stored = self.encounter.content
+        stored_exam = stored.exam.model_dump(mode="json")
+        held: dict[str, str] = {}
+        for _attempt in range(MAX_PARTIAL_ATTEMPTS):
+            try:
+                return self._services.encounters.validate_content(raw), held
+            except FieldErrors as exc:
+                progressed = False
+                for key, message in exc.errors.items():
+                    held.setdefault(key, message)
+                    if key.startswith("exam.") and self.form is not None:
+                        target = self.form.path_for_error(key.removeprefix("exam."))
+                        if target is not None:
+                            set_path(raw["exam"], target, get_path(stored_exam, target))
+                            progressed = True
+                    elif key in ("notes", "plan"):
+                        raw[key] = getattr(stored, key)
+                        progressed = True
+                if not progressed:
+                    raise
+        raise FieldErrors(held)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        if self.form is not None:
+            self.form.set_errors(
+                {k.removeprefix("exam."): v for k, v in errors.items() if k.startswith("exam.")}
+            )
+        self.notes.set_error(errors.get("notes"))
+        self.plan.set_error(errors.get("plan"))
+
     def save_now(self) -> bool:
-        """Save the draft if it changed; on failure the text stays on screen. True when saved."""
+        """Save the draft if it changed; refused fields stay on screen, marked. True if saved."""
         self._autosave.stop()
         if not self.dirty or self.encounter is None or self._principal is None:
             return True
         try:
-            content = self._services.encounters.validate_content(
-                {"notes": self.notes.editor.toPlainText(), "plan": self.plan.editor.toPlainText()}
-            )
+            content, held = self._valid_part(self._raw_content())
             saved = self._services.encounters.save_draft(
                 self._principal, self.encounter.id, content, self.encounter.version
             )
         except FieldErrors as exc:
-            for key, message in exc.errors.items():
-                target = self.notes if key.startswith("notes") else self.plan
-                target.set_error(message)
-            self.save_status.setText("Not saved: fix the marked field.")
+            self._show_errors(exc.errors)
+            self.save_status.setText("Not saved: fix the marked fields.")
             return False
         except ConflictError as exc:
             self._fail(f"Not saved: {exc}")
@@ -226,13 +343,18 @@ class EncounterPane(QWidget):
             self._fail(f"Not saved, kept on screen: {exc} It will be retried.")
             self._autosave.start()
             return False
-        self.notes.set_error(None)
-        self.plan.set_error(None)
-        self.dirty = False
+        self._show_errors(held)
+        self.dirty = bool(held)
         self.encounter = saved
-        self.save_status.setText(
-            f"Saved {saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})."
-        )
+        stamp = f"{saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})"
+        if held:
+            count = len(held)
+            self.save_status.setText(
+                f"Saved {stamp}, except {count} marked field{'s' if count != 1 else ''}: "
+                "fix them to save them."
+            )
+        else:
+            self.save_status.setText(f"Saved {stamp}.")
         self.sig_encounter_changed.emit(saved)
         return True
 
@@ -241,11 +363,77 @@ class EncounterPane(QWidget):
         self.message.show()
         self.save_status.setText("NOT SAVED")
 
+    # --- exam helpers -------------------------------------------------------------------------
+
+    def _editable_form(self) -> FormView | None:
+        if self.form is None or self.form.read_only or self.encounter is None:
+            return None
+        return self.form
+
+    def fill_normal(self) -> None:
+        """Alt+N: the focused section's normal findings."""
+        form = self._editable_form()
+        if form is None:
+            return
+        section = form.section_of_focus()
+        if section is None:
+            self.fill_status.setText("Put the cursor in a section first (Ctrl+PgDn moves on).")
+            return
+        if not section.normal:
+            self.fill_status.setText(f"{section.title} has no normal preset.")
+            return
+        form.apply_normal(section.id)
+
+    def undo_fill(self) -> None:
+        """Alt+U: undo the last normal fill or copy forward."""
+        form = self._editable_form()
+        if form is not None and not form.undo():
+            self.fill_status.setText("Nothing to undo.")
+
+    def confirm_copied(self) -> None:
+        """Alt+C: confirm the copied findings of the focused section."""
+        form = self._editable_form()
+        if form is None:
+            return
+        section = form.section_of_focus()
+        if section is not None and form.confirm_section(section.id) == 0:
+            self.fill_status.setText(f"No copied findings to confirm in {section.title}.")
+
+    def next_section(self, step: int = 1) -> None:
+        """Ctrl+PgDn / Ctrl+PgUp."""
+        if self.form is not None and self.encounter is not None:
+            self.form.next_section(step)
+
+    def copy_forward(self) -> None:
+        """Bring in the last signed visit's findings as unconfirmed draft values."""
+        form = self._editable_form()
+        if form is None or self._principal is None or self.encounter is None:
+            return
+        try:
+            previous = self._services.encounters.previous_findings(
+                self._principal, self.encounter.id
+            )
+        except ClinicError as exc:
+            self._fail(str(exc))
+            return
+        if previous is None:
+            self.fill_status.setText("No earlier signed visit with exam findings to copy.")
+            return
+        when = previous.encounter_date.isoformat()
+        if form.copy_forward(previous.exam.model_dump(mode="json"), f"the visit of {when}"):
+            self._copied_from = previous.encounter_date
+            form.focus_path(form.unconfirmed[0])
+
+    # --- signing and addenda ------------------------------------------------------------------
+
     def sign(self) -> None:
         """Save, confirm, then sign and lock."""
         if self.encounter is None or self._principal is None or self.encounter.is_signed:
             return
         if not self.save_now():
+            return
+        if self.dirty:
+            self._fail("Not signed: fix the marked fields first (they are not saved).")
             return
         if not self._dialogs.confirm(
             self,
@@ -259,6 +447,11 @@ class EncounterPane(QWidget):
             signed = self._services.encounters.sign(
                 self._principal, self.encounter.id, self.encounter.version
             )
+        except SigningBlocked as exc:
+            self._fail(f"Not signed: {exc}")
+            if exc.paths and self.form is not None and exc.paths[0] in self.form.paths:
+                self.form.focus_path(exc.paths[0])
+            return
         except ClinicError as exc:
             self._fail(str(exc))
             return

@@ -1,0 +1,538 @@
+"""One renderer: any FormLayout becomes widgets bound to the paths of a pydantic model.
+
+Each control's ``objectName`` is its model path, so tests and styles find it. The renderer
+collects raw values, lets the model validate them, and maps each ``ValidationError``
+location back to the control that shows it. Section presets ("normal") and copy-forward
+go through one undo stack, and copied values stay marked until confirmed or changed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.exam import Side
+from clinic_app.domain.layout import (
+    SIDE_TOKEN,
+    FieldRow,
+    FieldSpec,
+    FormLayout,
+    HeadingRow,
+    Section,
+    field_spec,
+    get_path,
+    set_path,
+)
+from clinic_app.ui.forms.controls import ChoiceBox, LineField, MultiChoiceList
+from clinic_app.ui.views.form_widgets import ERROR_STYLE
+
+HELP_STYLE = "color: #555;"
+UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
+FOCUS_STYLE = """
+QComboBox:focus, QLineEdit:focus, QListWidget:focus {
+    border: 2px solid #1c5fb8; border-radius: 3px;
+}
+"""
+
+
+class BoundWidget(Protocol):
+    """What a special widget (such as the sensory map) must offer the renderer."""
+
+    def value(self) -> Any:
+        """The raw JSON value of its path."""
+
+    def set_value(self, value: Any) -> None:
+        """Show a stored value without emitting a change."""
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Take no input while read-only."""
+
+
+WidgetFactory = Callable[[str, Side | None], QWidget]
+"""Builds a special widget for a concrete path (and its side in a sided section)."""
+
+
+@dataclass
+class _Bound:
+    path: str
+    section: Section
+    row: FieldRow
+    side: Side | None
+    control: Any  # ChoiceBox | MultiChoiceList | LineField | a registry widget
+    label: QLabel
+    error: QLabel
+    container: QWidget
+
+
+@dataclass(frozen=True)
+class _Undo:
+    description: str
+    values: dict[str, Any]
+    unconfirmed: frozenset[str]
+
+
+class FormView(QWidget):
+    """A whole form rendered from a layout.
+
+    Signals:
+        sig_value_changed: carries the path the user just changed.
+        sig_status: a short message for the status line (fills, undo, confirmations).
+    """
+
+    sig_value_changed = Signal(str)
+    """Emitted with the model path after every user edit, fill or undo."""
+    sig_status = Signal(str)
+    """Emitted with a one-line, user-facing description of a fill, undo or confirmation."""
+
+    def __init__(
+        self,
+        layout: FormLayout,
+        model: type[BaseModel],
+        registry: Mapping[str, WidgetFactory],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"form_{layout.form_id}")
+        self.form_layout = layout
+        self._model = model
+        self._registry = registry
+        self._bound: dict[str, _Bound] = {}
+        self._sections: list[QGroupBox] = []
+        self._normal_buttons: dict[str, QPushButton] = {}
+        self._undo: list[_Undo] = []
+        self._unconfirmed: set[str] = set()
+        self._base: dict[str, Any] = model().model_dump(mode="json")
+        self._read_only = False
+        self.setStyleSheet(FOCUS_STYLE)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        for number, section in enumerate(layout.sections, 1):
+            box = self._build_section(number, section)
+            self._sections.append(box)
+            outer.addWidget(box)
+        self._chain_tab_order()
+
+    # --- building ----------------------------------------------------------------------
+
+    def _build_section(self, number: int, section: Section) -> QGroupBox:
+        box = QGroupBox(f"{number}. {section.title}")
+        box.setObjectName(f"section_{section.id}")
+        box.setAccessibleName(section.title)
+        grid = QGridLayout(box)
+        grid.setColumnStretch(1, 1)
+        if section.sided:
+            grid.setColumnStretch(2, 1)
+        row_index = 0
+        head = QHBoxLayout()
+        if section.help:
+            help_label = QLabel(section.help)
+            help_label.setWordWrap(True)
+            help_label.setStyleSheet(HELP_STYLE)
+            head.addWidget(help_label, 1)
+        else:
+            head.addStretch(1)
+        if section.normal:
+            button = QPushButton("Normal")
+            button.setObjectName(f"normal_{section.id}")
+            button.setAccessibleName(f"Fill {section.title} as normal")
+            button.setToolTip(
+                "Fill this section's normal findings (Alt+N with the cursor in the section); "
+                "undo with Alt+U."
+            )
+            # Reached by Alt+N, so it does not cost a Tab stop while charting.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, s=section.id: self.apply_normal(s))
+            head.addWidget(button)
+            self._normal_buttons[section.id] = button
+        grid.addLayout(head, row_index, 0, 1, 3)
+        row_index += 1
+        if section.sided:
+            for column, each in enumerate(Side, 1):
+                caption = QLabel(f"<b>{each.value.capitalize()}</b>")
+                caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                grid.addWidget(caption, row_index, column)
+            row_index += 1
+        for row in section.rows:
+            if isinstance(row, HeadingRow):
+                heading = QLabel(f"<b>{row.heading}</b>")
+                heading.setContentsMargins(0, 6, 0, 0)
+                grid.addWidget(heading, row_index, 0, 1, 3)
+                row_index += 1
+                continue
+            label = QLabel(row.label)
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            if row.help:
+                label.setToolTip(row.help)
+                label.setText(f"{row.label} <span style='color:#1c5fb8'>(?)</span>")
+            grid.addWidget(label, row_index, 0)
+            sides: Iterable[Side | None] = tuple(Side) if section.sided else (None,)
+            for column, side in enumerate(sides, 1):
+                path = row.path.replace(SIDE_TOKEN, side.value) if side else row.path
+                container = self._build_control(section, row, side, path, label)
+                span = 1 if section.sided else 2
+                grid.addWidget(container, row_index, column, 1, span)
+            row_index += 1
+        return box
+
+    def _build_control(
+        self, section: Section, row: FieldRow, side: Side | None, path: str, label: QLabel
+    ) -> QWidget:
+        control: Any
+        if row.widget is not None:
+            factory = self._registry.get(row.widget)
+            if factory is None:
+                raise KeyError(f"No widget {row.widget!r} is registered for {path}.")
+            control = factory(path, side)
+        else:
+            spec = field_spec(self._model, path)
+            control = self._standard_control(spec, row)
+        control.setObjectName(path)
+        name = f"{side.value.capitalize()} {row.label}" if side else row.label
+        control.setAccessibleName(name)
+        if row.help:
+            control.setToolTip(row.help)
+        control.sig_value_changed.connect(lambda p=path: self._user_changed(p))
+        container = QWidget()
+        box = QVBoxLayout(container)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(1)
+        box.addWidget(control)
+        error = QLabel()
+        error.setObjectName(f"{path}_error")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        box.addWidget(error)
+        container.setFocusProxy(control)
+        self._bound[path] = _Bound(path, section, row, side, control, label, error, container)
+        return container
+
+    @staticmethod
+    def _standard_control(spec: FieldSpec, row: FieldRow) -> QWidget:
+        if spec.kind == "choice":
+            choices = row.choices or spec.choices
+            return ChoiceBox(choices)
+        if spec.kind == "multi_choice":
+            return MultiChoiceList(row.choices or spec.choices)
+        if spec.kind in ("integer", "date", "text"):
+            return LineField(spec.kind)
+        raise TypeError(f"{spec.path}: no standard control for {spec.kind!r}; name a widget.")
+
+    def _tab_sequence(self) -> list[str]:
+        order: list[str] = []
+        for section in self.form_layout.sections:
+            paths = section.paths()
+            if section.sided and self.form_layout.tab_order == "by_side":
+                # Right column top to bottom, then left: a one-sided exam is one run of Tab.
+                paths = [p for p in paths if self._bound[p].side is Side.RIGHT] + [
+                    p for p in paths if self._bound[p].side is Side.LEFT
+                ]
+            order.extend(paths)
+        return order
+
+    def _chain_tab_order(self) -> None:
+        sequence = [self._bound[p].control for p in self._tab_sequence()]
+        for first, second in itertools.pairwise(sequence):
+            QWidget.setTabOrder(first, second)
+
+    def bound_path_of(self, widget: QWidget | None) -> str | None:
+        """The path of the control holding a widget (itself or an ancestor), if any."""
+        by_widget = {b.control: p for p, b in self._bound.items()}
+        by_widget.update({b.container: p for p, b in self._bound.items()})
+        while widget is not None:
+            if widget in by_widget:
+                return by_widget[widget]
+            widget = widget.parentWidget()
+        return None
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab follows the layout's keyboard order, one stop per bound control.
+
+        Qt's own chain gets compound widgets (lists, the sensory map) wrong, so the order is
+        taken from the layout; past either end Qt's chain takes over.
+        """
+        path = self.bound_path_of(QApplication.focusWidget())
+        if path is None:
+            return super().focusNextPrevChild(next)
+        order = [
+            p
+            for p in self._tab_sequence()
+            if self._bound[p].control.isEnabled() and self._bound[p].control.isVisibleTo(self)
+        ]
+        if path in order:
+            index = order.index(path) + (1 if next else -1)
+            if 0 <= index < len(order):
+                self.focus_path(order[index])
+                return True
+        return super().focusNextPrevChild(next)
+
+    # --- values ------------------------------------------------------------------------
+
+    @property
+    def paths(self) -> list[str]:
+        """Every bound path, in keyboard order."""
+        return self._tab_sequence()
+
+    def control(self, path: str) -> Any:
+        """The control bound to a path (KeyError if none)."""
+        return self._bound[path].control
+
+    def set_values(self, data: Mapping[str, Any], unconfirmed: Iterable[str] = ()) -> None:
+        """Show stored values (the model's JSON dump); no change signals."""
+        self._base = dict(data)
+        for path, bound in self._bound.items():
+            bound.control.set_value(get_path(data, path))
+        self._unconfirmed = set(unconfirmed) & set(self._bound)
+        self._undo.clear()
+        self.set_errors({})
+        self._refresh_marks()
+
+    def values(self) -> dict[str, Any]:
+        """The stored values with every control's current raw value laid over them."""
+        data = _deep_copy(self._base)
+        for path, bound in self._bound.items():
+            set_path(data, path, bound.control.value())
+        return data
+
+    def current(self) -> dict[str, Any]:
+        """Path -> raw value of every control."""
+        return {path: bound.control.value() for path, bound in self._bound.items()}
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Signed exams: shown, focusable for reading, not editable."""
+        self._read_only = read_only
+        for bound in self._bound.values():
+            bound.control.set_read_only(read_only)
+        for button in self._normal_buttons.values():
+            button.setEnabled(not read_only)
+
+    @property
+    def read_only(self) -> bool:
+        """True while the form takes no input."""
+        return self._read_only
+
+    def set_errors(self, errors: Mapping[str, str]) -> None:
+        """Show each message under its control (messages for unknown paths go nowhere)."""
+        shown: dict[str, list[str]] = {}
+        for path, message in errors.items():
+            target = self.path_for_error(path)
+            if target is not None:
+                shown.setdefault(target, []).append(message)
+        for path, bound in self._bound.items():
+            messages = shown.get(path)
+            setter = getattr(bound.control, "set_error", None)
+            if messages:
+                text = " ".join(dict.fromkeys(messages))
+                bound.error.setText(text)
+                bound.error.show()
+                bound.control.setAccessibleDescription(text)
+            else:
+                bound.error.clear()
+                bound.error.hide()
+                bound.control.setAccessibleDescription("")
+            if setter is not None:
+                setter(None)
+
+    def errors_shown(self) -> dict[str, str]:
+        """Path -> message currently shown under a control."""
+        return {p: b.error.text() for p, b in self._bound.items() if not b.error.isHidden()}
+
+    def path_for_error(self, path: str) -> str | None:
+        """The bound path that shows an error found at a model path.
+
+        Exact match first; then the bound path that contains it (a region inside the
+        sensory map); then the first bound path inside it (a group-level error).
+        """
+        if path in self._bound:
+            return path
+        containing = [p for p in self._bound if path.startswith(p + ".")]
+        if containing:
+            return max(containing, key=len)
+        inside = [p for p in self._tab_sequence() if p.startswith(path + ".")]
+        return inside[0] if inside else None
+
+    # --- presets, copy forward, undo, confirmation ----------------------------------------
+
+    def section(self, section_id: str) -> Section:
+        """A section by id (KeyError if none)."""
+        for section in self.form_layout.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def apply_normal(self, section_id: str) -> list[str]:
+        """Fill one section's normal preset (only that section), undoably; the paths filled."""
+        if self._read_only:
+            return []
+        section = self.section(section_id)
+        preset = section.normal_values()
+        if not preset:
+            return []
+        self._push_undo(f"normal {section.title}", preset)
+        changed: list[str] = []
+        for path, value in preset.items():
+            bound = self._bound[path]
+            preset_fn = getattr(bound.control, "apply_preset", None)
+            if bound.row.widget is not None and preset_fn is not None:
+                preset_fn(value)  # emits its own change
+            else:
+                bound.control.set_value(value)
+            self._unconfirmed.discard(path)
+            changed.append(path)
+        self._refresh_marks()
+        for path in changed:
+            self.sig_value_changed.emit(path)
+        self.sig_status.emit(
+            f"{section.title}: {len(changed)} items filled as normal. Alt+U undoes it."
+        )
+        return changed
+
+    def copy_forward(self, data: Mapping[str, Any], source: str) -> list[str]:
+        """Bring in another visit's findings, marked unconfirmed; the paths that changed."""
+        if self._read_only:
+            return []
+        incoming = {path: get_path(data, path) for path in self._bound}
+        changed = [p for p, v in incoming.items() if v != self._bound[p].control.value()]
+        if not changed:
+            self.sig_status.emit(f"Nothing to copy: the findings of {source} are already here.")
+            return []
+        self._push_undo(f"copy forward from {source}", dict.fromkeys(changed))
+        for path in changed:
+            self._bound[path].control.set_value(incoming[path])
+            self._unconfirmed.add(path)
+        self._refresh_marks()
+        for path in changed:
+            self.sig_value_changed.emit(path)
+        self.sig_status.emit(
+            f"Copied {len(changed)} findings from {source}: marked until confirmed "
+            "(Alt+C confirms a section) or changed. Alt+U undoes the copy."
+        )
+        return changed
+
+    def _push_undo(self, description: str, paths: Mapping[str, Any]) -> None:
+        before = {path: self._bound[path].control.value() for path in paths}
+        self._undo.append(_Undo(description, before, frozenset(self._unconfirmed)))
+
+    def can_undo(self) -> bool:
+        """True when a fill or copy can be undone."""
+        return bool(self._undo)
+
+    def undo(self) -> bool:
+        """Undo the last section fill or copy forward; False when there is none."""
+        if self._read_only or not self._undo:
+            return False
+        step = self._undo.pop()
+        for path, value in step.values.items():
+            self._bound[path].control.set_value(value)
+        self._unconfirmed = set(step.unconfirmed)
+        self._refresh_marks()
+        for path in step.values:
+            self.sig_value_changed.emit(path)
+        self.sig_status.emit(f"Undone: {step.description}.")
+        return True
+
+    @property
+    def unconfirmed(self) -> list[str]:
+        """Copied paths not yet confirmed or changed, in keyboard order."""
+        return [p for p in self._tab_sequence() if p in self._unconfirmed]
+
+    def confirm_section(self, section_id: str) -> int:
+        """Accept every copied value of a section as charted today; how many were confirmed."""
+        paths = set(self.section(section_id).paths()) & self._unconfirmed
+        if not paths:
+            return 0
+        self._unconfirmed -= paths
+        self._refresh_marks()
+        first = next(iter(sorted(paths)))
+        self.sig_value_changed.emit(first)
+        self.sig_status.emit(f"{len(paths)} copied findings confirmed.")
+        return len(paths)
+
+    def _refresh_marks(self) -> None:
+        for path, bound in self._bound.items():
+            marked = path in self._unconfirmed
+            bound.container.setStyleSheet(UNCONFIRMED_STYLE if marked else "")
+            bound.container.setToolTip(
+                "Copied from a previous visit: confirm (Alt+C) or change it." if marked else ""
+            )
+
+    def _user_changed(self, path: str) -> None:
+        if path in self._unconfirmed:
+            self._unconfirmed.discard(path)
+            self._refresh_marks()
+        self.sig_value_changed.emit(path)
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def section_of_focus(self) -> Section | None:
+        """The section holding the keyboard focus (None when focus is elsewhere)."""
+        widget = QApplication.focusWidget()
+        while widget is not None:
+            for bound in self._bound.values():
+                if widget is bound.control or widget is bound.container:
+                    return bound.section
+            for box, section in zip(self._sections, self.form_layout.sections, strict=True):
+                if widget is box:
+                    return section
+            widget = widget.parentWidget()
+        return None
+
+    def focus_path(self, path: str) -> None:
+        """Put the cursor on a path's control and scroll it into view."""
+        bound = self._bound[path]
+        bound.control.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._ensure_visible(bound.container)
+
+    def focus_section(self, index: int) -> None:
+        """Focus the first control of a section (by position, wrapping)."""
+        sections = self.form_layout.sections
+        section = sections[index % len(sections)]
+        first = [p for p in self._tab_sequence() if self._bound[p].section is section]
+        if first:
+            self.focus_path(first[0])
+            self._ensure_visible(self._sections[index % len(sections)])
+            self.focus_path(first[0])
+
+    def next_section(self, step: int = 1) -> None:
+        """Ctrl+PgDown / Ctrl+PgUp: the next or previous section."""
+        current = self.section_of_focus()
+        sections = list(self.form_layout.sections)
+        index = sections.index(current) + step if current in sections else 0
+        self.focus_section(index)
+
+    def _ensure_visible(self, widget: QWidget) -> None:
+        parent = self.parentWidget()
+        while parent is not None:
+            ensure = getattr(parent, "ensureWidgetVisible", None)
+            if ensure is not None:
+                ensure(widget, 20, 40)
+                return
+            parent = parent.parentWidget()
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out[key] = _deep_copy(value)
+        elif isinstance(value, list):
+            out[key] = list(value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,190 @@
+"""The form renderer: any layout -> bound controls, keys in, model values out."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.layout import FormLayout, get_path
+from clinic_app.ui.forms.renderer import FormView
+
+LAYOUT = FormLayout.model_validate(
+    {
+        "form_id": "mini",
+        "title": "Mini exam",
+        "version": 1,
+        "sections": [
+            {
+                "id": "tinel",
+                "title": "Tinel",
+                "sided": True,
+                "rows": [
+                    {"heading": "Tarsal tunnel"},
+                    {"path": "{side}.tinel.tarsal_tunnel.result", "label": "Tinel result"},
+                    {
+                        "path": "{side}.tinel.tarsal_tunnel.radiates_distal",
+                        "label": "Radiates distally",
+                        "choices": ["PL-HALLUX", "PL-ARCH-MED", "PL-HEEL-MED"],
+                    },
+                ],
+                "normal": {"{side}.tinel.tarsal_tunnel.result": "negative"},
+            },
+            {
+                "id": "slr",
+                "title": "Straight leg raise",
+                "sided": True,
+                "rows": [
+                    {"path": "lumbar.{side}.slr.angle_deg", "label": "SLR angle (degrees)"},
+                    {"path": "lumbar.{side}.slr.symptom", "label": "SLR symptoms reach"},
+                ],
+                "normal": {"lumbar.{side}.slr.symptom": "none"},
+            },
+            {
+                "id": "history",
+                "title": "History",
+                "rows": [
+                    {"path": "history.pain_score", "label": "Pain 0-10"},
+                    {"path": "red_flags.bladder_change.onset", "label": "Bladder onset"},
+                ],
+            },
+        ],
+    }
+)
+
+
+@pytest.fixture
+def form(qtbot):
+    view = FormView(LAYOUT, NeuroFootExam, {})
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(view)
+    qtbot.addWidget(scroll)
+    scroll.resize(700, 500)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    view.set_values(NeuroFootExam().model_dump(mode="json"))
+    yield view  # (a yield keeps the scroll area, and so the form, alive)
+    scroll.close()
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def test_every_control_is_named_by_its_path_and_starts_not_tested(form):
+    for path in form.paths:
+        control = form.control(path)
+        assert control.objectName() == path
+        assert control.accessibleName()
+    assert form.control("right.tinel.tarsal_tunnel.result").currentText() == "not tested"
+    assert form.control("lumbar.left.slr.angle_deg").placeholderText() == "not tested"
+    assert NeuroFootExam.model_validate(form.values()) == NeuroFootExam()
+
+
+def test_keys_chart_values_and_delete_clears_to_not_tested(qtbot, form):
+    changed = []
+    form.sig_value_changed.connect(changed.append)
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_P)
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is form.control("right.tinel.tarsal_tunnel.radiates_distal")
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)  # PL-HALLUX
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)  # PL-ARCH-MED
+    exam = NeuroFootExam.model_validate(form.values())
+    assert exam.right.tinel.tarsal_tunnel.result == "positive"
+    assert [c.value for c in exam.right.tinel.tarsal_tunnel.radiates_distal] == [
+        "PL-ARCH-MED",
+        "PL-HALLUX",
+    ]
+    assert "right.tinel.tarsal_tunnel.result" in changed
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_Delete)
+    assert form.control("right.tinel.tarsal_tunnel.result").value() == "not_tested"
+
+
+def test_tab_runs_down_the_right_column_then_the_left(qtbot, form):
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    seen = [focused().objectName()]
+    for _ in range(3):
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        seen.append(focused().objectName())
+    assert seen == [
+        "right.tinel.tarsal_tunnel.result",
+        "right.tinel.tarsal_tunnel.radiates_distal",
+        "left.tinel.tarsal_tunnel.result",
+        "left.tinel.tarsal_tunnel.radiates_distal",
+    ]
+
+
+def test_normal_fills_only_its_section_and_undo_restores(qtbot, form):
+    form.focus_path("left.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_P)
+    filled = form.apply_normal("slr")
+    assert sorted(filled) == ["lumbar.left.slr.symptom", "lumbar.right.slr.symptom"]
+    exam = NeuroFootExam.model_validate(form.values())
+    assert exam.lumbar.right.slr.symptom == "none"
+    assert exam.lumbar.right.slr.angle_deg is None  # never an invented angle
+    assert exam.left.tinel.tarsal_tunnel.result == "positive"  # other section untouched
+    assert exam.right.tinel.tarsal_tunnel.result == "not_tested"
+    assert form.undo()
+    exam = NeuroFootExam.model_validate(form.values())
+    assert exam.lumbar.right.slr.symptom == "not_tested"
+    assert exam.left.tinel.tarsal_tunnel.result == "positive"
+    assert not form.undo()
+
+
+def test_copy_forward_marks_values_until_changed_or_confirmed(qtbot, form):
+    previous = NeuroFootExam.model_validate(
+        {
+            "right": {"tinel": {"tarsal_tunnel": {"result": "positive"}}},
+            "lumbar": {"right": {"slr": {"symptom": "none"}}, "left": {"slr": {"symptom": "none"}}},
+        }
+    ).model_dump(mode="json")
+    changed = form.copy_forward(previous, "the visit of 2026-10-01")
+    assert sorted(changed) == [
+        "lumbar.left.slr.symptom",
+        "lumbar.right.slr.symptom",
+        "right.tinel.tarsal_tunnel.result",
+    ]
+    assert set(form.unconfirmed) == set(changed)
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_N)  # the clinician re-tests: negative today
+    assert "right.tinel.tarsal_tunnel.result" not in form.unconfirmed
+    assert form.confirm_section("slr") == 2
+    assert form.unconfirmed == []
+    assert form.undo()  # undoes the copy itself
+    assert NeuroFootExam.model_validate(form.values()) == NeuroFootExam()
+
+
+def test_errors_land_at_the_field_that_holds_them(qtbot, form):
+    form.focus_path("lumbar.right.slr.angle_deg")
+    qtbot.keyClicks(focused(), "120")
+    form.set_errors({"lumbar.right.slr.angle_deg": "The SLR angle is 0 to 90."})
+    assert form.errors_shown() == {"lumbar.right.slr.angle_deg": "The SLR angle is 0 to 90."}
+    assert form.control("lumbar.right.slr.angle_deg").accessibleDescription()
+    assert form.path_for_error("lumbar.right.slr") == "lumbar.right.slr.angle_deg"
+    form.set_errors({})
+    assert form.errors_shown() == {}
+
+
+def test_read_only_form_takes_no_keys(qtbot, form):
+    form.set_read_only(True)
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_P)
+    qtbot.keyClick(focused(), Qt.Key.Key_Delete)
+    assert get_path(form.values(), "right.tinel.tarsal_tunnel.result") == "not_tested"
+    assert form.apply_normal("tinel") == []
+    assert form.control("history.pain_score").isReadOnly()
+
+
+def test_next_section_moves_focus_to_the_first_field(qtbot, form):
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    form.next_section()
+    assert focused().objectName() == "lumbar.right.slr.angle_deg"
+    form.next_section()
+    assert focused().objectName() == "history.pain_score"
+    form.next_section(-1)
+    assert focused().objectName() == "lumbar.right.slr.angle_deg"
