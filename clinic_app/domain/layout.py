@@ -141,16 +141,21 @@ class FormLayout(_Strict):
         return None
 
     def label_of(self, path: str) -> str:
-        """The label of the row placing a concrete path ("Right ..." in a sided section)."""
+        """A unique label for a concrete path: side, sub-heading and row label."""
         for section in self.sections:
-            for row in section.fields():
+            heading = ""
+            for row in section.rows:
+                if isinstance(row, HeadingRow):
+                    heading = row.heading
+                    continue
+                name = f"{heading}: {row.label}" if heading else row.label
                 if not section.sided:
                     if row.path == path:
-                        return row.label
+                        return name
                     continue
                 for side in Side:
                     if row.path.replace(SIDE_TOKEN, side.value) == path:
-                        return f"{side.value.capitalize()} {row.label}"
+                        return f"{side.value.capitalize()} {name}"
         return path
 
 

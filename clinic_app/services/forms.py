@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -21,6 +21,21 @@ class FormLayoutError(ClinicError):
     """A layout file is missing, is not YAML, or does not match the FormLayout model."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_form_layout(path: Path) -> FormLayout:
     """Read and validate one layout file.
 
@@ -28,18 +43,18 @@ def load_form_layout(path: Path) -> FormLayout:
         FormLayoutError: naming the file and the first problem.
     """
     try:
-        # The C loader when PyYAML has it: the exam layout is read at every start-up.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except OSError as exc:
         raise FormLayoutError(f"cannot read form layout {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise FormLayoutError(f"form layout {path} is not valid YAML: {exc}") from None
+        raise FormLayoutError(
+            f"form layout {path} is not valid YAML: {' '.join(str(exc).split())}"
+        ) from None
     try:
         return FormLayout.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise FormLayoutError(f"form layout {path}: {where}: {first['msg']}") from None
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -140,10 +141,28 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.results_hint)
 
         self.right = QStackedWidget()
-        self.welcome = QLabel(
+        self.welcome = QWidget()
+        self.welcome.setObjectName("welcome")
+        welcome_layout = QVBoxLayout(self.welcome)
+        welcome_layout.addStretch(1)
+        welcome_text = QLabel(
             "<h2>No patient open</h2><p>Ctrl+F finds a patient; Ctrl+N registers a new one.</p>"
         )
-        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        welcome_layout.addWidget(welcome_text)
+        # After a crash or a forgotten draft, the clinician's unsigned work is one key away.
+        self.resume_button = QPushButton()
+        self.resume_button.setObjectName("resume_draft_button")
+        self.resume_button.clicked.connect(self._resume_draft)
+        self.resume_button.hide()
+        welcome_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.drafts_hint = QLabel()
+        self.drafts_hint.setObjectName("drafts_hint")
+        self.drafts_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drafts_hint.setWordWrap(True)
+        welcome_layout.addWidget(self.drafts_hint)
+        welcome_layout.addStretch(2)
+        self._resume_id: tuple[int, int] | None = None
         self.patient_editor = PatientEditor(self.services, self.dialogs)
         self.chart_view = ChartView(self.services)
         self.encounter_pane = EncounterPane(self.services, self.dialogs)
@@ -218,7 +237,8 @@ class MainWindow(QMainWindow):
         self._action(
             "&Encounter", "&Confirm copied findings in section", "Alt+C", pane.confirm_copied
         )
-        self._action("&Encounter", "Ne&xt section", "Ctrl+PgDown", pane.next_section)
+        # (lambdas: triggered() passes a "checked" flag that must not become the step)
+        self._action("&Encounter", "Ne&xt section", "Ctrl+PgDown", lambda: pane.next_section(1))
         self._action("&Encounter", "&Previous section", "Ctrl+PgUp", lambda: pane.next_section(-1))
         self.accounts_action = self._action(
             "&Admin", "&Accounts", "Ctrl+Shift+U", self.show_accounts
@@ -263,6 +283,44 @@ class MainWindow(QMainWindow):
         self.idle_timer.start()
         if self.right.currentWidget() is self.welcome:
             self.search_box.setFocus()
+            if not resumed:
+                self._offer_drafts()
+
+    def _offer_drafts(self) -> None:
+        """Show the clinician's newest unsigned draft on the start page, focused."""
+        self._resume_id = None
+        self.resume_button.hide()
+        self.drafts_hint.clear()
+        if self.principal is None or not self.principal.can(Permission.CLINICAL_WRITE):
+            return
+        try:
+            drafts = self.services.encounters.drafts(self.principal)
+        except ClinicError:
+            return
+        if not drafts:
+            return
+        newest = drafts[0]
+        saved = newest.updated_at.astimezone()
+        self._resume_id = (newest.patient_id, newest.encounter_id)
+        self.resume_button.setText(
+            f"Resume unsigned draft: {newest.patient_name}, visit "
+            f"{newest.encounter_date.isoformat()}, last saved {saved:%Y-%m-%d %H:%M:%S} (Enter)"
+        )
+        self.resume_button.setAccessibleName("Resume unsigned draft")
+        self.resume_button.show()
+        self.resume_button.setDefault(True)
+        self.resume_button.setFocus()
+        if len(drafts) > 1:
+            self.drafts_hint.setText(
+                f"{len(drafts) - 1} more unsigned draft(s) wait in their patients' charts."
+            )
+
+    def _resume_draft(self) -> None:
+        if self._resume_id is None:
+            return
+        patient_id, encounter_id = self._resume_id
+        self.open_chart(patient_id)
+        self.open_encounter(encounter_id)
 
     def _user_active(self) -> None:
         if self.principal is not None and self.pages.currentWidget() is self.workspace:

@@ -18,7 +18,14 @@ from clinic_app.ui.forms.sensory_map import SensoryMapView
 
 
 class BoundSensoryMap(SensoryMapView):
-    """The sensory map bound to ``<side>.sensory.regions`` as raw JSON."""
+    """The sensory map bound to ``<side>.sensory.regions`` as raw JSON.
+
+    Tabbing into the map lands on its canvas, where the region and state keys work.
+    """
+
+    def __init__(self, side: Side, geometry: FootMapGeometry, parent: QWidget | None = None):
+        super().__init__(side, geometry, parent)
+        self.setFocusProxy(self.canvas)
 
     def value(self) -> dict[str, Any]:  # type: ignore[override]
         """Region code -> findings JSON, charted regions only."""

@@ -74,7 +74,6 @@ class _Bound:
     row: FieldRow
     side: Side | None
     control: Any  # ChoiceBox | MultiChoiceList | LineField | a registry widget
-    label: QLabel
     error: QLabel
     container: QWidget
 
@@ -134,9 +133,11 @@ class FormView(QWidget):
         box.setObjectName(f"section_{section.id}")
         box.setAccessibleName(section.title)
         grid = QGridLayout(box)
-        grid.setColumnStretch(1, 1)
-        if section.sided:
-            grid.setColumnStretch(2, 1)
+        # Labels get room to read on one or two lines; the value columns share the rest.
+        grid.setColumnMinimumWidth(0, self.fontMetrics().averageCharWidth() * 32)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 3)
         row_index = 0
         head = QHBoxLayout()
         if section.help:
@@ -167,8 +168,10 @@ class FormView(QWidget):
                 caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
                 grid.addWidget(caption, row_index, column)
             row_index += 1
+        heading_text = ""
         for row in section.rows:
             if isinstance(row, HeadingRow):
+                heading_text = row.heading
                 heading = QLabel(f"<b>{row.heading}</b>")
                 heading.setContentsMargins(0, 6, 0, 0)
                 grid.addWidget(heading, row_index, 0, 1, 3)
@@ -184,14 +187,14 @@ class FormView(QWidget):
             sides: Iterable[Side | None] = tuple(Side) if section.sided else (None,)
             for column, side in enumerate(sides, 1):
                 path = row.path.replace(SIDE_TOKEN, side.value) if side else row.path
-                container = self._build_control(section, row, side, path, label)
+                container = self._build_control(section, row, side, path, heading_text)
                 span = 1 if section.sided else 2
                 grid.addWidget(container, row_index, column, 1, span)
             row_index += 1
         return box
 
     def _build_control(
-        self, section: Section, row: FieldRow, side: Side | None, path: str, label: QLabel
+        self, section: Section, row: FieldRow, side: Side | None, path: str, heading: str
     ) -> QWidget:
         control: Any
         if row.widget is not None:
@@ -203,8 +206,9 @@ class FormView(QWidget):
             spec = field_spec(self._model, path)
             control = self._standard_control(spec, row)
         control.setObjectName(path)
-        name = f"{side.value.capitalize()} {row.label}" if side else row.label
-        control.setAccessibleName(name)
+        # Unique, spoken names: "Right Tarsal tunnel: Tinel result", not four "Tinel result".
+        name = f"{heading}: {row.label}" if heading else row.label
+        control.setAccessibleName(f"{side.value.capitalize()} {name}" if side else name)
         if row.help:
             control.setToolTip(row.help)
         control.sig_value_changed.connect(lambda p=path: self._user_changed(p))
@@ -220,7 +224,7 @@ class FormView(QWidget):
         error.hide()
         box.addWidget(error)
         container.setFocusProxy(control)
-        self._bound[path] = _Bound(path, section, row, side, control, label, error, container)
+        self._bound[path] = _Bound(path, section, row, side, control, error, container)
         return container
 
     @staticmethod

@@ -283,7 +283,10 @@ class EncounterPane(QWidget):
             return
         self.dirty = True
         self.save_status.setText("Unsaved changes...")
-        self._autosave.start()
+        # Not restarted by later changes: while the clinician keeps charting, a save still
+        # happens within a second of the first unsaved change, so a crash loses at most that.
+        if not self._autosave.isActive():
+            self._autosave.start()
 
     def _valid_part(self, raw: dict[str, Any]) -> tuple[EncounterContent, dict[str, str]]:
         """Validate; fields the model refuses keep their last saved value (and an error).

@@ -1,0 +1,257 @@
+"""Chart the two example exams through the real window with the keyboard only, counting the
+key presses; save, restart, and read them back equal.
+
+(a) a normal bilateral exam; (b) a right-sided tarsal tunnel exam with a sensory deficit in
+three plantar regions. The counts are printed (`pytest -s`) and quoted in the release notes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from clinic_app.app import build_services, form_catalog
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.layout import set_path
+from clinic_app.domain.regions import RegionCode
+from clinic_app.settings import load_settings
+from clinic_app.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "heel-and-sole-42"
+NO = Qt.KeyboardModifier.NoModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+ARROWS = {
+    Qt.Key.Key_Left: (-1.0, 0.0),
+    Qt.Key.Key_Right: (1.0, 0.0),
+    Qt.Key.Key_Up: (0.0, -1.0),
+    Qt.Key.Key_Down: (0.0, 1.0),
+}
+DEFICIT = (RegionCode.PL_ARCH_MED, RegionCode.PL_FORE_MED, RegionCode.PL_HALLUX)
+
+
+class Keyboard:
+    """Sends key chords where the focus is, as a person would, and counts them."""
+
+    def __init__(self, qtbot: Any) -> None:
+        self.qtbot = qtbot
+        self.count = 0
+
+    def __call__(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = NO, times: int = 1) -> None:
+        for _ in range(times):
+            target = QApplication.focusWidget()
+            assert target is not None, "nothing has keyboard focus"
+            self.qtbot.keyClick(target, key, modifiers)
+            self.count += 1
+
+    def text(self, text: str) -> None:
+        for ch in text:
+            self(Qt.Key(ord(ch.upper())))
+
+    def focus_name(self) -> str:
+        widget = QApplication.focusWidget()
+        return widget.objectName() if widget else ""
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, fast_password_hashing: None) -> dict[str, Any]:
+    data_dir = tmp_path / "data"
+    services = build_services(load_settings(data_dir))
+    services.accounts.create_first_admin(
+        {"username": "admin", "display_name": "Admin", "password": PASSWORD, "roles": ["admin"]}
+    )
+    services.accounts.create_account(
+        services.accounts.login("admin", PASSWORD),
+        {
+            "username": "drlee",
+            "display_name": "Dr Lee",
+            "password": PASSWORD,
+            "roles": ["clinician"],
+        },
+    )
+    principal = services.accounts.login("drlee", PASSWORD)
+    patient = services.patients.register(
+        principal,
+        {
+            "family_name": "Okafor",
+            "given_name": "Grace",
+            "date_of_birth": "1958-05-06",
+            "sex": "female",
+            "preferred_language": "en",
+            "diabetes": "no",
+        },
+    )
+    enc = services.encounters.create(
+        principal,
+        {"patient_id": patient.id, "encounter_date": services.clock.today(), "reason": "Numb sole"},
+    )
+    return {"data_dir": data_dir, "encounter_id": enc.id, "principal": principal}
+
+
+def open_draft(qtbot: Any, data_dir: Path) -> MainWindow:
+    """Start the app, log in, and open the waiting draft from the start page (Enter)."""
+    window = MainWindow(build_services(load_settings(data_dir)), idle_lock_minutes=10)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.login_page.sig_logged_in.emit(window.services.accounts.login("drlee", PASSWORD))
+    resume = window.findChild(QPushButton, "resume_draft_button")
+    qtbot.keyClick(resume, Qt.Key.Key_Return)
+    assert window.right.currentWidget() is window.encounter_pane
+    return window
+
+
+def read_back(clinic: dict[str, Any]) -> NeuroFootExam:
+    """A fresh process's view of the stored exam (new services over the same folder)."""
+    services = build_services(load_settings(clinic["data_dir"]))
+    view = services.encounters.get(clinic["principal"], clinic["encounter_id"])
+    assert view.intact
+    return view.encounter.content.exam
+
+
+def normal_exam() -> dict[str, Any]:
+    """Every section's normal preset applied to a blank exam, as the layout defines it."""
+    data = NeuroFootExam().model_dump(mode="json")
+    for section in form_catalog().exam_layout().sections:
+        for path, value in section.normal_values().items():
+            if path.endswith("sensory.regions"):
+                value = {
+                    code.value: {
+                        "light_touch": "normal",
+                        "pin_prick": "normal",
+                        "monofilament": "felt",
+                        "symptoms": [],
+                    }
+                    for code in RegionCode
+                }
+            set_path(data, path, value)
+    return data
+
+
+def arrow_path(sensory_map: Any, start: RegionCode, goal: RegionCode) -> list[Qt.Key]:
+    """The shortest arrow-key route between two regions of the map, found with its own
+    neighbour rule (so the test presses exactly what a user would)."""
+    canvas = sensory_map.canvas
+    queue: deque[tuple[RegionCode, list[Qt.Key]]] = deque([(start, [])])
+    seen = {start}
+    while queue:
+        code, keys = queue.popleft()
+        if code == goal:
+            return keys
+        for key, direction in ARROWS.items():
+            nxt = canvas.neighbour(code, direction)
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                queue.append((nxt, [*keys, key]))
+    raise AssertionError(f"{goal} cannot be reached from {start} with arrow keys")
+
+
+def test_normal_bilateral_exam_by_keyboard(qtbot, clinic):
+    window = open_draft(qtbot, clinic["data_dir"])
+    press = Keyboard(qtbot)
+    assert press.focus_name() == "history.onset"
+
+    press(Qt.Key.Key_PageDown, CTRL, times=2)  # past history and previous release
+    assert press.focus_name() == "right.inspection.hindfoot_alignment"
+    press(Qt.Key.Key_N, ALT)
+    for section in range(7):  # Tinel, provocation, sensory, intrinsics, lumbar x2, red flags
+        press(Qt.Key.Key_PageDown, CTRL)
+        press(Qt.Key.Key_N, ALT)
+        assert window.encounter_pane.form.section_of_focus().normal, section
+    keys_to_chart = press.count
+    press(Qt.Key.Key_S, CTRL)  # save now (autosave would within a second)
+    assert window.encounter_pane.save_status.text().startswith("Saved")
+    window.close()
+
+    print(f"\nnormal bilateral exam: {keys_to_chart} key presses (+ Ctrl+S)")
+    assert keys_to_chart == 17
+    assert read_back(clinic) == NeuroFootExam.model_validate(normal_exam())
+
+
+def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic):
+    window = open_draft(qtbot, clinic["data_dir"])
+    pane = window.encounter_pane
+    press = Keyboard(qtbot)
+    expected = normal_exam()
+
+    # History: gradual onset, 12 weeks, worse standing and walking.
+    press.text("g")
+    press(Qt.Key.Key_Tab)
+    press.text("12")
+    press(Qt.Key.Key_Tab)
+    press.text("y")
+    press(Qt.Key.Key_Tab)
+    press.text("y")
+    for path, value in (
+        ("history.onset", "gradual"),
+        ("history.duration_weeks", 12),
+        ("history.worse_standing", "yes"),
+        ("history.worse_walking", "yes"),
+    ):
+        set_path(expected, path, value)
+
+    press(Qt.Key.Key_PageDown, CTRL, times=2)
+    press(Qt.Key.Key_N, ALT)  # inspection normal
+
+    # Tinel: normal, then the right tarsal tunnel positive, radiating to arch and hallux.
+    press(Qt.Key.Key_PageDown, CTRL)
+    press(Qt.Key.Key_N, ALT)
+    assert press.focus_name() == "right.tinel.tarsal_tunnel.result"
+    press.text("p")
+    press(Qt.Key.Key_Tab)
+    radiation = pane.form.control("right.tinel.tarsal_tunnel.radiates_distal")
+    choices = [radiation.item(i).data(Qt.ItemDataRole.UserRole) for i in range(radiation.count())]
+    row = 0
+    for code in sorted(("PL-ARCH-MED", "PL-HALLUX"), key=choices.index):
+        press(Qt.Key.Key_Down, times=choices.index(code) - row)
+        row = choices.index(code)
+        press(Qt.Key.Key_Space)
+    set_path(expected, "right.tinel.tarsal_tunnel.result", "positive")
+    set_path(expected, "right.tinel.tarsal_tunnel.radiates_distal", ["PL-ARCH-MED", "PL-HALLUX"])
+
+    # Provocation: normal, then dorsiflexion-eversion and triple compression positive.
+    press(Qt.Key.Key_PageDown, CTRL)
+    press(Qt.Key.Key_N, ALT)
+    assert press.focus_name() == "right.provocation.dorsiflexion_eversion"
+    press.text("p")
+    press(Qt.Key.Key_Tab, times=2)
+    press.text("p")
+    set_path(expected, "right.provocation.dorsiflexion_eversion", "positive")
+    set_path(expected, "right.provocation.triple_compression", "positive")
+
+    # Sensory map: normal everywhere, then three plantar regions reduced to light touch and
+    # pin-prick, numb and burning.
+    press(Qt.Key.Key_PageDown, CTRL)
+    press(Qt.Key.Key_N, ALT)
+    sensory = pane.form.control("right.sensory.regions")
+    for modality, keys in (("1", "r"), ("2", "r"), ("5", "nb")):
+        press.text(modality)
+        for code in DEFICIT:
+            for key in arrow_path(sensory, sensory.selected_region(), code):
+                press(key)
+            assert sensory.selected_region() == code
+            press.text(keys)
+    for code in DEFICIT:
+        region = expected["right"]["sensory"]["regions"][code.value]
+        region.update(light_touch="reduced", pin_prick="reduced", symptoms=["numb", "burning"])
+
+    for _section in range(4):  # intrinsics, lumbar history, lumbar screen, red flags
+        press(Qt.Key.Key_PageDown, CTRL)
+        press(Qt.Key.Key_N, ALT)
+    keys_to_chart = press.count
+    qtbot.waitUntil(lambda: pane.save_status.text().startswith("Saved"), timeout=5000)
+    window.close()
+
+    print(f"\nright tarsal tunnel exam, 3 plantar deficits: {keys_to_chart} key presses")
+    assert read_back(clinic) == NeuroFootExam.model_validate(expected)
+    assert keys_to_chart < 80
