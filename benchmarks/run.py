@@ -15,6 +15,7 @@ app prints when CLINIC_APP_EXIT_AFTER_SHOW is set.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import queue
@@ -33,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from clinic_app.app import form_catalog
 from clinic_app.domain.account import Principal
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
@@ -134,8 +136,32 @@ def login(services: Services, result: DemoResult) -> Principal:
     return services.accounts.login(result.username, result.password)
 
 
+def charted_exam() -> dict[str, Any]:
+    """A fully charted bilateral exam: every section's normal preset, every map region."""
+    from clinic_app.domain.exam import NeuroFootExam
+    from clinic_app.domain.layout import set_path
+    from clinic_app.domain.regions import RegionCode
+
+    data = NeuroFootExam().model_dump(mode="json")
+    for section in form_catalog().exam_layout().sections:
+        for path, value in section.normal_values().items():
+            if path.endswith("sensory.regions"):
+                value = {
+                    code.value: {
+                        "light_touch": "normal",
+                        "pin_prick": "normal",
+                        "monofilament": "felt",
+                        "two_point_mm": 12,
+                        "symptoms": [],
+                    }
+                    for code in RegionCode
+                }
+            set_path(data, path, value)
+    return data
+
+
 def bench_draft_save(services: Services, actor: Principal, runs: int) -> Row:
-    """EncounterService.save_draft on a draft with a realistic note (autosave)."""
+    """EncounterService.save_draft of a fully charted exam plus a note (one autosave)."""
     patient = services.patients.register(
         actor,
         {"family_name": "Benchmark", "given_name": "Draft", "date_of_birth": "1961-04-12"},
@@ -147,16 +173,27 @@ def bench_draft_save(services: Services, actor: Principal, runs: int) -> Row:
     )
     version = enc.version
     count = 0
+    exam = charted_exam()
 
     def save() -> None:
         nonlocal version, count
         count += 1
+        exam["history"]["pain_score"] = count % 11  # one finding changes per save
         saved = services.encounters.save_draft(
-            actor, enc.id, {"notes": f"{NOTE}Edit {count}.", "plan": PLAN}, version
+            actor,
+            enc.id,
+            {"exam": exam, "notes": f"{NOTE}Edit {count}.", "plan": PLAN},
+            version,
         )
         version = saved.version
 
-    return Row("draft save", measure(save, runs, warmup=3), 10 * MS)
+    size = len(json.dumps(exam))
+    return Row(
+        "draft save (full exam + note)",
+        measure(save, runs, warmup=3),
+        10 * MS,
+        f"exam JSON {size / 1024:.1f} KiB",
+    )
 
 
 def bench_search(services: Services, actor: Principal, runs: int) -> list[Row]:
@@ -408,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine, uow_factory = open_database(sqlite_url(workdir / "bench" / "clinic.sqlite3"))
         try:
-            services = Services.build(uow_factory, SystemClock())
+            services = Services.build(uow_factory, SystemClock(), form_catalog())
             result = fill_demo(services, patients=patients, seed=args.seed)
             print(f"demo fill: {result.summary()}")
             rows = [

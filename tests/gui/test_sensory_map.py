@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QHelpEvent, QImage
+from PySide6.QtGui import QFont, QHelpEvent, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -405,6 +405,9 @@ def test_focus_region_gives_the_map_focus(qtbot: QtBot, make_map: MakeMap) -> No
     assert view.selected_region() is C.DO_LAT
     assert QApplication.focusWidget() is view.canvas
     assert "DO-LAT" in view.canvas.accessibleDescription()
+    child(view, QLineEdit, "right_sensory_two_point").setFocus()
+    view.setFocus()  # what a form does when Tab reaches the map
+    assert QApplication.focusWidget() is view.canvas
 
 
 def test_error_and_highlight_show_on_the_map(make_map: MakeMap) -> None:
@@ -450,6 +453,27 @@ def test_states_are_painted_differently(make_map: MakeMap) -> None:
     assert len(reduced) > 1  # hatched over the tint
     assert len(absent) > 1
     assert len({frozenset(reduced), frozenset(absent), frozenset(normal), frozenset(blank)}) == 4
+
+
+@pytest.mark.parametrize("font_scale", [1.0, 1.5])
+def test_fits_a_330_px_column(make_map: MakeMap, font_scale: float) -> None:
+    # Two maps sit side by side on a 1366 x 768 screen, also with the font at 150 %.
+    view = make_map()
+    font = QFont(view.font())
+    font.setPointSizeF(font.pointSizeF() * font_scale)
+    view.setFont(font)
+    assert view.minimumSizeHint().width() <= 330
+    height = view.heightForWidth(330) if view.hasHeightForWidth() else view.sizeHint().height()
+    if font_scale == 1.0:
+        assert height <= 440
+    view.resize(330, height)
+    QApplication.processEvents()
+    area = view.rect()
+    for widget in view.findChildren(QWidget):
+        if widget.isVisible():
+            box = widget.geometry().translated(widget.parentWidget().mapTo(view, QPoint(0, 0)))
+            assert area.contains(box), widget.objectName() or widget.metaObject().className()
+    assert view.canvas.height() >= view.canvas.minimumSizeHint().height()
 
 
 def test_screenshot(make_map: MakeMap, tmp_path: Path) -> None:

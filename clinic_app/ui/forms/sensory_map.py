@@ -752,10 +752,13 @@ class _FlowLayout(QLayout):
     as fit, stretched to fill the row: a grid that turns into one column when space is short.
     """
 
-    def __init__(self, parent: QWidget | None = None, *, uniform: bool = False) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, uniform: bool = False, line_spacing: int = 3
+    ) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._uniform = uniform
+        self._line_spacing = line_spacing
         self.setContentsMargins(0, 0, 0, 0)
         self.setSpacing(6)
 
@@ -809,7 +812,7 @@ class _FlowLayout(QLayout):
         x, y, line_h = rect.x(), rect.y(), 0
         for item, width in zip(items, widths, strict=True):
             if x > rect.x() and x + width > rect.right() + 1:
-                x, y, line_h = rect.x(), y + line_h + spacing, 0
+                x, y, line_h = rect.x(), y + line_h + self._line_spacing, 0
             height = item.sizeHint().height()
             if move:
                 item.setGeometry(QRect(x, y, width, height))
@@ -937,6 +940,8 @@ class SensoryMapView(QWidget):
         self._canvas.setAccessibleName(f"{title} foot sensory map")
         self._canvas.setWhatsThis(KEY_HELP)
         layout.addWidget(self._canvas, 1)
+        # Focusing the map (the form's Tab stop for it) means focusing the drawing.
+        self.setFocusProxy(self._canvas)
 
         self._error = QLabel(self)
         self._error.setObjectName(f"{prefix}_error")
