@@ -255,3 +255,48 @@ def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic):
     print(f"\nright tarsal tunnel exam, 3 plantar deficits: {keys_to_chart} key presses")
     assert read_back(clinic) == NeuroFootExam.model_validate(expected)
     assert keys_to_chart < 80
+
+
+def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(qtbot, clinic):
+    services = build_services(load_settings(clinic["data_dir"]))
+    principal = clinic["principal"]
+    exam = normal_exam()
+    enc = services.encounters.get(principal, clinic["encounter_id"]).encounter
+    saved = services.encounters.save_draft(principal, enc.id, {"exam": exam}, enc.version)
+    services.encounters.sign(principal, enc.id, saved.version)
+
+    window = MainWindow(build_services(load_settings(clinic["data_dir"])), idle_lock_minutes=10)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.login_page.sig_logged_in.emit(window.services.accounts.login("drlee", PASSWORD))
+    window.open_chart(enc.patient_id)
+    window.open_encounter(enc.id)
+    pane = window.encounter_pane
+    press = Keyboard(qtbot)
+    slr = pane.form.control("lumbar.right.slr.symptom")
+    assert pane.form.read_only
+
+    press(Qt.Key.Key_M, ALT)  # A&mend findings (a mnemonic clicks after a short animation)
+    qtbot.waitUntil(lambda: not pane.form.read_only, timeout=2000)
+    pane.form.focus_path("lumbar.right.slr.symptom")
+    press.text("be")  # "be": below the knee
+    press(Qt.Key.Key_Tab)
+    press.text("45")
+    pane.addendum.editor.setFocus()
+    press.text("retested")
+    press(Qt.Key.Key_A, CTRL | Qt.KeyboardModifier.ShiftModifier)
+
+    assert pane.form.read_only
+    assert slr.value() == "below_knee"
+    assert "addendum #1" in slr.parentWidget().toolTip()
+    window.close()
+    stored = build_services(load_settings(clinic["data_dir"])).encounters.get(principal, enc.id)
+    assert stored.intact
+    assert stored.encounter.content.exam == NeuroFootExam.model_validate(exam)
+    assert stored.encounter.addenda[0].findings == {
+        "lumbar.right.slr.symptom": "below_knee",
+        "lumbar.right.slr.angle_deg": 45,
+    }

@@ -43,6 +43,7 @@ from clinic_app.ui.views.form_widgets import ERROR_STYLE
 
 HELP_STYLE = "color: #555;"
 UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
+AMENDED_STYLE = "background: #dcebff; border-left: 4px solid #1c5fb8; padding-left: 3px;"
 FOCUS_STYLE = """
 QComboBox:focus, QLineEdit:focus, QListWidget:focus {
     border: 2px solid #1c5fb8; border-radius: 3px;
@@ -115,6 +116,7 @@ class FormView(QWidget):
         self._normal_buttons: dict[str, QPushButton] = {}
         self._undo: list[_Undo] = []
         self._unconfirmed: set[str] = set()
+        self._amended: dict[str, int] = {}
         self._base: dict[str, Any] = model().model_dump(mode="json")
         self._read_only = False
         self.setStyleSheet(FOCUS_STYLE)
@@ -297,12 +299,24 @@ class FormView(QWidget):
         """The control bound to a path (KeyError if none)."""
         return self._bound[path].control
 
-    def set_values(self, data: Mapping[str, Any], unconfirmed: Iterable[str] = ()) -> None:
-        """Show stored values (the model's JSON dump); no change signals."""
+    def set_values(
+        self,
+        data: Mapping[str, Any],
+        unconfirmed: Iterable[str] = (),
+        amended: Mapping[str, int] | None = None,
+    ) -> None:
+        """Show stored values (the model's JSON dump); no change signals.
+
+        Args:
+            data: the exam as JSON.
+            unconfirmed: paths copied forward and not yet confirmed (marked amber).
+            amended: path -> number of the addendum that changed it (marked blue).
+        """
         self._base = dict(data)
         for path, bound in self._bound.items():
             bound.control.set_value(get_path(data, path))
         self._unconfirmed = set(unconfirmed) & set(self._bound)
+        self._amended = {p: n for p, n in (amended or {}).items() if p in self._bound}
         self._undo.clear()
         self.set_errors({})
         self._refresh_marks()
@@ -470,11 +484,24 @@ class FormView(QWidget):
 
     def _refresh_marks(self) -> None:
         for path, bound in self._bound.items():
-            marked = path in self._unconfirmed
-            bound.container.setStyleSheet(UNCONFIRMED_STYLE if marked else "")
-            bound.container.setToolTip(
-                "Copied from a previous visit: confirm (Alt+C) or change it." if marked else ""
-            )
+            if path in self._unconfirmed:
+                style = UNCONFIRMED_STYLE
+                tip = "Copied from a previous visit: confirm (Alt+C) or change it."
+            elif path in self._amended:
+                style = AMENDED_STYLE
+                tip = f"Changed by addendum #{self._amended[path]}; the signed value is kept."
+            else:
+                style = tip = ""
+            bound.container.setStyleSheet(style)
+            bound.container.setToolTip(tip)
+
+    def changed_from_shown(self) -> dict[str, Any]:
+        """Path -> value for every control that differs from what set_values showed."""
+        return {
+            path: bound.control.value()
+            for path, bound in self._bound.items()
+            if bound.control.value() != get_path(self._base, path)
+        }
 
     def _user_changed(self, path: str) -> None:
         if path in self._unconfirmed:

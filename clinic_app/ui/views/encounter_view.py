@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.account import Permission, Principal
-from clinic_app.domain.encounter import Encounter, EncounterContent, short_hash
+from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.layout import get_path, set_path
@@ -55,6 +55,7 @@ class EncounterPane(QWidget):
         self.encounter: Encounter | None = None
         self.form: FormView | None = None
         self._copied_from: date | None = None
+        self._amending = False
         self._loading = False
         self.dirty = False
         self._autosave = QTimer(self)
@@ -76,7 +77,7 @@ class EncounterPane(QWidget):
         layout.addWidget(self.header)
 
         tools = QHBoxLayout()
-        self.copy_forward_button = QPushButton("Copy &forward")
+        self.copy_forward_button = QPushButton("Cop&y forward")
         self.copy_forward_button.setObjectName("copy_forward_button")
         self.copy_forward_button.setToolTip(
             "Bring in the findings of the last signed visit, marked until you confirm them "
@@ -134,6 +135,13 @@ class EncounterPane(QWidget):
         self.addendum = FieldWithError(self._text_edit("addendum_text", "New addendum"))
         self.addendum.editor.setMaximumHeight(90)
         addenda_layout.addWidget(self.addendum)
+        self.amend_button = QPushButton("A&mend findings")
+        self.amend_button.setObjectName("amend_findings_button")
+        self.amend_button.setToolTip(
+            "Unlock the findings to add or correct them in the addendum; the signed exam is kept"
+        )
+        self.amend_button.clicked.connect(self.start_amending)
+        addenda_layout.addWidget(self.amend_button)
         self.addendum_button = QPushButton("Sign &addendum")
         self.addendum_button.setObjectName("addendum_button")
         self.addendum_button.setToolTip("Sign the new addendum (Ctrl+Shift+A)")
@@ -185,11 +193,12 @@ class EncounterPane(QWidget):
         self._principal = principal
         self._autosave.stop()
         self.dirty = False
-        form = self._ensure_form()
+        self._ensure_form()
         enc = record.encounter
+        self._amending = False
         self._loading = True
         try:
-            form.set_values(enc.content.exam.model_dump(mode="json"), enc.content.unconfirmed)
+            self._show_exam(enc)
             self.notes.editor.setPlainText(enc.content.notes)
             self.plan.editor.setPlainText(enc.content.plan)
         finally:
@@ -209,6 +218,30 @@ class EncounterPane(QWidget):
             self.integrity_alert.show()
         else:
             self.integrity_alert.hide()
+
+    def _show_exam(self, enc: Encounter) -> None:
+        """The draft as charted, or a signed exam as it reads with its addenda applied."""
+        form = self._ensure_form()
+        if enc.is_signed:
+            exam, amended = effective_exam(enc)
+            form.set_values(exam.model_dump(mode="json"), amended=amended)
+        else:
+            form.set_values(enc.content.exam.model_dump(mode="json"), enc.content.unconfirmed)
+
+    def start_amending(self) -> None:
+        """Unlock the findings of a signed exam; changes go into the next addendum."""
+        if self.form is None or self.encounter is None or not self.encounter.is_signed:
+            return
+        if not self.addendum_button.isEnabled():
+            return
+        self._amending = True
+        self.form.set_read_only(False)
+        self.amend_button.setEnabled(False)
+        self.fill_status.setText(
+            "Amending: change findings, write why in the addendum, then sign it "
+            "(Ctrl+Shift+A). The signed exam itself is never changed."
+        )
+        self.form.focus_section(0)
 
     def focus_first_field(self) -> None:
         """Put the cursor where charting starts (the first exam field, or the addendum)."""
@@ -232,7 +265,9 @@ class EncounterPane(QWidget):
         for edit in (self.notes.editor, self.plan.editor):
             edit.setReadOnly(read_only)
         if self.form is not None:
-            self.form.set_read_only(read_only)
+            self.form.set_read_only(read_only and not self._amending)
+        self.amend_button.setVisible(signed)
+        self.amend_button.setEnabled(signed and can_write and can_sign and not self._amending)
         self.copy_forward_button.setEnabled(not read_only)
         self.sign_button.setVisible(not signed and can_sign)
         self.message.hide()
@@ -466,16 +501,24 @@ class EncounterPane(QWidget):
         if self.encounter is None or self._principal is None:
             return
         self.addendum.set_error(None)
+        findings = self.form.changed_from_shown() if self._amending and self.form else {}
         try:
             updated = self._services.encounters.add_addendum(
-                self._principal, self.encounter.id, self.addendum.editor.toPlainText()
+                self._principal, self.encounter.id, self.addendum.editor.toPlainText(), findings
             )
         except FieldErrors as exc:
-            self.addendum.set_error(next(iter(exc.errors.values())))
+            if "addendum" in exc.errors:
+                self.addendum.set_error(exc.errors["addendum"])
+            self._show_errors(exc.errors)
             return
         except ClinicError as exc:
             self._fail(str(exc))
             return
         self.addendum.editor.clear()
+        self._amending = False
+        self._show_exam(updated)
+        self.fill_status.setText(
+            f"Addendum signed with {len(findings)} amended finding(s)." if findings else ""
+        )
         self._show(updated)
         self.sig_encounter_changed.emit(updated)
