@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from clinic_app.app import build_services, form_catalog
 from clinic_app.domain.exam import NeuroFootExam
@@ -300,3 +300,30 @@ def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(qtbot, cl
         "lumbar.right.slr.symptom": "below_knee",
         "lumbar.right.slr.angle_deg": 45,
     }
+
+
+def test_invalid_values_are_refused_at_the_field_and_never_saved(qtbot, clinic):
+    window = open_draft(qtbot, clinic["data_dir"])
+    pane = window.encounter_pane
+    press = Keyboard(qtbot)
+    press.text("g")  # onset: gradual (valid, saved)
+    pane.form.focus_path("lumbar.right.slr.angle_deg")
+    press.text("120")
+    sensory = pane.form.control("right.sensory.regions")
+    sensory.focus_region(RegionCode.PL_HEEL_MED)
+    press.text("4")  # two-point modality
+    press(Qt.Key.Key_Return)  # to the millimetre field
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Minus)
+    press.text("3")
+    press(Qt.Key.Key_Return)
+    press(Qt.Key.Key_S, CTRL)
+
+    errors = pane.form.errors_shown()
+    assert "0 to 90" in errors["lumbar.right.slr.angle_deg"]
+    assert "except 1 marked field" in pane.save_status.text()
+    assert "millimetres" in sensory.findChild(QLabel, "right_sensory_two_point_error").text()
+    window.close()
+    exam = read_back(clinic)
+    assert exam.history.onset == "gradual"
+    assert exam.lumbar.right.slr.angle_deg is None
+    assert exam.right.sensory.region(RegionCode.PL_HEEL_MED).two_point_mm is None
