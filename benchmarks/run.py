@@ -36,6 +36,7 @@ from typing import Any
 
 from clinic_app.app import form_catalog
 from clinic_app.domain.account import Principal
+from clinic_app.domain.regions import RegionCode
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
 from clinic_app.services.demo import DemoResult, fill_demo
@@ -138,25 +139,18 @@ def login(services: Services, result: DemoResult) -> Principal:
 
 def charted_exam() -> dict[str, Any]:
     """A fully charted bilateral exam: every section's normal preset, every map region."""
-    from clinic_app.domain.exam import NeuroFootExam
+    from clinic_app.domain.exam import NeuroFootExam, SensoryMap
     from clinic_app.domain.layout import set_path
-    from clinic_app.domain.regions import RegionCode
 
     data = NeuroFootExam().model_dump(mode="json")
-    for section in form_catalog().exam_layout().sections:
-        for path, value in section.normal_values().items():
-            if path.endswith("sensory.regions"):
-                value = {
-                    code.value: {
-                        "light_touch": "normal",
-                        "pin_prick": "normal",
-                        "monofilament": "felt",
-                        "two_point_mm": 12,
-                        "symptoms": [],
-                    }
-                    for code in RegionCode
-                }
-            set_path(data, path, value)
+    # Two-point distances too, so the stored JSON is as big as a fully charted exam gets.
+    regions = SensoryMap(
+        regions={code: {"two_point_mm": 12} for code in RegionCode}
+    ).charted_normal()
+    for path, value in form_catalog().exam_layout().normal_values().items():
+        if path.endswith("sensory.regions"):
+            value = regions.model_dump(mode="json")["regions"]  # a fresh copy per side
+        set_path(data, path, value)
     return data
 
 

@@ -410,6 +410,15 @@ class RegionFindings(_Part):
 
 _BLANK_REGION = RegionFindings()
 
+NORMAL_SENSATION: dict[str, Any] = {
+    "light_touch": SensoryGrade.NORMAL,
+    "pin_prick": SensoryGrade.NORMAL,
+    "monofilament": Monofilament.FELT,
+    "symptoms": (),
+}
+"""What the sensory map's "normal" preset charts in a region. Two-point distance is not part
+of it: there is no plantar normal to fill in, only the other foot to compare with."""
+
 
 class SensoryMap(_Part):
     """The sensory map of one side: region code -> findings (regions left out: not tested)."""
@@ -429,6 +438,14 @@ class SensoryMap(_Part):
     def region(self, code: RegionCode) -> RegionFindings:
         """Findings of one region (all not tested when never charted)."""
         return self.regions.get(code, _BLANK_REGION)
+
+    def charted_normal(self) -> SensoryMap:
+        """Every region charted as normal sensation, two-point distances kept."""
+        return SensoryMap(
+            regions={
+                code: self.region(code).model_copy(update=NORMAL_SENSATION) for code in RegionCode
+            }
+        )
 
 
 class IntrinsicStrength(_Part):

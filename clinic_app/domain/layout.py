@@ -129,6 +129,10 @@ class FormLayout(_Strict):
             raise ValueError("Section ids must be unique.")
         return value
 
+    def normal_values(self) -> dict[str, PresetValue]:
+        """Every section's normal preset, {side} expanded (what Alt+N fills, section by section)."""
+        return {p: v for section in self.sections for p, v in section.normal_values().items()}
+
     def paths(self) -> list[str]:
         """Every concrete path placed by the layout (duplicates kept, for the coverage test)."""
         return [path for section in self.sections for path in section.paths()]

@@ -8,15 +8,15 @@ three plantar regions. The counts are printed (`pytest -s`) and quoted in the re
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from clinic_app.app import build_services, form_catalog
-from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.exam import NeuroFootExam, SensoryMap
 from clinic_app.domain.layout import set_path
 from clinic_app.domain.regions import RegionCode
 from clinic_app.settings import load_settings
@@ -24,7 +24,6 @@ from clinic_app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "heel-and-sole-42"
 NO = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -60,53 +59,11 @@ class Keyboard:
         return widget.objectName() if widget else ""
 
 
-@pytest.fixture
-def clinic(tmp_path: Path, fast_password_hashing: None) -> dict[str, Any]:
-    data_dir = tmp_path / "data"
-    services = build_services(load_settings(data_dir))
-    services.accounts.create_first_admin(
-        {"username": "admin", "display_name": "Admin", "password": PASSWORD, "roles": ["admin"]}
-    )
-    services.accounts.create_account(
-        services.accounts.login("admin", PASSWORD),
-        {
-            "username": "drlee",
-            "display_name": "Dr Lee",
-            "password": PASSWORD,
-            "roles": ["clinician"],
-        },
-    )
-    principal = services.accounts.login("drlee", PASSWORD)
-    patient = services.patients.register(
-        principal,
-        {
-            "family_name": "Okafor",
-            "given_name": "Grace",
-            "date_of_birth": "1958-05-06",
-            "sex": "female",
-            "preferred_language": "en",
-            "diabetes": "no",
-        },
-    )
-    enc = services.encounters.create(
-        principal,
-        {"patient_id": patient.id, "encounter_date": services.clock.today(), "reason": "Numb sole"},
-    )
-    return {"data_dir": data_dir, "encounter_id": enc.id, "principal": principal}
-
-
-def open_draft(qtbot: Any, data_dir: Path) -> MainWindow:
+def open_draft(logged_in_window: Any) -> MainWindow:
     """Start the app, log in, and open the waiting draft from the start page (Enter)."""
-    window = MainWindow(build_services(load_settings(data_dir)), idle_lock_minutes=10)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
-    window.login_page.sig_logged_in.emit(window.services.accounts.login("drlee", PASSWORD))
+    window = logged_in_window()
     resume = window.findChild(QPushButton, "resume_draft_button")
-    qtbot.keyClick(resume, Qt.Key.Key_Return)
+    QTest.keyClick(resume, Qt.Key.Key_Return)
     assert window.right.currentWidget() is window.encounter_pane
     return window
 
@@ -122,19 +79,11 @@ def read_back(clinic: dict[str, Any]) -> NeuroFootExam:
 def normal_exam() -> dict[str, Any]:
     """Every section's normal preset applied to a blank exam, as the layout defines it."""
     data = NeuroFootExam().model_dump(mode="json")
-    for section in form_catalog().exam_layout().sections:
-        for path, value in section.normal_values().items():
-            if path.endswith("sensory.regions"):
-                value = {
-                    code.value: {
-                        "light_touch": "normal",
-                        "pin_prick": "normal",
-                        "monofilament": "felt",
-                        "symptoms": [],
-                    }
-                    for code in RegionCode
-                }
-            set_path(data, path, value)
+    normal_map = SensoryMap().charted_normal()
+    for path, value in form_catalog().exam_layout().normal_values().items():
+        if path.endswith("sensory.regions"):
+            value = normal_map.model_dump(mode="json")["regions"]  # a fresh copy per side
+        set_path(data, path, value)
     return data
 
 
@@ -156,8 +105,8 @@ def arrow_path(sensory_map: Any, start: RegionCode, goal: RegionCode) -> list[Qt
     raise AssertionError(f"{goal} cannot be reached from {start} with arrow keys")
 
 
-def test_normal_bilateral_exam_by_keyboard(qtbot, clinic):
-    window = open_draft(qtbot, clinic["data_dir"])
+def test_normal_bilateral_exam_by_keyboard(qtbot, clinic, logged_in_window):
+    window = open_draft(logged_in_window)
     press = Keyboard(qtbot)
     assert press.focus_name() == "history.onset"
 
@@ -178,8 +127,8 @@ def test_normal_bilateral_exam_by_keyboard(qtbot, clinic):
     assert read_back(clinic) == NeuroFootExam.model_validate(normal_exam())
 
 
-def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic):
-    window = open_draft(qtbot, clinic["data_dir"])
+def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic, logged_in_window):
+    window = open_draft(logged_in_window)
     pane = window.encounter_pane
     press = Keyboard(qtbot)
     expected = normal_exam()
@@ -257,7 +206,9 @@ def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic):
     assert keys_to_chart < 80
 
 
-def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(qtbot, clinic):
+def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(
+    qtbot, clinic, logged_in_window
+):
     services = build_services(load_settings(clinic["data_dir"]))
     principal = clinic["principal"]
     exam = normal_exam()
@@ -265,13 +216,7 @@ def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(qtbot, cl
     saved = services.encounters.save_draft(principal, enc.id, {"exam": exam}, enc.version)
     services.encounters.sign(principal, enc.id, saved.version)
 
-    window = MainWindow(build_services(load_settings(clinic["data_dir"])), idle_lock_minutes=10)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
-    window.login_page.sig_logged_in.emit(window.services.accounts.login("drlee", PASSWORD))
+    window = logged_in_window()
     window.open_chart(enc.patient_id)
     window.open_encounter(enc.id)
     pane = window.encounter_pane
@@ -302,8 +247,8 @@ def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(qtbot, cl
     }
 
 
-def test_invalid_values_are_refused_at_the_field_and_never_saved(qtbot, clinic):
-    window = open_draft(qtbot, clinic["data_dir"])
+def test_invalid_values_are_refused_at_the_field_and_never_saved(qtbot, clinic, logged_in_window):
+    window = open_draft(logged_in_window)
     pane = window.encounter_pane
     press = Keyboard(qtbot)
     press.text("g")  # onset: gradual (valid, saved)

@@ -17,12 +17,10 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from clinic_app.app import build_services
 from clinic_app.domain.layout import get_path
 from clinic_app.settings import load_settings
-from clinic_app.ui.main_window import MainWindow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHILD = Path(__file__).with_name("charting_child.py")
-PASSWORD = "heel-and-sole-42"
 KILL_AFTER_STEP = 14
 # The autosave runs at most 1 s after the first unsaved change. The extra allowance covers
 # the save itself and the event loop on a loaded 2-core machine; it is not a second second.
@@ -30,37 +28,11 @@ AUTOSAVE_S = 1.0
 ALLOWANCE_S = 0.35
 
 
-def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, tmp_path, fast_password_hashing):
-    data_dir = tmp_path / "data"
+def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, clinic, logged_in_window):
+    data_dir = clinic["data_dir"]
+    principal = clinic["principal"]
     services = build_services(load_settings(data_dir))
-    services.accounts.create_first_admin(
-        {"username": "admin", "display_name": "Admin", "password": PASSWORD, "roles": ["admin"]}
-    )
-    clinician = services.accounts.create_account(
-        services.accounts.login("admin", PASSWORD),
-        {
-            "username": "drlee",
-            "display_name": "Dr Lee",
-            "password": PASSWORD,
-            "roles": ["clinician"],
-        },
-    )
-    principal = services.accounts.login(clinician.username, PASSWORD)
-    patient = services.patients.register(
-        principal,
-        {
-            "family_name": "Okafor",
-            "given_name": "Grace",
-            "date_of_birth": "1958-05-06",
-            "sex": "female",
-            "preferred_language": "en",
-            "diabetes": "no",
-        },
-    )
-    enc = services.encounters.create(
-        principal,
-        {"patient_id": patient.id, "encounter_date": services.clock.today(), "reason": "Numb sole"},
-    )
+    enc_id, patient_id = clinic["encounter_id"], clinic["patient_id"]
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.Popen(
@@ -69,9 +41,9 @@ def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, tmp_path, fas
             str(CHILD),
             str(data_dir),
             "drlee",
-            PASSWORD,
-            str(enc.id),
-            str(patient.id),
+            clinic["password"],
+            str(enc_id),
+            str(patient_id),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -97,7 +69,7 @@ def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, tmp_path, fas
         _out, _errors = child.communicate(timeout=30)  # also closes the pipes
     assert child.returncode == -signal.SIGKILL
 
-    stored = services.encounters.get(principal, enc.id).encounter
+    stored = services.encounters.get(principal, enc_id).encounter
     exam = stored.content.exam.model_dump(mode="json")
     must_have = [(p, v) for p, v, t in steps if t < killed_at - AUTOSAVE_S - ALLOWANCE_S]
     missing = [(p, v) for p, v in must_have if get_path(exam, p) != v]
@@ -108,13 +80,7 @@ def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, tmp_path, fas
     assert kept == [(p, v) for p, v, _t in steps[: len(kept)]]
 
     # The next start offers the recovered draft on the start page; Enter opens it.
-    window = MainWindow(build_services(load_settings(data_dir)), idle_lock_minutes=10)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
-    window.login_page.sig_logged_in.emit(window.services.accounts.login("drlee", PASSWORD))
+    window = logged_in_window()
     resume = window.findChild(QPushButton, "resume_draft_button")
     assert resume.isVisible()
     assert "Grace Okafor" in resume.text()
@@ -123,7 +89,7 @@ def test_sigkill_mid_charting_loses_at_most_the_last_second(qtbot, tmp_path, fas
     pane = window.encounter_pane
     assert window.right.currentWidget() is pane
     assert pane.encounter is not None
-    assert pane.encounter.id == enc.id
+    assert pane.encounter.id == enc_id
     for path, value in kept:
         assert pane.form.control(path).value() == value
     window.close()

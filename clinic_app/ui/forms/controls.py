@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
@@ -80,17 +80,6 @@ class ChoiceBox(QComboBox):
     def set_read_only(self, read_only: bool) -> None:
         """Signed exams show their values but take no input."""
         self._read_only = read_only
-
-    def event(self, event: QEvent) -> bool:
-        """Let the form's Ctrl/Alt shortcuts through (a combo box claims Ctrl+PgDn for itself)."""
-        if event.type() is QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            modified = event.modifiers() & (
-                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-            )
-            if modified and event.key() not in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-                event.ignore()
-                return False
-        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Delete/Backspace clear to not tested; read-only boxes only pass Tab through."""

@@ -8,6 +8,7 @@ go through one undo stack, and copied values stay marked until confirmed or chan
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -126,6 +127,13 @@ class FormView(QWidget):
             box = self._build_section(number, section)
             self._sections.append(box)
             outer.addWidget(box)
+        # The layout never changes once rendered: keyboard order and the widget -> path
+        # lookup are worked out once, not on every Tab or section jump.
+        self._order = self._tab_sequence()
+        self._path_of_widget: dict[QWidget, str] = {}
+        for path, bound in self._bound.items():
+            self._path_of_widget[bound.control] = path
+            self._path_of_widget[bound.container] = path
         self._chain_tab_order()
 
     # --- building ----------------------------------------------------------------------
@@ -253,17 +261,16 @@ class FormView(QWidget):
         return order
 
     def _chain_tab_order(self) -> None:
-        sequence = [self._bound[p].control for p in self._tab_sequence()]
+        sequence = [self._bound[p].control for p in self._order]
         for first, second in itertools.pairwise(sequence):
             QWidget.setTabOrder(first, second)
 
     def bound_path_of(self, widget: QWidget | None) -> str | None:
         """The path of the control holding a widget (itself or an ancestor), if any."""
-        by_widget = {b.control: p for p, b in self._bound.items()}
-        by_widget.update({b.container: p for p, b in self._bound.items()})
         while widget is not None:
-            if widget in by_widget:
-                return by_widget[widget]
+            path = self._path_of_widget.get(widget)
+            if path is not None:
+                return path
             widget = widget.parentWidget()
         return None
 
@@ -278,7 +285,7 @@ class FormView(QWidget):
             return super().focusNextPrevChild(next)
         order = [
             p
-            for p in self._tab_sequence()
+            for p in self._order
             if self._bound[p].control.isEnabled() and self._bound[p].control.isVisibleTo(self)
         ]
         if path in order:
@@ -293,7 +300,7 @@ class FormView(QWidget):
     @property
     def paths(self) -> list[str]:
         """Every bound path, in keyboard order."""
-        return self._tab_sequence()
+        return list(self._order)
 
     def control(self, path: str) -> Any:
         """The control bound to a path (KeyError if none)."""
@@ -323,14 +330,10 @@ class FormView(QWidget):
 
     def values(self) -> dict[str, Any]:
         """The stored values with every control's current raw value laid over them."""
-        data = _deep_copy(self._base)
+        data = copy.deepcopy(self._base)
         for path, bound in self._bound.items():
             set_path(data, path, bound.control.value())
         return data
-
-    def current(self) -> dict[str, Any]:
-        """Path -> raw value of every control."""
-        return {path: bound.control.value() for path, bound in self._bound.items()}
 
     def set_read_only(self, read_only: bool) -> None:
         """Signed exams: shown, focusable for reading, not editable."""
@@ -382,7 +385,7 @@ class FormView(QWidget):
         containing = [p for p in self._bound if path.startswith(p + ".")]
         if containing:
             return max(containing, key=len)
-        inside = [p for p in self._tab_sequence() if p.startswith(path + ".")]
+        inside = [p for p in self._order if p.startswith(path + ".")]
         return inside[0] if inside else None
 
     # --- presets, copy forward, undo, confirmation ----------------------------------------
@@ -447,10 +450,6 @@ class FormView(QWidget):
         before = {path: self._bound[path].control.value() for path in paths}
         self._undo.append(_Undo(description, before, frozenset(self._unconfirmed)))
 
-    def can_undo(self) -> bool:
-        """True when a fill or copy can be undone."""
-        return bool(self._undo)
-
     def undo(self) -> bool:
         """Undo the last section fill or copy forward; False when there is none."""
         if self._read_only or not self._undo:
@@ -468,7 +467,7 @@ class FormView(QWidget):
     @property
     def unconfirmed(self) -> list[str]:
         """Copied paths not yet confirmed or changed, in keyboard order."""
-        return [p for p in self._tab_sequence() if p in self._unconfirmed]
+        return [p for p in self._order if p in self._unconfirmed]
 
     def confirm_section(self, section_id: str) -> int:
         """Accept every copied value of a section as charted today; how many were confirmed."""
@@ -513,16 +512,8 @@ class FormView(QWidget):
 
     def section_of_focus(self) -> Section | None:
         """The section holding the keyboard focus (None when focus is elsewhere)."""
-        widget = QApplication.focusWidget()
-        while widget is not None:
-            for bound in self._bound.values():
-                if widget is bound.control or widget is bound.container:
-                    return bound.section
-            for box, section in zip(self._sections, self.form_layout.sections, strict=True):
-                if widget is box:
-                    return section
-            widget = widget.parentWidget()
-        return None
+        path = self.bound_path_of(QApplication.focusWidget())
+        return self._bound[path].section if path is not None else None
 
     def focus_path(self, path: str) -> None:
         """Put the cursor on a path's control and scroll it into view."""
@@ -532,13 +523,12 @@ class FormView(QWidget):
 
     def focus_section(self, index: int) -> None:
         """Focus the first control of a section (by position, wrapping)."""
-        sections = self.form_layout.sections
-        section = sections[index % len(sections)]
-        first = [p for p in self._tab_sequence() if self._bound[p].section is section]
-        if first:
-            self.focus_path(first[0])
-            self._ensure_visible(self._sections[index % len(sections)])
-            self.focus_path(first[0])
+        index %= len(self.form_layout.sections)
+        section = self.form_layout.sections[index]
+        first = next((p for p in self._order if self._bound[p].section is section), None)
+        if first is not None:
+            self._ensure_visible(self._sections[index])  # the section's title and help first
+            self.focus_path(first)
 
     def next_section(self, step: int = 1) -> None:
         """Ctrl+PgDown / Ctrl+PgUp: the next or previous section."""
@@ -555,15 +545,3 @@ class FormView(QWidget):
                 ensure(widget, 20, 40)
                 return
             parent = parent.parentWidget()
-
-
-def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            out[key] = _deep_copy(value)
-        elif isinstance(value, list):
-            out[key] = list(value)
-        else:
-            out[key] = value
-    return out

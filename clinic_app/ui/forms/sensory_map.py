@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.errors import FieldErrors
 from clinic_app.domain.exam import (
+    NORMAL_SENSATION,
     TWO_POINT_HELP,
     Monofilament,
     RegionFindings,
@@ -1125,16 +1126,7 @@ class SensoryMapView(QWidget):
             raise ValueError(f"Unknown sensory-map preset {name!r}; known: {known}.")
         if self._read_only:
             return
-        updated = {
-            code: _with(
-                self.findings(code),
-                light_touch=SensoryGrade.NORMAL,
-                pin_prick=SensoryGrade.NORMAL,
-                monofilament=Monofilament.FELT,
-                symptoms=(),
-            )
-            for code in REGION_ORDER
-        }
+        updated = {code: _with(self.findings(code), **NORMAL_SENSATION) for code in REGION_ORDER}
         if updated == {code: self.findings(code) for code in REGION_ORDER}:
             return
         self._findings = updated

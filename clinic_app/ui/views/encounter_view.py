@@ -309,10 +309,6 @@ class EncounterPane(QWidget):
             "unconfirmed": form.unconfirmed,
         }
 
-    def content(self) -> EncounterContent:
-        """What is charted now (raises FieldErrors if any field is invalid)."""
-        return self._services.encounters.validate_content(self._raw_content())
-
     def _changed(self) -> None:
         if self._loading or self.encounter is None or self.encounter.is_signed:
             return
