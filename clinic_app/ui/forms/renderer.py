@@ -223,6 +223,7 @@ class FormView(QWidget):
             control.setToolTip(row.help)
         control.sig_value_changed.connect(lambda p=path: self._user_changed(p))
         container = QWidget()
+        container.setObjectName(path.replace(".", "__") + "__row")  # a QSS-safe id
         box = QVBoxLayout(container)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(1)
@@ -491,7 +492,9 @@ class FormView(QWidget):
                 tip = f"Changed by addendum #{self._amended[path]}; the signed value is kept."
             else:
                 style = tip = ""
-            bound.container.setStyleSheet(style)
+            # Scoped to the row itself, so the box inside keeps its own frame.
+            row_id = bound.container.objectName()
+            bound.container.setStyleSheet(f"QWidget#{row_id} {{{style}}}" if style else "")
             bound.container.setToolTip(tip)
 
     def changed_from_shown(self) -> dict[str, Any]:
