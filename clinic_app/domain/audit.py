@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     LOCK = "lock"
     ACCOUNT_CHANGE = "account_change"
     INTEGRITY_ALERT = "integrity_alert"
+    ACKNOWLEDGE_RED_FLAGS = "acknowledge_red_flags"
 
 
 class AuditEvent(BaseModel):

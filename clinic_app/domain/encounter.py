@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.hashing import canonical_json, sha256_hex
 from clinic_app.domain.layout import set_path
 
 MAX_TEXT = 20_000
-CONTENT_SCHEMA_VERSION = 2
+CONTENT_SCHEMA_VERSION = 3
 
 
 class EncounterStatus(StrEnum):
@@ -25,11 +26,12 @@ class EncounterStatus(StrEnum):
 
 
 class EncounterContent(BaseModel):
-    """The clinical content of an encounter: the structured exam, notes and plan.
+    """The clinical content of an encounter: the structured exam, notes, plan and assessment.
 
     Version 1 (before the structured exam) had notes and plan only; it opens with every exam
-    finding not tested. Signed content is hashed as it was stored, so reading an old version
-    never breaks its signature (see ``Encounter.stored_content``).
+    finding not tested. Version 2 had no planned release and no assessment decisions; it opens
+    with none. Signed content is hashed as it was stored, so reading an old version never
+    breaks its signature (see ``Encounter.stored_content``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -42,6 +44,10 @@ class EncounterContent(BaseModel):
     """The date of the visit whose findings were copied forward into this draft."""
     unconfirmed: tuple[str, ...] = ()
     """Exam paths copied forward and not yet confirmed or changed; signing waits for them."""
+    release: ReleasePlan = ReleasePlan.NONE
+    """Whether the plan includes a tarsal tunnel release, and on which side (R11)."""
+    assessment: AssessmentRecord = AssessmentRecord()
+    """Accept/dismiss choices, the red-flag acknowledgement and the R11 written reason."""
 
     @model_validator(mode="before")
     @classmethod
@@ -51,6 +57,10 @@ class EncounterContent(BaseModel):
         version = data.get("schema_version", CONTENT_SCHEMA_VERSION)
         if version == 1:
             data = {**data, "schema_version": 2, "exam": NeuroFootExam().model_dump(mode="json")}
+            version = 2
+        if version == 2:
+            # Nothing to convert: the planned release and the decisions start empty.
+            data = {**data, "schema_version": 3}
         return data
 
     @field_validator("schema_version")

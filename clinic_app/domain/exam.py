@@ -26,7 +26,7 @@ from pydantic import (
 
 from clinic_app.domain.regions import REGIONS, RegionCode, RegionGroup
 
-EXAM_SCHEMA_VERSION = 1
+EXAM_SCHEMA_VERSION = 2
 MAX_NOTE = 2_000
 
 
@@ -457,6 +457,27 @@ class IntrinsicStrength(_Part):
     little_toe_abduction: MrcGrade = MrcGrade.NOT_TESTED
 
 
+class NcsResult(StrEnum):
+    """A nerve conduction result entered from the report (R14)."""
+
+    NOT_TESTED = "not_tested"
+    NORMAL = "normal"
+    ABNORMAL = "abnormal"
+
+
+class NerveConduction(_Part):
+    """Nerve conduction results of one leg, when a study was done (R14).
+
+    Sensory responses (sural, superficial peroneal) are "abnormal" when reduced or absent
+    [SNAP-OPN][SURAL]; plantar studies when the sensory or mixed study is abnormal [MONDELLI].
+    """
+
+    sural: NcsResult = NcsResult.NOT_TESTED
+    superficial_peroneal: NcsResult = NcsResult.NOT_TESTED
+    medial_plantar: NcsResult = NcsResult.NOT_TESTED
+    lateral_plantar: NcsResult = NcsResult.NOT_TESTED
+
+
 class FootExam(_Part):
     """Everything charted on one foot."""
 
@@ -468,6 +489,7 @@ class FootExam(_Part):
     sensory: SensoryMap = SensoryMap()
     vibration_hallux: Vibration = Vibration.NOT_TESTED
     intrinsics: IntrinsicStrength = IntrinsicStrength()
+    nerve_conduction: NerveConduction = NerveConduction()
 
 
 # --- lumbar screen (section 3) ---------------------------------------------------------------
@@ -652,8 +674,11 @@ class NeuroFootExam(_Part):
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-_MIGRATIONS: dict[int, Migration] = {}
-"""from_version -> function returning the data at from_version + 1 (none yet: version 1)."""
+_MIGRATIONS: dict[int, Migration] = {
+    # Version 2 added nerve conduction results; version-1 exams had none (all not tested).
+    1: lambda data: data,
+}
+"""from_version -> function returning the data at from_version + 1."""
 
 
 def migrate_exam(data: dict[str, Any]) -> dict[str, Any]:

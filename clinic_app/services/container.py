@@ -31,11 +31,12 @@ class Services:
     ) -> Services:
         """Wire the services over a storage adapter (and the form files app.py located)."""
         accounts = AccountService(uow_factory, clock)
+        forms = forms or FormCatalog()
         return cls(
-            forms=forms or FormCatalog(),
+            forms=forms,
             accounts=accounts,
             patients=PatientService(uow_factory, clock),
-            encounters=EncounterService(uow_factory, clock),
+            encounters=EncounterService(uow_factory, clock, forms.label_of),
             audit=AuditTrailService(uow_factory),
             clock=clock,
             demo=DemoService(uow_factory, clock, accounts),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.assessment.context import assess_content, patient_facts
+from clinic_app.domain.assessment.model import Assessment, PatientFacts
+from clinic_app.domain.assessment.record import RedFlagAcknowledgement
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import (
     MAX_TEXT,
@@ -24,7 +27,13 @@ from clinic_app.domain.encounter import (
     integrity_problems,
     signed_payload,
 )
-from clinic_app.domain.errors import FieldErrors, NotFound, RecordLocked, SigningBlocked
+from clinic_app.domain.errors import (
+    ClinicError,
+    FieldErrors,
+    NotFound,
+    RecordLocked,
+    SigningBlocked,
+)
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.layout import get_path, leaf_paths, set_path
 from clinic_app.services.common import audit, require
@@ -58,9 +67,15 @@ class PreviousFindings(BaseModel):
 class EncounterService:
     """Open, chart, sign and amend encounters."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        label_of: Callable[[str], str] | None = None,
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._label_of = label_of or (lambda path: path)
 
     def create(self, actor: Principal, raw: Mapping[str, Any]) -> Encounter:
         """Open a draft encounter for a patient, charted by the actor."""
@@ -201,6 +216,7 @@ class EncounterService:
                     "confirm or change each marked item before signing.",
                     enc.content.unconfirmed,
                 )
+            self._check_gate(self._assess(uow, enc))
             signed_at = self._clock.now()
             digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
             signed = uow.encounters.mark_signed(
@@ -214,6 +230,113 @@ class EncounterService:
             audit(uow, self._clock, actor, AuditAction.SIGN, "encounter", encounter_id, digest)
             uow.commit()
             return signed
+
+    # --- the live assessment ---------------------------------------------------------------
+
+    def patient_facts(self, actor: Principal, encounter_id: int) -> PatientFacts:
+        """The patient's diabetes status and age on the visit date, as the rules read them."""
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            return self._facts(uow, self._load(uow, encounter_id))
+
+    def assessment(self, actor: Principal, encounter_id: int) -> Assessment:
+        """The assessment of the encounter as stored (signed ones with their addenda applied)."""
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            return self._assess(uow, self._load(uow, encounter_id))
+
+    def acknowledge_red_flags(
+        self, actor: Principal, encounter_id: int, expected_version: int
+    ) -> Encounter:
+        """Record that the clinician saw the urgent red-flag banner (audited).
+
+        The acknowledgement covers the urgent flags present in the saved draft; a flag added
+        later brings the banner back.
+        """
+        require(actor, Permission.CLINICAL_WRITE)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if enc.is_signed:
+                raise RecordLocked("This encounter is signed; add an addendum instead.")
+            flags = self._assess(uow, enc).urgent_flags
+            if not flags:
+                raise ClinicError("There are no urgent red flags to acknowledge.")
+            record = enc.content.assessment.model_copy(
+                update={
+                    "red_flags_acknowledged": RedFlagAcknowledgement(
+                        flags=flags, by_name=actor.display_name, at=self._clock.now()
+                    )
+                }
+            )
+            content = enc.content.model_copy(update={"assessment": record})
+            saved = uow.encounters.save_content(
+                encounter_id, content, expected_version, self._clock.now()
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.ACKNOWLEDGE_RED_FLAGS,
+                "encounter",
+                encounter_id,
+                ", ".join(flags),
+            )
+            uow.commit()
+            return saved
+
+    def handout_block(self, actor: Principal, encounter_id: int) -> str | None:
+        """Why handouts for this encounter may not be printed yet, or None (R0).
+
+        Safe for the front desk: it names no finding, only that the clinician must act.
+        """
+        require(actor, Permission.ENCOUNTER_LIST)
+        with self._uow() as uow:
+            found = self._assess(uow, self._load(uow, encounter_id))
+        if found.urgent_flags and not found.urgent_acknowledged:
+            return (
+                "Handouts for this visit are on hold until the clinician acknowledges an "
+                "urgent alert on the encounter."
+            )
+        return None
+
+    def _facts(self, uow: UnitOfWork, enc: Encounter) -> PatientFacts:
+        patient = uow.patients.get(enc.patient_id)
+        if patient is None:
+            raise NotFound(f"Patient #{enc.patient_id} does not exist.")
+        return patient_facts(patient, enc.encounter_date)
+
+    def _assess(self, uow: UnitOfWork, enc: Encounter) -> Assessment:
+        exam = effective_exam(enc)[0] if enc.is_signed else None
+        return assess_content(enc.content, self._facts(uow, enc), self._clock.today(), exam)
+
+    def _check_gate(self, found: Assessment) -> None:
+        """Refuse signing while an urgent flag is unacknowledged or the R11 gate is closed."""
+        if found.urgent_flags and not found.urgent_acknowledged:
+            raise SigningBlocked(
+                "Acknowledge the urgent red-flag alert before signing: "
+                + ", ".join(self._label_of(f"red_flags.{f}.present") for f in found.urgent_flags)
+                + ".",
+                tuple(f"red_flags.{f}.present" for f in found.urgent_flags),
+            )
+        if found.lumbar_missing:
+            count = len(found.lumbar_missing)
+            raise SigningBlocked(
+                "The plan includes a tarsal tunnel release and the lumbar screen is incomplete "
+                f"(R11): {count} item{'s' if count != 1 else ''} not tested: "
+                + "; ".join(self._label_of(p) for p in found.lumbar_missing)
+                + ".",
+                found.lumbar_missing,
+            )
+        if found.foot_primary_reason_needed:
+            rules = ", ".join(
+                s.key for s in found.suggestions if s.rule in ("R6", "R7", "R8", "R9")
+            )
+            raise SigningBlocked(
+                "The plan includes a tarsal tunnel release while lumbar or polyneuropathy "
+                f"findings are active ({rules}): write why the foot is the primary source "
+                "(R11).",
+                ("assessment.foot_primary_reason",),
+            )
 
     def drafts(self, actor: Principal) -> list[DraftSummary]:
         """The actor's own unsigned drafts, newest save first (offered again after a crash)."""

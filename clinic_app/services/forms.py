@@ -75,6 +75,12 @@ class FormCatalog:
             self._layout = load_form_layout(self._exam_layout_path)
         return self._layout
 
+    def label_of(self, path: str) -> str:
+        """The printed label of an exam path ("Right Achilles reflex"); the path without a layout."""
+        if self._exam_layout_path is None and self._layout is None:
+            return path
+        return self.exam_layout().label_of(path)
+
     def foot_map(self) -> FootMapGeometry:
         """The sensory-map geometry (read on first use)."""
         if self._geometry is None:

@@ -70,7 +70,7 @@ def test_version_one_content_signed_before_the_exam_existed_opens_intact(
     view = services.encounters.get(clinician, draft.id)
 
     assert view.intact, view.problems
-    assert view.encounter.content.schema_version == 2
+    assert view.encounter.content.schema_version == 3
     assert view.encounter.content.exam == NeuroFootExam()
     assert view.encounter.content.notes == "Tinel positive."
     assert view.encounter.stored_content == legacy

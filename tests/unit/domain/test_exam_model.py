@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
 from clinic_app.domain.encounter import CONTENT_SCHEMA_VERSION, EncounterContent
 from clinic_app.domain.exam import (
     SLR_HELP,
     TWO_POINT_HELP,
     Monofilament,
+    NerveConduction,
     NeuroFootExam,
     RegionFindings,
     SensoryGrade,
@@ -357,14 +359,24 @@ def test_a_full_exam_round_trips_through_json() -> None:
 
 
 def test_a_newer_exam_schema_version_is_refused_clearly() -> None:
-    with pytest.raises(ValidationError, match=r"version 2 is newer than this app understands"):
-        NeuroFootExam.model_validate({"schema_version": 2})
+    with pytest.raises(ValidationError, match=r"version 3 is newer than this app understands"):
+        NeuroFootExam.model_validate({"schema_version": 3})
+
+
+def test_a_version_1_exam_opens_with_nerve_conduction_not_tested() -> None:
+    stored = {"schema_version": 1, "right": {"tinel": {"tarsal_tunnel": {"result": "positive"}}}}
+    exam = NeuroFootExam.model_validate(stored)
+    assert exam.schema_version == 2
+    assert exam.right.tinel.tarsal_tunnel.result is TestResult.POSITIVE
+    assert exam.right.nerve_conduction == NerveConduction()
 
 
 def test_version_1_encounter_content_opens_with_a_blank_exam() -> None:
     content = EncounterContent.model_validate({"schema_version": 1, "notes": "x", "plan": "y"})
-    assert content.schema_version == CONTENT_SCHEMA_VERSION == 2
+    assert content.schema_version == CONTENT_SCHEMA_VERSION == 3
     assert content.exam == NeuroFootExam()
+    assert content.release is ReleasePlan.NONE
+    assert content.assessment == AssessmentRecord()
     assert (content.notes, content.plan) == ("x", "y")
 
 
@@ -373,9 +385,19 @@ def test_version_1_encounter_content_opens_from_stored_json() -> None:
         '{"schema_version": 1, "notes": "x", "plan": "y"}'
     )
     assert content.exam == NeuroFootExam()
-    assert content.model_dump(mode="json")["schema_version"] == 2
+    assert content.model_dump(mode="json")["schema_version"] == 3
+
+
+def test_version_2_encounter_content_opens_with_no_release_and_no_decisions() -> None:
+    content = EncounterContent.model_validate(
+        {"schema_version": 2, "plan": "orthotics", "exam": {"schema_version": 1}}
+    )
+    assert content.schema_version == 3
+    assert content.plan == "orthotics"
+    assert content.release is ReleasePlan.NONE
+    assert content.assessment.decisions == {}
 
 
 def test_a_newer_encounter_content_version_is_refused_clearly() -> None:
-    with pytest.raises(ValidationError, match="version 3 is not one this app understands"):
-        EncounterContent.model_validate({"schema_version": 3})
+    with pytest.raises(ValidationError, match="version 4 is not one this app understands"):
+        EncounterContent.model_validate({"schema_version": 4})
