@@ -190,6 +190,65 @@ def bench_draft_save(services: Services, actor: Principal, runs: int) -> Row:
     )
 
 
+def assessment_exam() -> dict[str, Any]:
+    """A charted exam that fires several rules: right tibial signs, lumbar findings, R13."""
+    numb = {
+        "light_touch": "reduced",
+        "pin_prick": "reduced",
+        "monofilament": "felt",
+        "symptoms": ["numb", "burning"],
+    }
+    exam = charted_exam()
+    right = exam["right"]
+    right["tinel"]["tarsal_tunnel"]["result"] = "positive"
+    right["provocation"]["triple_compression"] = "positive"
+    for code in ("PL-ARCH-MED", "PL-FORE-MED", "PL-HALLUX", "BD-LAT"):
+        right["sensory"]["regions"][code] = dict(numb)
+    exam["lumbar"]["back_pain"] = "yes"
+    exam["lumbar"]["right"]["leg_pain_below_knee"] = "yes"
+    exam["lumbar"]["right"]["achilles"]["grade"] = "1+"
+    exam["lumbar"]["right"]["slr"] = {"symptom": "to_foot", "angle_deg": 80}
+    return exam
+
+
+def bench_assessment(runs: int) -> list[Row]:
+    """The live assessment after one field change: validate the exam, run every rule."""
+    from clinic_app.domain.assessment.model import AssessmentContext, PatientFacts
+    from clinic_app.domain.assessment.rules import assess
+    from clinic_app.domain.exam import NeuroFootExam, Side
+
+    data = assessment_exam()
+    ctx = AssessmentContext(
+        patient=PatientFacts(diabetes=True, age=61), release_sides=(Side.RIGHT,)
+    )
+    grades = ("0", "1+", "2+")
+    count = 0
+    fired: tuple[str, ...] = ()
+
+    def recompute() -> None:
+        nonlocal count, fired
+        count += 1
+        data["lumbar"]["left"]["patellar"]["grade"] = grades[count % 3]  # one field changes
+        fired = assess(NeuroFootExam.model_validate(data), ctx).keys
+
+    exam = NeuroFootExam.model_validate(data)
+    rows = [
+        Row(
+            "assessment recompute (validate + rules)",
+            measure(recompute, runs * 10, warmup=5),
+            5 * MS,
+            f"fires {len(fired)}: {' '.join(fired)}",
+        ),
+        Row(
+            "  rules only (exam already validated)",
+            measure(partial(assess, exam, ctx), runs * 10, warmup=5),
+            None,
+            "no budget; part of the line above",
+        ),
+    ]
+    return rows
+
+
 def bench_search(services: Services, actor: Principal, runs: int) -> list[Row]:
     """PatientService.search per keystroke, and for an MRN and dates of birth."""
     sample = services.patients.search(actor, "smith")[:1] or services.patients.search(actor, "a")
@@ -452,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             actor = login(services, result)
             rows.append(bench_draft_save(services, actor, runs))
+            rows += bench_assessment(runs)
             rows += bench_search(services, actor, runs)
             rows += bench_chart(services, actor, runs)
         finally:

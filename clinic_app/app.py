@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
 from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
@@ -28,6 +28,36 @@ def form_catalog() -> FormCatalog:
     from clinic_app import resources
 
     return FormCatalog(resources.form_path(NEURO_FOOT_EXAM), resources.foot_map_path())
+
+
+def run_assess(args: argparse.Namespace) -> int:
+    """`clinic-app assess EXAM.json`: print the assessment as JSON (no database involved)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from clinic_app.domain.assessment.model import AssessmentContext, PatientFacts
+    from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
+    from clinic_app.domain.assessment.rules import assess
+    from clinic_app.services.assessment import assessment_json, read_exam_file
+
+    exam = read_exam_file(args.exam)
+    reason = args.foot_primary_reason.strip()
+    try:
+        AssessmentRecord(foot_primary_reason=reason)
+    except ValidationError as exc:
+        message = next(iter(FieldErrors.from_validation_error(exc).errors.values()))
+        raise ClinicError(f"--foot-primary-reason: {message}") from None
+    ctx = AssessmentContext(
+        patient=PatientFacts(
+            diabetes={"yes": True, "no": False}.get(args.diabetes), age=args.age
+        ),
+        release_sides=ReleasePlan(args.release).sides,
+        foot_primary_reason=reason,
+    )
+    found = assess(exam, ctx)
+    print(json.dumps(assessment_json(found, ctx, form_catalog().label_of), indent=2))
+    return 0
 
 
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:

@@ -34,6 +34,17 @@ def positive_count(text: str) -> int:
     return value
 
 
+def age_years(text: str) -> int:
+    """An age from 0 to 150."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of years: {text!r}") from None
+    if not 0 <= value <= 150:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 150, not {value}")
+    return value
+
+
 def build_parser() -> OneLineParser:
     """All commands and options."""
     parser = OneLineParser(prog="clinic-app", description="Offline neuro-foot charting assistant.")
@@ -53,6 +64,25 @@ def build_parser() -> OneLineParser:
     demo.add_argument("--patients", type=positive_count, default=50)
     demo.add_argument("--seed", type=int, default=2026)
 
+    assess = sub.add_parser(
+        "assess",
+        help="print the assessment of one exam JSON file as JSON",
+        description="Assess one exam (the JSON schema is forms/neuro_foot_exam.schema.json). "
+        "Suggestions, never diagnoses: the clinician decides.",
+    )
+    assess.add_argument("exam", type=Path, metavar="EXAM.json")
+    assess.add_argument("--diabetes", choices=("yes", "no", "unknown"), default="unknown")
+    assess.add_argument("--age", type=age_years, help="the patient's age in years")
+    assess.add_argument(
+        "--release",
+        choices=("none", "right", "left", "both"),
+        default="none",
+        help="a tarsal tunnel release is planned on this side (applies the R11 gate)",
+    )
+    assess.add_argument(
+        "--foot-primary-reason", default="", help="why the foot is the primary source (R11)"
+    )
+
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
@@ -64,9 +94,14 @@ def build_parser() -> OneLineParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clinic-app` script."""
     args = build_parser().parse_args(argv)
-    from clinic_app.settings import load_settings
-
     try:
+        if args.command == "assess":
+            # Pure: no settings, no database, nothing written.
+            from clinic_app.app import run_assess
+
+            return run_assess(args)
+        from clinic_app.settings import load_settings
+
         data_dir = args.data_dir
         if args.temp_data_dir:
             data_dir = Path(tempfile.mkdtemp(prefix="clinic_app-"))
