@@ -280,12 +280,16 @@ def _tibial_evidence(side: Side, exam: NeuroFootExam) -> list[Reason] | None:
     ]
 
 
-def _tts_rule_outs(side: Side, exam: NeuroFootExam) -> tuple[list[Reason], list[str]]:
-    """R1's rule-outs: (contradicted, not tested) as reasons and paths."""
+def _tts_rule_outs(side: Side, exam: NeuroFootExam) -> tuple[list[Reason], list[str], list[str]]:
+    """R1's rule-outs: contradicted (reasons), not tested (paths), equivocal (paths).
+
+    An equivocal slump neither rules out nor contradicts: it leaves the check open (R1-CHECK).
+    """
     foot = exam.foot(side)
     lumbar = exam.lumbar
     contradicted: list[Reason] = []
     missing: list[str] = []
+    equivocal: list[str] = []
     bad = involved(foot, BORDER_DORSUM_LEG)
     if bad:
         contradicted.append(_regions_reason(side, foot, "borders, dorsum or leg involved", bad))
@@ -319,6 +323,8 @@ def _tts_rule_outs(side: Side, exam: NeuroFootExam) -> tuple[list[Reason], list[
         contradicted.append(_r(side, "SLR positive", _leg(side, "slr.symptom", leg.slr.symptom)))
     if leg.slump.result is TestResult.NOT_TESTED:
         missing.append(f"lumbar.{side.value}.slump.result")
+    elif leg.slump.result is TestResult.EQUIVOCAL:
+        equivocal.append(f"lumbar.{side.value}.slump.result")
     elif leg.slump.result is not TestResult.NEGATIVE:
         contradicted.append(
             _r(
@@ -327,7 +333,7 @@ def _tts_rule_outs(side: Side, exam: NeuroFootExam) -> tuple[list[Reason], list[
                 _leg(side, "slump.result", leg.slump.result),
             )
         )
-    return contradicted, missing
+    return contradicted, missing, equivocal
 
 
 TTS_WHY = (
@@ -350,18 +356,28 @@ def r1_r2_tibial(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Sugges
         evidence = _tibial_evidence(side, exam)
         if evidence is None:
             continue
-        contradicted, missing = _tts_rule_outs(side, exam)
+        contradicted, missing, equivocal = _tts_rule_outs(side, exam)
         if contradicted:
             continue
-        if missing:
-            check[side] = [
-                *evidence,
-                Reason(
-                    text=f"{_side_word(side)}: not yet tested: "
-                    + ", ".join(_short(path) for path in missing),
-                    findings=tuple(fired(path, "not_tested") for path in missing),
-                ),
-            ]
+        if missing or equivocal:
+            open_items: list[Reason] = []
+            if missing:
+                open_items.append(
+                    Reason(
+                        text=f"{_side_word(side)}: not yet tested: "
+                        + ", ".join(_short(path) for path in missing),
+                        findings=tuple(fired(path, "not_tested") for path in missing),
+                    )
+                )
+            if equivocal:
+                open_items.append(
+                    Reason(
+                        text=f"{_side_word(side)}: equivocal: "
+                        + ", ".join(_short(path) for path in equivocal),
+                        findings=tuple(fired(path, "equivocal") for path in equivocal),
+                    )
+                )
+            check[side] = [*evidence, *open_items]
             continue
         foot = exam.foot(side)
         pattern[side] = [
@@ -418,7 +434,7 @@ def r1_r2_tibial(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Sugges
             reasons=_reasons(check),
             why=TTS_WHY + " The pattern also needs normal borders, dorsum and leg, symmetric "
             "Achilles reflexes and a negative SLR and slump.",
-            next_step="Chart the items listed as not yet tested.",
+            next_step="Chart the items not yet tested; repeat or weigh an equivocal test.",
             sources=("S25", "KIN", "TCST", "ZHENG", "ANTON"),
         )
 
@@ -936,7 +952,9 @@ def r8_l4(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Suggestion]:
             reasons.append(_regions_reason(side, foot, "sensory change in L4 skin", regions))
         if not reasons:
             continue
-        medial_only = set(involved(foot)) == {RegionCode.BD_MED}
+        # "Only medial ankle/foot sensation": among the L4 skin, the medial border and
+        # malleolus without the medial leg (plantar nerve findings are judged by R1).
+        medial_only = set(involved(foot, L4_REGIONS)) == {RegionCode.BD_MED}
         if (
             medial_only
             and reflex is None
@@ -1299,11 +1317,15 @@ def r14_nerve_conduction(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterabl
                     *(_foot(side, f"nerve_conduction.{n}", NcsResult.ABNORMAL) for n in plantar),
                 )
             ]
-    both = [
-        n
-        for n in ("sural", "superficial_peroneal")
-        if all(getattr(exam.foot(s).nerve_conduction, n) is NcsResult.ABNORMAL for s in Side)
-    ]
+    # Leg sensory responses reduced on both sides: any of the two nerves on each side.
+    reduced = {
+        s: [
+            n
+            for n in ("sural", "superficial_peroneal")
+            if getattr(exam.foot(s).nerve_conduction, n) is NcsResult.ABNORMAL
+        ]
+        for s in Side
+    }
     sources = ("SNAP-OPN", "SEEKHEALTH-NCS-C", "MONDELLI", "SURAL", "ZHENG")
     if root:
         yield Suggestion(
@@ -1319,7 +1341,7 @@ def r14_nerve_conduction(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterabl
             ),
             sources=sources,
         )
-    if both:
+    if all(reduced.values()):
         yield Suggestion(
             key="R14-POLY",
             rule="R14",
@@ -1327,13 +1349,13 @@ def r14_nerve_conduction(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterabl
             title="Nerve conduction supports a polyneuropathy",
             sides=(Side.RIGHT, Side.LEFT),
             reasons=tuple(
-                Reason(
-                    text=f"{n.replace('_', ' ')} response reduced or absent on both sides",
-                    findings=tuple(
-                        _foot(s, f"nerve_conduction.{n}", NcsResult.ABNORMAL) for s in Side
-                    ),
+                _r(
+                    s,
+                    " and ".join(n.replace("_", " ") for n in reduced[s])
+                    + " response reduced or absent",
+                    *(_foot(s, f"nerve_conduction.{n}", NcsResult.ABNORMAL) for n in reduced[s]),
                 )
-                for n in both
+                for s in Side
             ),
             why="Leg sensory responses reduced on both sides support a polyneuropathy.",
             sources=sources,
