@@ -232,7 +232,7 @@ def bench_assessment(runs: int) -> list[Row]:
         fired = assess(NeuroFootExam.model_validate(data), ctx).keys
 
     exam = NeuroFootExam.model_validate(data)
-    rows = [
+    return [
         Row(
             "assessment recompute (validate + rules)",
             measure(recompute, runs * 10, warmup=5),
@@ -246,7 +246,6 @@ def bench_assessment(runs: int) -> list[Row]:
             "no budget; part of the line above",
         ),
     ]
-    return rows
 
 
 def bench_search(services: Services, actor: Principal, runs: int) -> list[Row]:

@@ -49,9 +49,7 @@ def run_assess(args: argparse.Namespace) -> int:
         message = next(iter(FieldErrors.from_validation_error(exc).errors.values()))
         raise ClinicError(f"--foot-primary-reason: {message}") from None
     ctx = AssessmentContext(
-        patient=PatientFacts(
-            diabetes={"yes": True, "no": False}.get(args.diabetes), age=args.age
-        ),
+        patient=PatientFacts(diabetes={"yes": True, "no": False}.get(args.diabetes), age=args.age),
         release_sides=ReleasePlan(args.release).sides,
         foot_primary_reason=reason,
     )

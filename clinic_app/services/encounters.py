@@ -186,6 +186,17 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if enc.is_signed:
                 raise RecordLocked("This encounter is signed; add an addendum instead.")
+            # The red-flag acknowledgement is only ever made by acknowledge_red_flags (audited);
+            # a draft save keeps the stored one, whatever the client sent.
+            stored_ack = enc.content.assessment.red_flags_acknowledged
+            if valid.assessment.red_flags_acknowledged != stored_ack:
+                valid = valid.model_copy(
+                    update={
+                        "assessment": valid.assessment.model_copy(
+                            update={"red_flags_acknowledged": stored_ack}
+                        )
+                    }
+                )
             saved = uow.encounters.save_content(
                 encounter_id, valid, expected_version, self._clock.now()
             )
@@ -208,14 +219,7 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if enc.is_signed:
                 raise RecordLocked("This encounter is already signed.")
-            if enc.content.unconfirmed:
-                count = len(enc.content.unconfirmed)
-                raise SigningBlocked(
-                    f"{count} finding{'s' if count != 1 else ''} copied from the visit of "
-                    f"{enc.content.copied_from} {'are' if count != 1 else 'is'} not confirmed: "
-                    "confirm or change each marked item before signing.",
-                    enc.content.unconfirmed,
-                )
+            self._check_unconfirmed(enc)
             self._check_gate(self._assess(uow, enc))
             signed_at = self._clock.now()
             digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
@@ -309,6 +313,17 @@ class EncounterService:
         exam = effective_exam(enc)[0] if enc.is_signed else None
         return assess_content(enc.content, self._facts(uow, enc), self._clock.today(), exam)
 
+    @staticmethod
+    def _check_unconfirmed(enc: Encounter) -> None:
+        if enc.content.unconfirmed:
+            count = len(enc.content.unconfirmed)
+            raise SigningBlocked(
+                f"{count} finding{'s' if count != 1 else ''} copied from the visit of "
+                f"{enc.content.copied_from} {'are' if count != 1 else 'is'} not confirmed: "
+                "confirm or change each marked item before signing.",
+                enc.content.unconfirmed,
+            )
+
     def _check_gate(self, found: Assessment) -> None:
         """Refuse signing while an urgent flag is unacknowledged or the R11 gate is closed."""
         if found.urgent_flags and not found.urgent_acknowledged:
@@ -337,6 +352,16 @@ class EncounterService:
                 "(R11).",
                 ("assessment.foot_primary_reason",),
             )
+
+    def check_signable(self, actor: Principal, encounter_id: int) -> None:
+        """Raise SigningBlocked (as sign would) without signing: lets a screen refuse early."""
+        require(actor, Permission.SIGN)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if enc.is_signed:
+                raise RecordLocked("This encounter is already signed.")
+            self._check_unconfirmed(enc)
+            self._check_gate(self._assess(uow, enc))
 
     def drafts(self, actor: Principal) -> list[DraftSummary]:
         """The actor's own unsigned drafts, newest save first (offered again after a crash)."""

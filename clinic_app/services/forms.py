@@ -76,7 +76,7 @@ class FormCatalog:
         return self._layout
 
     def label_of(self, path: str) -> str:
-        """The printed label of an exam path ("Right Achilles reflex"); the path without a layout."""
+        """The printed label of an exam path; the path itself when no layout is configured."""
         if self._exam_layout_path is None and self._layout is None:
             return path
         return self.exam_layout().label_of(path)

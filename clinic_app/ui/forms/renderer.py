@@ -8,7 +8,6 @@ go through one undo stack, and copied values stay marked until confirmed or chan
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +49,19 @@ QComboBox:focus, QLineEdit:focus, QListWidget:focus {
     border: 2px solid #1c5fb8; border-radius: 3px;
 }
 """
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars).
+
+    Several times faster than ``copy.deepcopy``, which matters because the live assessment
+    reads the values on every change.
+    """
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value
 
 
 class BoundWidget(Protocol):
@@ -331,7 +343,7 @@ class FormView(QWidget):
 
     def values(self) -> dict[str, Any]:
         """The stored values with every control's current raw value laid over them."""
-        data = copy.deepcopy(self._base)
+        data: dict[str, Any] = _copy_json(self._base)
         for path, bound in self._bound.items():
             set_path(data, path, bound.control.value())
         return data
@@ -523,6 +535,23 @@ class FormView(QWidget):
         bound = self._bound[path]
         bound.control.setFocus(Qt.FocusReason.OtherFocusReason)
         self._ensure_visible(bound.container)
+
+    def focus_finding(self, path: str) -> bool:
+        """Put the cursor on the control showing a finding, down to a part inside it.
+
+        ``path`` may name a control, a group of controls (the first one is focused) or a part
+        of a special widget: ``right.sensory.regions.PL-ARCH-MED`` focuses the right sensory
+        map on that region. False when no control shows the path.
+        """
+        target = self.path_for_error(path)
+        if target is None:
+            return False
+        self.focus_path(target)
+        part = path.removeprefix(target + ".") if path.startswith(target + ".") else ""
+        focus_part = getattr(self._bound[target].control, "focus_part", None)
+        if part and focus_part is not None:
+            focus_part(part)
+        return True
 
     def focus_section(self, index: int) -> None:
         """Focus the first control of a section (by position, wrapping)."""

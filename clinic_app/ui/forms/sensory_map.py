@@ -94,6 +94,15 @@ _MODALITY_TEXT: dict[Modality, _ModalityText] = {
     Modality.SYMPTOMS: _ModalityText("Sympt.", "symptoms"),
 }
 
+_MODALITY_OF_FINDING: dict[str, Modality] = {
+    "light_touch": Modality.LIGHT_TOUCH,
+    "pin_prick": Modality.PIN_PRICK,
+    "monofilament": Modality.MONOFILAMENT,
+    "two_point_mm": Modality.TWO_POINT,
+    "symptoms": Modality.SYMPTOMS,
+}
+"""RegionFindings field -> the modality that shows it (for following a finding's path)."""
+
 KEY_HELP = (
     "Keys on the map: arrows move to the nearest region, Home/End go to the first/last.\n"
     "1 light touch, 2 pin-prick, 3 monofilament, 4 two-point, 5 symptoms.\n"
@@ -1148,6 +1157,23 @@ class SensoryMapView(QWidget):
         """Select a region and give the map keyboard focus."""
         self._select(RegionCode(code))
         self._canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_part(self, part: str) -> bool:
+        """Focus the region a finding path ends in, showing the modality it names.
+
+        ``part`` is what follows ``<side>.sensory.regions.`` in an exam path: a region code,
+        optionally with the finding (``PL-ARCH-MED.pin_prick``). False when it names no region.
+        """
+        code, _dot, finding = part.partition(".")
+        try:
+            region = RegionCode(code)
+        except ValueError:
+            return False
+        modality = _MODALITY_OF_FINDING.get(finding.partition(".")[0])
+        if modality is not None and modality is not self._modality:
+            self._set_modality(modality)
+        self.focus_region(region)
+        return True
 
     def region_centre(self, code: RegionCode) -> QPoint:
         """A point inside a region, in the canvas's coordinates (for pointing at it)."""

@@ -1,13 +1,18 @@
-"""One encounter: draft editing with autosave, signing, the signature block and addenda."""
+"""One encounter: draft editing with autosave, the live assessment, signing and addenda."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from datetime import date
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from pydantic import ValidationError
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -15,29 +20,43 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.assessment.context import assess_content, release_sides
+from clinic_app.domain.assessment.model import Assessment, PatientFacts
+from clinic_app.domain.assessment.record import ReleasePlan
 from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.layout import get_path, set_path
+from clinic_app.domain.regions import RegionCode
 from clinic_app.services.container import Services
 from clinic_app.services.encounters import EncounterView as EncounterRecord
 from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.forms.controls import ChoiceBox
 from clinic_app.ui.forms.renderer import FormView
+from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
 
 AUTOSAVE_MS = 1000
 ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6px;"
 FILL_STATUS_STYLE = "color: #1c5fb8;"
 MAX_PARTIAL_ATTEMPTS = 4
+PANEL_WIDTH = 340
+"""The assessment panel's default width; the exam form takes the rest (and any extra)."""
+REASON_NEEDED_STYLE = "QPlainTextEdit#foot_primary_reason { border: 2px solid #8f5600; }"
+SENSORY_MAP_SUFFIX = ".sensory.regions"
 
 
 class EncounterPane(QWidget):
     """Chart the exam, autosave, sign and amend one encounter.
+
+    The live assessment sits beside the form and is recomputed on every change; an urgent
+    red flag puts a banner across the top until it is acknowledged.
 
     Signals:
         sig_encounter_changed: carries the Encounter after a save, signature or addendum.
@@ -57,11 +76,20 @@ class EncounterPane(QWidget):
         self._copied_from: date | None = None
         self._amending = False
         self._loading = False
+        self._facts = PatientFacts()
+        self.assessment: Assessment | None = None
         self.dirty = False
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_now)
+        # A change is assessed at once; the rest of a burst (a section filled as normal
+        # changes dozens of paths in one go) is assessed once, when the burst is over.
+        self._reassess_later = QTimer(self)
+        self._reassess_later.setSingleShot(True)
+        self._reassess_later.setInterval(0)
+        self._reassess_later.timeout.connect(self._reassess_burst)
+        self._reassess_pending = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -75,6 +103,10 @@ class EncounterPane(QWidget):
         self.header.setObjectName("encounter_header")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
+        self.red_flags = RedFlagBanner()
+        self.red_flags.sig_acknowledge_requested.connect(self.acknowledge_red_flags)
+        self.red_flags.sig_finding_requested.connect(self.focus_findings)
+        layout.addWidget(self.red_flags)
 
         tools = QHBoxLayout()
         self.copy_forward_button = QPushButton("Cop&y forward")
@@ -106,7 +138,26 @@ class EncounterPane(QWidget):
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 8, 0)
         self.exam_scroll.setWidget(self.body)
-        layout.addWidget(self.exam_scroll, 1)
+        self.panel = AssessmentPanel(services.forms.label_of)
+        self.panel.setMinimumWidth(220)
+        self.panel.sig_decision_changed.connect(lambda _key: self._changed())
+        self.panel.sig_finding_requested.connect(self.focus_findings)
+        self.panel.sig_cards_changed.connect(self._chain_tab_order)
+        # The form keeps priority: it gets every extra pixel, the panel a fixed default.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("encounter_splitter")
+        self.splitter.addWidget(self.exam_scroll)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setCollapsible(0, False)
+        self._panel_sized = False
+        layout.addWidget(self.splitter, 1)
+        go_to_panel = QAction("Go to the assessment", self)
+        go_to_panel.setShortcut(QKeySequence("Alt+T"))
+        go_to_panel.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        go_to_panel.triggered.connect(self.panel.focus_first)
+        self.addAction(go_to_panel)
 
         self.signature = QLabel()
         self.signature.setObjectName("signature_block")
@@ -124,6 +175,47 @@ class EncounterPane(QWidget):
             field.editor.setMinimumHeight(70)
             notes_layout.addWidget(label)
             notes_layout.addWidget(field)
+        # The plan text is read by R11 too (a release written but not ticked).
+        self.plan.editor.textChanged.connect(self._reassess_soon)
+        release_row = QHBoxLayout()
+        release_label = QLabel("Tarsal tunnel &release planned:")
+        self.release = ChoiceBox([plan.value for plan in ReleasePlan])
+        self.release.setObjectName("release_plan")
+        self.release.setAccessibleName("Tarsal tunnel release planned")
+        self.release.setToolTip(
+            "A planned release turns on the pre-operative gate (R11): the lumbar screen must be "
+            "complete, and lumbar or polyneuropathy findings need a written reason."
+        )
+        self.release.sig_value_changed.connect(self._plan_changed)
+        release_label.setBuddy(self.release)
+        release_row.addWidget(release_label)
+        release_row.addWidget(self.release)
+        release_row.addStretch(1)
+        notes_layout.addLayout(release_row)
+        self.release_hint = QLabel()
+        self.release_hint.setObjectName("release_hint")
+        self.release_hint.setWordWrap(True)
+        self.release_hint.setStyleSheet("color: #8f5600;")
+        self.release_hint.hide()
+        notes_layout.addWidget(self.release_hint)
+        self.reason_box = QWidget()
+        reason_layout = QVBoxLayout(self.reason_box)
+        reason_layout.setContentsMargins(0, 0, 0, 0)
+        reason_layout.setSpacing(2)
+        self.reason_label = QLabel("&Why the foot is the primary source (R11):")
+        self.reason = FieldWithError(
+            self._text_edit("foot_primary_reason", "Why the foot is the primary source")
+        )
+        self.reason.editor.setPlaceholderText(
+            "A sentence on why the foot, not the back or a polyneuropathy, is the source."
+        )
+        self.reason.editor.setFixedHeight(60)
+        self.reason.editor.textChanged.connect(self._reassess_soon)
+        self.reason_label.setBuddy(self.reason.editor)
+        reason_layout.addWidget(self.reason_label)
+        reason_layout.addWidget(self.reason)
+        self.reason_box.hide()
+        notes_layout.addWidget(self.reason_box)
         self.body_layout.addWidget(notes_box)
 
         self.addenda_box = QGroupBox("Addenda")
@@ -180,11 +272,35 @@ class EncounterPane(QWidget):
 
             forms = self._services.forms
             self.form = FormView(forms.exam_layout(), NeuroFootExam, exam_widgets(forms.foot_map()))
-            self.form.sig_value_changed.connect(lambda _path: self._changed())
+            self.form.sig_value_changed.connect(self._form_changed)
             self.form.sig_status.connect(self.fill_status.setText)
             self.body_layout.insertWidget(1, self.form)
-            QWidget.setTabOrder(self.form.control(self.form.paths[-1]), self.notes.editor)
+            self._chain_tab_order()
         return self.form
+
+    def _chain_tab_order(self) -> None:
+        """Tab runs form -> notes -> plan -> release -> reason -> assessment -> Sign."""
+        if self.form is None:
+            return
+        chain: list[QWidget] = [
+            self.form.control(self.form.paths[-1]),
+            self.notes.editor,
+            self.plan.editor,
+            self.release,
+            self.reason.editor,
+            *self.panel.tab_widgets(),
+            self.sign_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Give the panel its default width once the pane has its first real size."""
+        super().showEvent(event)
+        if not self._panel_sized and self.splitter.width() > PANEL_WIDTH * 2:
+            self._panel_sized = True
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total - PANEL_WIDTH, PANEL_WIDTH])
 
     # --- loading and showing ----------------------------------------------------------------
 
@@ -196,17 +312,20 @@ class EncounterPane(QWidget):
         self._ensure_form()
         enc = record.encounter
         self._amending = False
+        self._facts = self._patient_facts(principal, enc.id)
         self._loading = True
         try:
             self._show_exam(enc)
             self.notes.editor.setPlainText(enc.content.notes)
             self.plan.editor.setPlainText(enc.content.plan)
+            self.release.set_value(enc.content.release.value)
+            self.reason.editor.setPlainText(enc.content.assessment.foot_primary_reason)
         finally:
             self._loading = False
         self._copied_from = enc.content.copied_from
         self.fill_status.clear()
-        self.notes.set_error(None)
-        self.plan.set_error(None)
+        for field in (self.notes, self.plan, self.reason):
+            field.set_error(None)
         self._show(enc)
         self.exam_scroll.verticalScrollBar().setValue(0)
         if record.problems:
@@ -218,6 +337,13 @@ class EncounterPane(QWidget):
             self.integrity_alert.show()
         else:
             self.integrity_alert.hide()
+
+    def _patient_facts(self, principal: Principal, encounter_id: int) -> PatientFacts:
+        """What the rules read about the patient, fetched once per encounter opened."""
+        try:
+            return self._services.encounters.patient_facts(principal, encounter_id)
+        except ClinicError:
+            return PatientFacts()  # unknown diabetes and age: the rules say less, never more
 
     def _show_exam(self, enc: Encounter) -> None:
         """The draft as charted, or a signed exam as it reads with its addenda applied."""
@@ -249,6 +375,9 @@ class EncounterPane(QWidget):
             self.addendum.editor.setFocus()
         elif self.form is not None:
             self.form.focus_section(0)
+            # The first section starts at the top; scrolling there is right whatever the
+            # banner above did to the viewport before the first layout pass.
+            self.exam_scroll.verticalScrollBar().setValue(0)
 
     def _show(self, enc: Encounter) -> None:
         self.encounter = enc
@@ -262,8 +391,10 @@ class EncounterPane(QWidget):
             f"<b>Status</b> {'SIGNED (locked)' if signed else 'Draft'}"
         )
         read_only = signed or not can_write
-        for edit in (self.notes.editor, self.plan.editor):
+        for edit in (self.notes.editor, self.plan.editor, self.reason.editor):
             edit.setReadOnly(read_only)
+        self.release.set_read_only(read_only)
+        self.panel.set_decisions(enc.content.assessment.decisions, read_only=read_only)
         if self.form is not None:
             self.form.set_read_only(read_only and not self._amending)
         self.amend_button.setVisible(signed)
@@ -296,6 +427,7 @@ class EncounterPane(QWidget):
             )
             or "<i>No addenda.</i>"
         )
+        self._reassess()
 
     # --- editing and saving -------------------------------------------------------------------
 
@@ -307,7 +439,36 @@ class EncounterPane(QWidget):
             "plan": self.plan.editor.toPlainText(),
             "copied_from": self._copied_from.isoformat() if self._copied_from else None,
             "unconfirmed": form.unconfirmed,
+            "release": self.release.value(),
+            "assessment": self._raw_assessment(),
         }
+
+    def _raw_assessment(self) -> dict[str, Any]:
+        """Decisions and the written reason as on screen; the acknowledgement as stored.
+
+        The red-flag acknowledgement is only ever made by the service (audited), so a draft
+        save carries the stored one through unchanged.
+        """
+        stored = self.encounter.content.assessment if self.encounter is not None else None
+        acknowledged = stored.red_flags_acknowledged if stored is not None else None
+        return {
+            "decisions": {
+                key: decision.model_dump(mode="json")
+                for key, decision in self.panel.decisions().items()
+            },
+            "red_flags_acknowledged": (
+                acknowledged.model_dump(mode="json") if acknowledged is not None else None
+            ),
+            "foot_primary_reason": self.reason.editor.toPlainText(),
+        }
+
+    def _form_changed(self, _path: str) -> None:
+        self._changed()
+        self._reassess_soon()
+
+    def _plan_changed(self) -> None:
+        self._changed()
+        self._reassess_soon()
 
     def _changed(self) -> None:
         if self._loading or self.encounter is None or self.encounter.is_signed:
@@ -327,7 +488,14 @@ class EncounterPane(QWidget):
         """
         assert self.encounter is not None
         stored = self.encounter.content
-        stored_exam = stored.exam.model_dump(mode="json")
+        dumped: dict[str, Any] = {}
+
+        def stored_json() -> dict[str, Any]:
+            # Only dumped when something is refused: recomputing runs this on every change.
+            if not dumped:
+                dumped.update(stored.model_dump(mode="json"))
+            return dumped
+
         held: dict[str, str] = {}
         for _attempt in range(MAX_PARTIAL_ATTEMPTS):
             try:
@@ -339,10 +507,16 @@ class EncounterPane(QWidget):
                     if key.startswith("exam.") and self.form is not None:
                         target = self.form.path_for_error(key.removeprefix("exam."))
                         if target is not None:
-                            set_path(raw["exam"], target, get_path(stored_exam, target))
+                            set_path(raw["exam"], target, get_path(stored_json()["exam"], target))
                             progressed = True
                     elif key in ("notes", "plan"):
                         raw[key] = getattr(stored, key)
+                        progressed = True
+                    elif key == "release" or key.startswith("assessment."):
+                        try:
+                            set_path(raw, key, get_path(stored_json(), key))
+                        except KeyError:
+                            continue
                         progressed = True
                 if not progressed:
                     raise
@@ -355,6 +529,7 @@ class EncounterPane(QWidget):
             )
         self.notes.set_error(errors.get("notes"))
         self.plan.set_error(errors.get("plan"))
+        self.reason.set_error(errors.get(REASON_FOR_GATE))
 
     def save_now(self) -> bool:
         """Save the draft if it changed; refused fields stay on screen, marked. True if saved."""
@@ -396,6 +571,145 @@ class EncounterPane(QWidget):
         self.message.setText(text)
         self.message.show()
         self.save_status.setText("NOT SAVED")
+
+    # --- the live assessment ------------------------------------------------------------------
+
+    def _assessed_content(self) -> tuple[EncounterContent, NeuroFootExam | None]:
+        """The content to assess and the exam to assess instead of its own, if any.
+
+        A draft is assessed as on screen, refused fields counting as last saved (no errors
+        are shown for them here: that is the save's job); a signed exam reads with its
+        addenda, or as being amended.
+        """
+        enc = self.encounter
+        assert enc is not None
+        if not enc.is_signed:
+            try:
+                return self._valid_part(self._raw_content())[0], None
+            except FieldErrors:
+                return enc.content, None
+        exam = effective_exam(enc)[0]
+        if self._amending and self.form is not None:
+            # While amending, the assessment follows the findings being amended.
+            with contextlib.suppress(ValidationError):
+                exam = NeuroFootExam.model_validate(
+                    self.form.values(), context={"today": self._services.clock.today()}
+                )
+        return enc.content, exam
+
+    def _reassess_soon(self) -> None:
+        """Assess this change now, unless a burst of changes is under way."""
+        if self._loading:
+            return  # load() assesses once everything is shown
+        if self._reassess_later.isActive():
+            self._reassess_pending = True
+            return
+        self._reassess()
+        self._reassess_later.start()
+
+    def _reassess_burst(self) -> None:
+        if self._reassess_pending:
+            self._reassess_pending = False
+            self._reassess()
+
+    def _reassess(self) -> None:
+        """Recompute the assessment from what is on screen; cheap when nothing changed."""
+        if self._loading or self.encounter is None or self.form is None:
+            return
+        content, exam = self._assessed_content()
+        found = assess_content(content, self._facts, self._services.clock.today(), exam)
+        plan, from_text = release_sides(content)
+        planned = plan is not ReleasePlan.NONE
+        self.assessment = found
+        self.panel.show_assessment(found, release_planned=planned)
+        can_acknowledge = not self.encounter.is_signed and bool(
+            self._principal and self._principal.can(Permission.CLINICAL_WRITE)
+        )
+        self.red_flags.show_state(
+            found, content.assessment.red_flags_acknowledged, can_acknowledge=can_acknowledge
+        )
+        show_reason = (
+            planned or found.foot_primary_reason_needed or bool(self.reason.editor.toPlainText())
+        )
+        if self.reason_box.isHidden() == show_reason:
+            self.reason_box.setVisible(show_reason)
+        needed = found.foot_primary_reason_needed
+        if bool(self.reason_box.property("needed")) != needed:
+            self.reason_box.setProperty("needed", needed)
+            self.reason_box.setStyleSheet(REASON_NEEDED_STYLE if needed else "")
+            self.reason_label.setText(
+                "&Why the foot is the primary source (R11) - required before signing:"
+                if needed
+                else "&Why the foot is the primary source (R11):"
+            )
+        hint = (
+            "The plan text mentions a tarsal tunnel release, so the pre-operative gate (R11) "
+            "applies to both sides: choose the side above."
+            if from_text
+            else ""
+        )
+        if self.release_hint.text() != hint:
+            self.release_hint.setText(hint)
+            self.release_hint.setVisible(bool(hint))
+
+    def acknowledge_red_flags(self) -> None:
+        """Alt+K: save the draft, then record (audited) that the urgent alert was seen."""
+        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+            return
+        if not self.save_now():
+            self._fail("Not acknowledged: the draft could not be saved (see the marked fields).")
+            return
+        focused = QApplication.focusWidget()
+        had_focus = focused is not None and self.red_flags.isAncestorOf(focused)
+        try:
+            saved = self._services.encounters.acknowledge_red_flags(
+                self._principal, self.encounter.id, self.encounter.version
+            )
+        except ClinicError as exc:
+            self._fail(f"Not acknowledged: {exc}")
+            return
+        self.encounter = saved
+        self.message.hide()
+        self.save_status.setText(
+            f"Urgent alert acknowledged; saved {saved.updated_at.astimezone():%H:%M:%S} "
+            f"(version {saved.version})."
+        )
+        self._reassess()
+        if had_focus:
+            # The button is gone: carry on where the now released suggestions are.
+            self.panel.focus_first()
+        self.sig_encounter_changed.emit(saved)
+
+    def focus_findings(self, paths: list[str]) -> None:
+        """Put the cursor on the first finding; outline every sensory region named."""
+        if not paths:
+            return
+        if self.form is not None:
+            regions: dict[str, list[RegionCode]] = {}
+            for path in paths:
+                control_path, _dot, code = path.partition(SENSORY_MAP_SUFFIX + ".")
+                if code and control_path + SENSORY_MAP_SUFFIX in self.form.paths:
+                    try:
+                        region = RegionCode(code.partition(".")[0])
+                    except ValueError:
+                        continue
+                    regions.setdefault(control_path + SENSORY_MAP_SUFFIX, []).append(region)
+            for path in self.form.paths:
+                if path.endswith(SENSORY_MAP_SUFFIX):
+                    self.form.control(path).highlight(regions.get(path, ()))
+        self.focus_finding(paths[0])
+
+    def focus_finding(self, path: str) -> None:
+        """Put the cursor on what a path names: an exam finding, the plan or the R11 reason."""
+        if path.startswith("assessment.") or path == "release":
+            target: QWidget = self.release if path == "release" else self.reason.editor
+            if target is self.reason.editor:
+                self.reason_box.show()
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.exam_scroll.ensureWidgetVisible(target, 20, 40)
+            return
+        if self.form is not None:
+            self.form.focus_finding(path)
 
     # --- exam helpers -------------------------------------------------------------------------
 
@@ -469,6 +783,17 @@ class EncounterPane(QWidget):
         if self.dirty:
             self._fail("Not signed: fix the marked fields first (they are not saved).")
             return
+        try:
+            # Refuse before asking "Sign and lock?", so a blocked sign never asks first.
+            self._services.encounters.check_signable(self._principal, self.encounter.id)
+        except SigningBlocked as exc:
+            self._fail(f"Not signed: {exc}")
+            if exc.paths:
+                self.focus_findings(list(exc.paths))
+            return
+        except ClinicError as exc:
+            self._fail(str(exc))
+            return
         if not self._dialogs.confirm(
             self,
             "Sign encounter",
@@ -483,8 +808,8 @@ class EncounterPane(QWidget):
             )
         except SigningBlocked as exc:
             self._fail(f"Not signed: {exc}")
-            if exc.paths and self.form is not None and exc.paths[0] in self.form.paths:
-                self.form.focus_path(exc.paths[0])
+            if exc.paths:
+                self.focus_findings(list(exc.paths))
             return
         except ClinicError as exc:
             self._fail(str(exc))

@@ -246,3 +246,35 @@ def test_decisions_are_saved_and_signed_with_the_content(
     r6 = labelled.assessment(clinician, draft.id).get("R6")
     assert r6 is not None
     assert r6.sides == (Side.RIGHT,)
+
+
+def test_a_draft_save_cannot_forge_or_clear_the_acknowledgement(
+    labelled: EncounterService, clinician: Principal, draft: Encounter, db: FakeDatabase
+) -> None:
+    forged = {
+        "red_flags_acknowledged": {
+            "flags": ["saddle_numbness"],
+            "by_name": "Nobody",
+            "at": "2026-03-14T10:00:00Z",
+        }
+    }
+    saved = save(labelled, clinician, draft, exam=SADDLE, assessment=forged)
+    assert saved.content.assessment.red_flags_acknowledged is None
+    assert labelled.assessment(clinician, draft.id).urgent_acknowledged is False
+    acked = labelled.acknowledge_red_flags(clinician, draft.id, saved.version)
+    cleared = save(labelled, clinician, acked, exam=SADDLE, assessment={})
+    assert cleared.content.assessment.red_flags_acknowledged is not None
+    assert audit_actions(db).count(AuditAction.ACKNOWLEDGE_RED_FLAGS) == 1
+
+
+def test_check_signable_refuses_as_sign_would_without_signing(
+    labelled: EncounterService, clinician: Principal, draft: Encounter, db: FakeDatabase
+) -> None:
+    saved = save(labelled, clinician, draft, release="left")
+    before = db.commits
+    with pytest.raises(SigningBlocked, match="lumbar screen is incomplete"):
+        labelled.check_signable(clinician, draft.id)
+    assert db.commits == before
+    saved = save(labelled, clinician, saved, release="left", exam={"lumbar": normal_lumbar()})
+    labelled.check_signable(clinician, draft.id)
+    assert not labelled.get(clinician, draft.id).encounter.is_signed

@@ -1,0 +1,313 @@
+"""The assessment panel and red-flag banner on their own: cards, links, choices, reuse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from clinic_app.domain.assessment.model import (
+    Assessment,
+    CodeSuggestion,
+    Confidence,
+    FiredFinding,
+    Laterality,
+    Reason,
+    Severity,
+    Suggestion,
+)
+from clinic_app.domain.assessment.record import Choice, Decision, RedFlagAcknowledgement
+from clinic_app.domain.exam import Side
+from clinic_app.domain.regions import RegionCode
+from clinic_app.resources import foot_map_path
+from clinic_app.services.foot_map import load_foot_map
+from clinic_app.ui.forms.sensory_map import Modality, SensoryMapView
+from clinic_app.ui.views.assessment_panel import (
+    GATE_LINKS_SHOWN,
+    AssessmentPanel,
+    RedFlagBanner,
+)
+
+TTS = Suggestion(
+    key="R1",
+    rule="R1",
+    severity=Severity.SUGGESTION,
+    title="Pattern consistent with tarsal tunnel syndrome",
+    sides=(Side.RIGHT,),
+    confidence=Confidence.MODERATE,
+    reasons=(
+        Reason(
+            text="Right: numb arch and hallux",
+            findings=(
+                FiredFinding(path="right.sensory.regions.PL-ARCH-MED"),
+                FiredFinding(path="right.sensory.regions.PL-HALLUX"),
+            ),
+        ),
+        Reason(text="Right: positive Tinel at the tarsal tunnel", findings=()),
+    ),
+    why="Plantar-nerve skin only, with a positive local provocation.",
+    next_step="Nerve conduction of the plantar nerves.",
+    sources=("DELLON", "PATEL"),
+    codes=(
+        CodeSuggestion(
+            code="G57.51",
+            description="Tarsal tunnel syndrome, right lower limb",
+            laterality=Laterality.RIGHT,
+            system="ICD-10-CM",
+            version="FY2024",
+        ),
+    ),
+    coding_note="Code the side examined.",
+)
+S1 = Suggestion(
+    key="R6",
+    rule="R6",
+    severity=Severity.WARNING,
+    title="Possible S1 radiculopathy",
+    sides=(Side.LEFT,),
+    reasons=(
+        Reason(
+            text="Left: Achilles reflex absent",
+            findings=(FiredFinding(path="lumbar.left.achilles.grade", value="0"),),
+        ),
+    ),
+)
+CES = Suggestion(
+    key="R0-CES",
+    rule="R0",
+    severity=Severity.URGENT,
+    title="Possible cauda equina syndrome",
+    reasons=(
+        Reason(
+            text="Bladder change: yes",
+            findings=(FiredFinding(path="red_flags.bladder_change.present", value="yes"),),
+        ),
+    ),
+    next_step="Same-day emergency assessment.",
+)
+
+
+def assessment(*suggestions: Suggestion, **fields: object) -> Assessment:
+    return Assessment(
+        suggestions=suggestions, code_system="ICD-10-CM", code_version="FY2024", **fields
+    )
+
+
+@pytest.fixture
+def panel(qtbot):
+    view = AssessmentPanel(lambda path: f"label of {path}")
+    qtbot.addWidget(view)
+    view.resize(340, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=3000)
+    return view
+
+
+def texts(widget) -> str:
+    return " | ".join(label.text() for label in widget.findChildren(QLabel) if label.isVisible())
+
+
+def test_each_card_says_its_severity_in_words_with_sides_confidence_codes_and_sources(panel):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+
+    assert panel.keys == ["R6", "R1"]
+    card = panel.card("R1")
+    assert card.badge.text() == "SUGGESTION"
+    assert panel.card("R6").badge.text() == "WARNING"
+    assert card.meta.text() == "R1 · Right · confidence moderate"
+    shown = texts(card)
+    for expected in (
+        "Right: numb arch and hallux",
+        "Plantar-nerve skin only",
+        "Nerve conduction of the plantar nerves",
+        "G57.51",
+        "Tarsal tunnel syndrome, right lower limb",
+        "(right)",
+        "ICD-10-CM FY2024",
+        "Code the side examined.",
+        "[DELLON] [PATEL]",
+    ):
+        assert expected in shown
+    assert "confidence" not in panel.card("R6").meta.text()
+
+
+def test_a_reason_with_findings_is_a_link_and_one_without_is_plain_text(panel, qtbot):
+    panel.show_assessment(assessment(TTS), release_planned=False)
+    reasons = panel.card("R1").reasons.items
+    assert reasons[0].is_link
+    assert not reasons[1].is_link
+    assert reasons[1].focusPolicy() is Qt.FocusPolicy.NoFocus
+    assert panel.card("R1").reasons.links() == [reasons[0]]
+
+    with qtbot.waitSignal(panel.sig_finding_requested) as clicked:
+        qtbot.mouseClick(reasons[0], Qt.MouseButton.LeftButton)
+    assert clicked.args == [
+        ["right.sensory.regions.PL-ARCH-MED", "right.sensory.regions.PL-HALLUX"]
+    ]
+
+    reasons[0].setFocus()
+    with qtbot.waitSignal(panel.sig_finding_requested) as entered:
+        qtbot.keyClick(reasons[0], Qt.Key.Key_Return)
+    assert entered.args[0][0] == "right.sensory.regions.PL-ARCH-MED"
+
+
+def test_accept_with_comment_dismiss_and_change_back(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    card = panel.card("R1")
+    qtbot.keyClicks(card.comment, "Plantar NCS booked")
+    assert panel.decisions() == {}  # a comment alone is not a decision
+
+    with qtbot.waitSignal(panel.sig_decision_changed) as decided:
+        qtbot.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
+    assert decided.args == ["R1"]
+    assert panel.decisions() == {
+        "R1": Decision(choice=Choice.ACCEPTED, comment="Plantar NCS booked")
+    }
+    assert card.state.text() == "✓ Accepted"
+    assert not card.accept_button.isVisible()
+    assert QApplication.focusWidget() is card.change_button
+
+    qtbot.keyClick(card.change_button, Qt.Key.Key_Space)
+    assert panel.decisions() == {}
+    assert card.accept_button.isVisible()
+    assert card.dismiss_button.isVisible()
+
+    dismiss = panel.card("R6").dismiss_button
+    qtbot.mouseClick(dismiss, Qt.MouseButton.LeftButton)
+    assert panel.decisions()["R6"].choice is Choice.DISMISSED
+    assert not panel.card("R6").details.isVisible()  # a dismissed card folds away
+
+
+def test_the_same_assessment_is_not_redrawn_and_kept_cards_are_reused(panel):
+    first = assessment(S1, TTS)
+    assert panel.show_assessment(first, release_planned=False)
+    card = panel.card("R1")
+    link = card.reasons.items[0]
+
+    assert not panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    changed = S1.model_copy(update={"title": "Possible S1 radiculopathy (both reflexes)"})
+    assert panel.show_assessment(assessment(changed, TTS), release_planned=False)
+    assert panel.card("R1") is card
+    assert card.reasons.items[0] is link
+    assert panel.card("R6").title.text() == "Possible S1 radiculopathy (both reflexes)"
+
+    panel.show_assessment(assessment(TTS), release_planned=False)
+    assert panel.keys == ["R1"]
+    assert panel.card("R1") is card
+
+
+def test_decisions_survive_a_suggestion_going_away_and_coming_back(panel, qtbot):
+    panel.show_assessment(assessment(S1), release_planned=False)
+    qtbot.mouseClick(panel.card("R6").accept_button, Qt.MouseButton.LeftButton)
+    panel.show_assessment(assessment(), release_planned=False)
+    assert panel.orphans.isVisible()
+    assert "R6 accepted" in panel.orphans.text()
+
+    panel.show_assessment(assessment(S1), release_planned=False)
+    assert panel.card("R6").state.text() == "✓ Accepted"
+    assert not panel.orphans.isVisible()
+
+
+def test_held_back_suggestions_are_only_counted(panel):
+    held = TTS.model_copy(update={"held_back": True})
+    panel.show_assessment(
+        assessment(CES, held, urgent_flags=("bladder_change",), urgent_acknowledged=False),
+        release_planned=False,
+    )
+    assert panel.keys == ["R0-CES"]
+    assert panel.held_back.isVisible()
+    assert panel.held_back.text() == (
+        "1 routine suggestion held back until the urgent alert is acknowledged."
+    )
+
+
+def test_signed_decisions_are_shown_read_only(panel):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    panel.set_decisions(
+        {"R6": Decision(choice=Choice.ACCEPTED, comment="MRI requested")}, read_only=True
+    )
+    card = panel.card("R6")
+    assert card.state.text() == "✓ Accepted when signed: MRI requested"
+    for widget in (card.accept_button, card.dismiss_button, card.change_button, card.comment):
+        assert not widget.isVisible()
+    assert panel.card("R1").state.text() == "No decision recorded when signed."
+
+
+def test_gate_card_lists_untested_items_by_label_and_asks_for_the_reason(panel, qtbot):
+    missing = tuple(f"lumbar.right.myotomes.m{i}" for i in range(GATE_LINKS_SHOWN + 3))
+    gate = Suggestion(
+        key="R11", rule="R11", severity=Severity.WARNING, title="Pre-operative gate", why="W"
+    )
+    panel.show_assessment(
+        assessment(S1, gate, lumbar_missing=missing, foot_primary_reason_needed=True),
+        release_planned=True,
+    )
+    assert "R11" not in panel.keys  # the gate card is R11's card
+    links = panel.gate.items.links()
+    assert [link.text() for link in links[:2]] == [
+        "Not tested: label of lumbar.right.myotomes.m0",
+        "Not tested: label of lumbar.right.myotomes.m1",
+    ]
+    assert links[GATE_LINKS_SHOWN].text() == "…and 3 more untested items"
+    assert "(R6)" in links[-1].text()
+    assert "signing is blocked" in panel.gate.title.text()
+    with qtbot.waitSignal(panel.sig_finding_requested) as clicked:
+        qtbot.mouseClick(links[-1], Qt.MouseButton.LeftButton)
+    assert clicked.args == [["assessment.foot_primary_reason"]]
+    assert panel.tab_widgets()[0] is links[0]
+
+    panel.show_assessment(assessment(), release_planned=True)
+    assert "open" in panel.gate.title.text()
+    assert panel.gate.items.links() == []
+    panel.show_assessment(assessment(), release_planned=False)
+    assert not panel.gate.isVisible()
+
+
+def test_banner_alerts_until_acknowledged_then_says_who_and_when(qtbot):
+    banner = RedFlagBanner()
+    qtbot.addWidget(banner)
+    banner.show()
+    urgent = assessment(CES, urgent_flags=("bladder_change",), urgent_acknowledged=False)
+    banner.show_state(urgent, None, can_acknowledge=True)
+    assert banner.alerting
+    assert banner.title.text() == "URGENT: Possible cauda equina syndrome"
+    assert banner.acknowledge_button.isVisible()
+    with qtbot.waitSignal(banner.sig_acknowledge_requested):
+        qtbot.mouseClick(banner.acknowledge_button, Qt.MouseButton.LeftButton)
+
+    ack = RedFlagAcknowledgement(
+        flags=("bladder_change",), by_name="Dr Lee", at=datetime(2025, 3, 14, 15, 9, tzinfo=UTC)
+    )
+    done = assessment(CES, urgent_flags=("bladder_change",), urgent_acknowledged=True)
+    banner.show_state(done, ack, can_acknowledge=True)
+    assert not banner.alerting
+    assert banner.isVisible()
+    assert "acknowledged by Dr Lee" in banner.acknowledged.text()
+    assert "bladder change" in banner.acknowledged.text()
+
+    banner.show_state(assessment(), ack, can_acknowledge=True)
+    assert not banner.isVisible()
+
+
+def test_a_finding_path_inside_the_sensory_map_selects_its_region_and_modality(qtbot):
+    view = SensoryMapView(Side.LEFT, load_foot_map(foot_map_path()))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=3000)
+
+    assert view.focus_part("PL-HALLUX.pin_prick")
+    assert view.selected_region() == RegionCode.PL_HALLUX
+    assert view.modality is Modality.PIN_PRICK
+    assert QApplication.focusWidget() is view.canvas
+
+    assert view.focus_part("BD-LAT")
+    assert view.selected_region() == RegionCode.BD_LAT
+    assert view.modality is Modality.PIN_PRICK  # a bare region keeps the modality shown
+    assert not view.focus_part("NOT-A-REGION")
+    assert view.selected_region() == RegionCode.BD_LAT
