@@ -248,6 +248,75 @@ def bench_assessment(runs: int) -> list[Row]:
     ]
 
 
+def bench_panel(services: Services, actor: Principal, runs: int) -> list[Row]:
+    """The encounter screen after one field change: assess what is on screen, update the panel.
+
+    Runs Qt offscreen in this process. Timed from the change to the end of the event-loop turn
+    that repaints (layout and paint included); the autosave it schedules is stopped each time
+    (draft saving has its own line).
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from clinic_app.ui.dialogs import Dialogs
+    from clinic_app.ui.views.encounter_view import EncounterPane
+
+    app = QApplication.instance() or QApplication([])
+    patient = services.patients.register(
+        actor,
+        {"family_name": "Benchmark", "given_name": "Panel", "date_of_birth": "1960-02-03"},
+        allow_duplicate=True,
+    )
+    enc = services.encounters.create(
+        actor, {"patient_id": patient.id, "encounter_date": date.today(), "reason": "Numb sole"}
+    )
+    services.encounters.save_draft(
+        actor, enc.id, {"exam": assessment_exam(), "release": "right"}, enc.version
+    )
+    pane = EncounterPane(services, Dialogs())
+    pane.resize(1366, 700)
+    pane.show()
+    pane.load(actor, services.encounters.get(actor, enc.id))
+    app.processEvents()
+    seen: set[tuple[str, ...]] = set()
+
+    def change(path: str, values: tuple[str, ...]) -> Callable[[], None]:
+        control = pane.form.control(path)  # type: ignore[union-attr]
+        count = 0
+
+        def run() -> None:
+            nonlocal count
+            count += 1
+            # As a user's pick: setCurrentIndex emits the change (set_value would not).
+            control.setCurrentIndex(control.findData(values[count % len(values)]))
+            app.processEvents()
+            pane._autosave.stop()  # saving is timed on its own line
+            seen.add(tuple(pane.panel.keys))
+
+        return run
+
+    rows = [
+        Row(
+            "  panel: change, suggestions unchanged",
+            measure(change("right.inspection.arch", ("cavus", "normal")), runs * 3, warmup=4),
+            5 * MS,
+            "assess + compare + paint",
+        ),
+        Row(
+            "  panel: change adds/removes cards",
+            measure(change("lumbar.left.myotomes.ehl", ("4", "5")), runs * 3, warmup=4),
+            5 * MS,
+            "the R7 card comes and goes; layout + paint included",
+        ),
+    ]
+    if len(seen) < 2:
+        raise SystemExit("the panel benchmark changed no card: its findings no longer fire")
+    pane.close()
+    pane.deleteLater()
+    app.processEvents()
+    return rows
+
+
 def bench_search(services: Services, actor: Principal, runs: int) -> list[Row]:
     """PatientService.search per keystroke, and for an MRN and dates of birth."""
     sample = services.patients.search(actor, "smith")[:1] or services.patients.search(actor, "a")
@@ -511,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             actor = login(services, result)
             rows.append(bench_draft_save(services, actor, runs))
             rows += bench_assessment(runs)
+            rows += bench_panel(services, actor, runs)
             rows += bench_search(services, actor, runs)
             rows += bench_chart(services, actor, runs)
         finally:
