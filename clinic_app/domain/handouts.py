@@ -1,0 +1,476 @@
+"""Patient handout content: a versioned, per-language document model and its plain text.
+
+A handout is data (``resources/handouts/<id>/<lang>.yaml``), not code. Each one has a title, a
+short summary, sections of paragraphs and bullet lists, what to do next, when to call (where it
+applies) and two or three teach-back prompts for the clinician (clinical-reference.md 6.5).
+
+Every block that states a clinical fact names its sources: tags of the bibliography in
+clinical-reference.md section 9, kept here as ``BIBLIOGRAPHY_TAGS``. A block of plain advice
+with no clinical claim ("bring this sheet to your next visit") says so with ``claims: false``
+and may hold no number, so every figure a patient reads can be traced to the reference.
+
+The recovery timeline of a procedure is its own block (``timeline``), so a surgeon's own plan
+can replace the published example without touching the rest of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+
+BIBLIOGRAPHY_TAGS: frozenset[str] = frozenset(
+    (
+        # clinical-reference.md section 9, in its order. A handout may cite only these.
+        # tarsal tunnel exam and provocation tests
+        "S25",
+        "PP",
+        "MED",
+        "SKY",
+        "MTM",
+        "AUSTIN",
+        "ORTHOFIXAR",
+        "ORTHOFIXAR-TCST",
+        "HSR",
+        "KIN",
+        "ESSAY-C",
+        "TCST",
+        "PHYSIOTUTORS",
+        # coexistence and mimics
+        "ZHENG",
+        "MISJ",
+        # anatomy: tibial branches, plantar and calcaneal nerves
+        "POM",
+        "DELLON02",
+        "RG-MCN",
+        "MORONI",
+        "LOUISIA",
+        "TMA",
+        "PACS",
+        "DOCCHECK",
+        "ORTHORICO",
+        "INNERBODY",
+        "WHEEL",
+        "UMICH",
+        "QUT",
+        "OB-SPN",
+        "WIZEDU-C",
+        "RADSRC",
+        "RONDHUIS",
+        "SKELRAD",
+        "ONEPOINT-C",
+        # dermatomes, roots, reflexes, strength
+        "GPN",
+        "BROM",
+        "DROR-DERM-C",
+        "HARR",
+        "ACEP",
+        "MSD",
+        "OVELLUM-C",
+        "DROR-ROOT-C",
+        "ETOIMS",
+        "BAYNEURO",
+        "WIKI-SLR",
+        "DEVILLE",
+        "DROR-SLR-C",
+        "PESONEN",
+        "APTEI",
+        "PHYSIOWARZISH",
+        "SEEKHEALTH-C",
+        "NINDS-CDE",
+        "STATPEARLS-ACH",
+        "MRC",
+        "WJO-MRC",
+        "VMS-C",
+        # red flags
+        "AHCPR",
+        "BMJBP",
+        "NICE-CES",
+        # foot drop
+        "NEUPSY",
+        "DEDUCT-C",
+        "EPOMED-C",
+        "THREAD-C",
+        "SPINALSYD-C",
+        "ONEWIKIA-C",
+        # heel pain
+        "TU",
+        "CMDT",
+        "BARRETT",
+        "ACIBADEM",
+        "HEELTHAT-C",
+        "OPENEVID-C",
+        "BIOLOGY-C",
+        # polyneuropathy and nerve conduction
+        "UPTODATE",
+        "FPN-DSPN",
+        "DSPN-FIG",
+        "SURAL",
+        "SCILIT-1983",
+        "SNAP-OPN",
+        "SEEKHEALTH-NCS-C",
+        "MONDELLI",
+        # double crush and failed surgery
+        "UPTON",
+        "CTNET",
+        "WILBOURN",
+        "BARKER",
+        "GULCEK",
+        "DOWNEY",
+        "YALC",
+        "ANTON",
+        "AHMAD",
+        "MITCH",
+        # treatment and outcomes
+        "KUSHNER-REID",
+        "JCOT-SUMMARY",
+        "ATESOK",
+        "VIJ",
+        "ENDO",
+        "USGR",
+        "HYDRO-SR",
+        "DEXTROSE-REVIEW",
+        "DRNUNES-C",
+        "DROR-OUTCOME-C",
+        "PFEIFFER-C",
+        "INPOD-C",
+        "YEG-C",
+        "TTR-79",
+        # sensory testing
+        "FPN-2PD",
+        "JAPMA-2PD",
+        "SWM-PROC",
+        "HRSA",
+        "SWM-NORM",
+        "SALTZMAN",
+        # codes
+        "CMS-ICD",
+        "CMS-ACCESS",
+        "CODE-REPOS",
+        "BE-IG",
+        "SCT-LOOKUP-REPOS",
+        "LOINC-PAIN",
+        "LOINC-DTR",
+        # handout standards and informed consent
+        "PMC6334864",
+        "PMC3049622",
+        "ACP-BLOG",
+        "AAFP2015-MIRROR",
+        "MEDPAGE-RHEUM",
+        "PEMAT",
+        "PEMAT-SCRIBD",
+        "PEMAT-ITEMS",
+        "PEMAT-T2",
+        "PEMAT-T3",
+        "AMWA",
+        "CDC-CCI",
+        "CCI-WIDGET",
+        "CCI-INTERACTIVE",
+        "CCI-STUDY",
+        "NIA",
+        "ADAMH-NIA-SUMMARY-C",
+        "MARCHE-C",
+        "ITC-C",
+        "WIS-C",
+        "SCILIT-TYPEFACE",
+        "CMS-TOOLKIT9",
+        "AHRQ-TOOLKIT",
+        "AHRQ-QUICKSTART",
+        "AMA-IC",
+        "AMA-IC-TEXT",
+        "CJASN-AMA",
+        "AAP-IC",
+        # outcome measures
+        "NPRS-CHILDS",
+        "PLOS-NRS",
+        "FAAM-MARTIN",
+        "SRA-FAAM",
+        "PP-FAAM",
+        "PATIENTWATCH-C",
+        "LEFS-BINKLEY",
+        "SRA-LEFS",
+        "PP-LEFS",
+        "SRA-FFI",
+        "FFI-REVIEW",
+    )
+)
+"""Source tags of the clinical reference bibliography (written without brackets)."""
+
+TEACH_BACK_MIN = 2
+TEACH_BACK_MAX = 3
+"""AHRQ Tool 5: print 2-3 "tell me in your own words" prompts (clinical-reference.md 6.5)."""
+
+_KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_INLINE_TAG = re.compile(r"\[[A-Z0-9][A-Z0-9-]*\]")
+_DIGIT = re.compile(r"\d")
+
+
+class HandoutLanguage(StrEnum):
+    """A language a handout is written in."""
+
+    EN = "en"
+    ES = "es"
+
+    @property
+    def label(self) -> str:
+        """The language's English name, for messages ("Spanish")."""
+        return {"en": "English", "es": "Spanish"}[self.value]
+
+
+class HandoutKind(StrEnum):
+    """What a handout is for; the library lists handouts grouped by kind."""
+
+    CONDITION = "condition"
+    """What a problem is and the treatment options."""
+    PROCEDURE = "procedure"
+    """What an operation involves: risks, recovery, informed-consent content."""
+    EXPLAINER = "explainer"
+    """Why the clinic did something (for example, the lumbar screen)."""
+    SELF_CARE = "self-care"
+    """What the patient can do at home."""
+
+
+def _clean_text(value: str) -> str:
+    # YAML folded text keeps line breaks and runs of spaces; print wants single spaces.
+    text = " ".join(value.split())
+    if not text:
+        raise ValueError("text is empty")
+    if "{" in text or "}" in text:
+        raise ValueError("braces are reserved for personalisation slots, which handouts do not use")
+    if _INLINE_TAG.search(text):
+        raise ValueError("put source tags in 'sources', not in the text")
+    return text
+
+
+def _kebab(value: str) -> str:
+    if not _KEBAB.fullmatch(value):
+        raise ValueError(f"{value!r} is not kebab-case (lower-case words joined by '-')")
+    return value
+
+
+def _known_tag(value: str) -> str:
+    if value not in BIBLIOGRAPHY_TAGS:
+        hint = " (write tags without brackets)" if value.startswith("[") else ""
+        raise ValueError(f"unknown source tag {value!r}{hint}; tags come from the bibliography")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_clean_text)]
+"""Printed text: whitespace collapsed, never empty, no slots and no inline source tags."""
+
+KebabId = Annotated[StrictStr, AfterValidator(_kebab)]
+SourceTag = Annotated[StrictStr, AfterValidator(_known_tag)]
+
+
+def _no_number(text: str, what: str) -> None:
+    if _DIGIT.search(text):
+        raise ValueError(f"{what} holds a number; a number belongs in a block with source tags")
+
+
+class _Content(BaseModel):
+    # Strict scalars catch YAML traps (an unquoted `no` read as False); strictness is per field
+    # because a strict model would refuse the YAML lists given for the tuple fields.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Block(_Content):
+    """A paragraph (``text``) or a bullet list (``items``), with the sources of its claims.
+
+    Attributes:
+        text: the paragraph, when the block is one.
+        items: the bullets, when the block is a list.
+        sources: bibliography tags backing every claim in the block.
+        claims: False for plain advice with no clinical claim; such a block has no sources and
+            no numbers.
+    """
+
+    text: Text | None = None
+    items: tuple[Text, ...] | None = Field(default=None, min_length=1)
+    sources: tuple[SourceTag, ...] = ()
+    claims: StrictBool = True
+
+    @model_validator(mode="after")
+    def _one_kind_and_sourced(self) -> Block:
+        if (self.text is None) == (self.items is None):
+            raise ValueError("a block has either 'text' (a paragraph) or 'items' (a list)")
+        if len(set(self.sources)) != len(self.sources):
+            raise ValueError("a source tag is given twice")
+        if self.claims and not self.sources:
+            raise ValueError(
+                "a block that states facts needs source tags; mark plain advice 'claims: false'"
+            )
+        if not self.claims:
+            if self.sources:
+                raise ValueError("a block with 'claims: false' cites no sources")
+            for line in self.lines():
+                _no_number(line, "a block with 'claims: false'")
+        return self
+
+    def lines(self) -> tuple[str, ...]:
+        """The printed lines: the paragraph, or one line per bullet."""
+        if self.text is not None:
+            return (self.text,)
+        return self.items or ()
+
+
+class Section(_Content):
+    """A headed part of a handout."""
+
+    id: KebabId
+    heading: Text
+    blocks: tuple[Block, ...] = Field(min_length=1)
+
+
+class TimelineStep(_Content):
+    """One stage of recovery: when, and what happens or what the patient may do."""
+
+    when: Text
+    what: Text
+
+
+class RecoveryTimeline(_Content):
+    """The recovery plan after a procedure, kept apart so a surgeon's own plan can replace it.
+
+    Attributes:
+        heading: the printed heading.
+        intro: whose plan this is (for example, one surgeon's published protocol).
+        steps: the stages, in time order.
+        sources: bibliography tags backing the steps.
+        note: what other surgeons do differently, with its own sources.
+    """
+
+    heading: Text
+    intro: Text
+    steps: tuple[TimelineStep, ...] = Field(min_length=1)
+    sources: tuple[SourceTag, ...] = Field(min_length=1)
+    note: Block | None = None
+
+    @model_validator(mode="after")
+    def _numbers_only_in_steps(self) -> RecoveryTimeline:
+        _no_number(self.heading, "the timeline heading")
+        _no_number(self.intro, "the timeline intro")
+        return self
+
+    def lines(self) -> tuple[str, ...]:
+        """The printed lines: heading, intro, one line per step, then the note."""
+        steps = tuple(f"{step.when}: {step.what}" for step in self.steps)
+        note = self.note.lines() if self.note is not None else ()
+        return (self.heading, self.intro, *steps, *note)
+
+
+class Handout(_Content):
+    """One handout in one language, at one version.
+
+    Attributes:
+        id: kebab-case, the same in every language (the folder name).
+        language: the language of this text.
+        version: a whole number raised with every content change; printed and logged.
+        review_date: when the content was last checked against the clinical reference.
+        kind: what the handout is for.
+        title: the printed title.
+        summary: the main message, first on the page.
+        sections: the body, in order.
+        timeline: the recovery timeline of a procedure.
+        next_steps: what to do next.
+        when_to_call: warning signs and whom to call, where they apply.
+        teach_back: two or three prompts for the clinician copy.
+    """
+
+    id: KebabId
+    language: HandoutLanguage
+    version: StrictInt = Field(ge=1)
+    review_date: date
+    kind: HandoutKind
+    title: Text
+    summary: Block
+    sections: tuple[Section, ...] = Field(min_length=1)
+    timeline: RecoveryTimeline | None = None
+    next_steps: Section
+    when_to_call: Section | None = None
+    teach_back: tuple[Text, ...] = Field(min_length=TEACH_BACK_MIN, max_length=TEACH_BACK_MAX)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Handout:
+        ids = [section.id for section in self.all_sections()]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"section id given twice: {', '.join(twice)}")
+        _no_number(self.title, "the title")
+        for section in self.all_sections():
+            _no_number(section.heading, f"the heading of section {section.id!r}")
+        for prompt in self.teach_back:
+            _no_number(prompt, "a teach-back prompt")
+        if not self.summary.claims:
+            raise ValueError("the summary states the main message and needs source tags")
+        return self
+
+    def all_sections(self) -> Iterator[Section]:
+        """Body sections, then next steps, then when to call."""
+        yield from self.sections
+        yield self.next_steps
+        if self.when_to_call is not None:
+            yield self.when_to_call
+
+    def blocks(self) -> Iterator[Block]:
+        """Every block of text, in print order (the timeline note included)."""
+        yield self.summary
+        yield from (block for section in self.sections for block in section.blocks)
+        if self.timeline is not None and self.timeline.note is not None:
+            yield self.timeline.note
+        yield from self.next_steps.blocks
+        if self.when_to_call is not None:
+            yield from self.when_to_call.blocks
+
+    @property
+    def source_tags(self) -> tuple[str, ...]:
+        """Every source tag the handout cites, in print order of first use."""
+        cited: list[tuple[str, ...]] = [self.summary.sources]
+        cited += [block.sources for section in self.sections for block in section.blocks]
+        if self.timeline is not None:
+            cited.append(self.timeline.sources)
+            if self.timeline.note is not None:
+                cited.append(self.timeline.note.sources)
+        cited += [block.sources for block in self.next_steps.blocks]
+        if self.when_to_call is not None:
+            cited += [block.sources for block in self.when_to_call.blocks]
+        return tuple(dict.fromkeys(tag for tags in cited for tag in tags))
+
+
+def plain_text(handout: Handout, *, teach_back: bool = False) -> str:
+    """The printed words of a handout, one heading, paragraph, bullet or step per line.
+
+    This is the patient copy in reading order: title, summary, body sections, recovery
+    timeline, next steps, when to call. Reading-grade checks and PDF text tests use it.
+
+    Args:
+        handout: the handout.
+        teach_back: also add the teach-back prompts (they go on the clinician copy).
+    """
+    lines: list[str] = [handout.title, *handout.summary.lines()]
+    for section in handout.sections:
+        lines.append(section.heading)
+        lines.extend(line for block in section.blocks for line in block.lines())
+    if handout.timeline is not None:
+        lines.extend(handout.timeline.lines())
+    closing = [handout.next_steps]
+    if handout.when_to_call is not None:
+        closing.append(handout.when_to_call)
+    for section in closing:
+        lines.append(section.heading)
+        lines.extend(line for block in section.blocks for line in block.lines())
+    if teach_back:
+        lines.extend(handout.teach_back)
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""The handout library: lists and loads the versioned handout content (YAML in, Handout out).
+
+Content lives in ``<root>/<id>/<lang>.yaml`` (``resources_dir() / "handouts"`` in the app).
+Every problem is one line naming the file or the unknown id or language, so the command line
+can print it as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.handouts import Handout, HandoutLanguage
+
+
+class HandoutError(ClinicError):
+    """A handout is unknown, or its file is missing, is not YAML or does not fit the model."""
+
+
+class _HandoutLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last one).
+
+    A list or mapping used as a key is refused here too: PyYAML only checks that after the
+    duplicate check has already tried to hash it.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain word, not a list or mapping",
+                    key_node.start_mark,
+                ) from None
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _known(values: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(values) if values else "(none)"
+
+
+class HandoutLibrary:
+    """The handouts under one folder, loaded on first use and kept.
+
+    Args:
+        root: the folder holding one sub-folder per handout id.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._loaded: dict[tuple[str, HandoutLanguage], Handout] = {}
+
+    @property
+    def root(self) -> Path:
+        """The folder the library reads."""
+        return self._root
+
+    def ids(self) -> tuple[str, ...]:
+        """Every handout id (a sub-folder with at least one language file), sorted.
+
+        Raises:
+            HandoutError: the folder does not exist.
+        """
+        if not self._root.is_dir():
+            raise HandoutError(f"handout folder {self._root} is missing")
+        return tuple(
+            sorted(
+                folder.name
+                for folder in self._root.iterdir()
+                if folder.is_dir() and self._languages_in(folder)
+            )
+        )
+
+    def languages(self, handout_id: str) -> tuple[HandoutLanguage, ...]:
+        """The languages one handout is written in, in the order of ``HandoutLanguage``.
+
+        Raises:
+            HandoutError: the id is unknown.
+        """
+        return self._languages_in(self._folder(handout_id))
+
+    def get(self, handout_id: str, language: str) -> Handout:
+        """One handout in one language (``"en"`` or ``"es"``), validated.
+
+        Raises:
+            HandoutError: one line naming the unknown id or language, or the file and its
+                first problem.
+        """
+        lang = self._language(language)
+        key = (handout_id, lang)
+        if key not in self._loaded:
+            folder = self._folder(handout_id)
+            path = folder / f"{lang.value}.yaml"
+            if not path.is_file():
+                have = _known([other.value for other in self._languages_in(folder)])
+                raise HandoutError(
+                    f"handout {handout_id!r} has no {lang.label} ({lang.value}) version: "
+                    f"{path} is missing; it has: {have}"
+                )
+            self._loaded[key] = self._load(path, handout_id, lang)
+        return self._loaded[key]
+
+    def load_all(self) -> tuple[Handout, ...]:
+        """Every handout in every language it has, by id then language (for checks at build).
+
+        Raises:
+            HandoutError: the first file that does not load.
+        """
+        return tuple(
+            self.get(handout_id, lang.value)
+            for handout_id in self.ids()
+            for lang in self.languages(handout_id)
+        )
+
+    # --- internals --------------------------------------------------------------------------
+
+    @staticmethod
+    def _languages_in(folder: Path) -> tuple[HandoutLanguage, ...]:
+        return tuple(lang for lang in HandoutLanguage if (folder / f"{lang.value}.yaml").is_file())
+
+    def _folder(self, handout_id: str) -> Path:
+        known = self.ids()
+        if handout_id not in known:
+            raise HandoutError(f"unknown handout {handout_id!r}; known: {_known(known)}")
+        return self._root / handout_id
+
+    @staticmethod
+    def _language(language: str) -> HandoutLanguage:
+        try:
+            return HandoutLanguage(language)
+        except ValueError:
+            known = _known([lang.value for lang in HandoutLanguage])
+            raise HandoutError(f"unknown language {language!r}; known: {known}") from None
+
+    @staticmethod
+    def _load(path: Path, handout_id: str, language: HandoutLanguage) -> Handout:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise HandoutError(f"cannot read handout {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise HandoutError(f"handout {path} is not UTF-8 text") from None
+        try:
+            data = yaml.load(text, Loader=_HandoutLoader)
+        except yaml.YAMLError as exc:
+            raise HandoutError(
+                f"handout {path} is not valid YAML: {' '.join(str(exc).split())}"
+            ) from None
+        try:
+            handout = Handout.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "top level"
+            message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+            raise HandoutError(f"handout {path}: {where}: {message}") from None
+        # The folder and file name are what the library and the print log go by.
+        if handout.id != handout_id:
+            raise HandoutError(
+                f"handout {path}: id {handout.id!r} does not match its folder {handout_id!r}"
+            )
+        if handout.language is not language:
+            raise HandoutError(
+                f"handout {path}: language {handout.language.value!r} does not match "
+                f"its file name {language.value!r}"
+            )
+        return handout
