@@ -21,14 +21,28 @@ class FormLayoutError(ClinicError):
     """A layout file is missing, is not YAML, or does not match the FormLayout model."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last)."""
+class UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last one).
+
+    A list or mapping used as a key is refused too: PyYAML only checks that after the
+    duplicate check has already tried to hash it. Used for every shipped data file.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing duplicate and unhashable keys."""
         seen: set[Any] = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain word, not a list or mapping",
+                    key_node.start_mark,
+                ) from None
+            if duplicate:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
@@ -43,7 +57,7 @@ def load_form_layout(path: Path) -> FormLayout:
         FormLayoutError: naming the file and the first problem.
     """
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except OSError as exc:
         raise FormLayoutError(f"cannot read form layout {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

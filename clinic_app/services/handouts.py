@@ -8,45 +8,17 @@ can print it as it is.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from clinic_app.domain.errors import ClinicError
 from clinic_app.domain.handouts import Handout, HandoutLanguage
+from clinic_app.services.forms import UniqueKeyLoader
 
 
 class HandoutError(ClinicError):
     """A handout is unknown, or its file is missing, is not YAML or does not fit the model."""
-
-
-class _HandoutLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last one).
-
-    A list or mapping used as a key is refused here too: PyYAML only checks that after the
-    duplicate check has already tried to hash it.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    "a key must be a plain word, not a list or mapping",
-                    key_node.start_mark,
-                ) from None
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _known(values: list[str] | tuple[str, ...]) -> str:
@@ -155,7 +127,7 @@ class HandoutLibrary:
         except UnicodeDecodeError:
             raise HandoutError(f"handout {path} is not UTF-8 text") from None
         try:
-            data = yaml.load(text, Loader=_HandoutLoader)
+            data = yaml.load(text, Loader=UniqueKeyLoader)
         except yaml.YAMLError as exc:
             raise HandoutError(
                 f"handout {path} is not valid YAML: {' '.join(str(exc).split())}"

@@ -319,3 +319,11 @@ def test_a_missing_layout_is_refused(tmp_path: Path) -> None:
 def test_an_empty_layout_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FormLayoutError, match="valid dictionary"):
         load_form_layout(write(tmp_path, ""))
+
+
+def test_a_list_used_as_a_key_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "layout.yaml"
+    path.write_text("form_id: x\n? [a, b]\n: c\n", encoding="utf-8")
+    with pytest.raises(FormLayoutError, match="a key must be a plain word") as caught:
+        load_form_layout(path)
+    assert "\n" not in str(caught.value)
