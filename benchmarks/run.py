@@ -248,6 +248,29 @@ def bench_assessment(runs: int) -> list[Row]:
     ]
 
 
+def bench_handout(runs: int) -> Row:
+    """One personalised handout PDF (the longest, in Spanish, large print), fonts already loaded."""
+    from clinic_app import resources
+    from clinic_app.reports.handout_pdf import HandoutOptions, HandoutSide, render_handout
+    from clinic_app.services.handouts import HandoutLibrary
+
+    handout = HandoutLibrary(resources.handouts_dir()).get("tarsal-tunnel-release", "es")
+    options = HandoutOptions(
+        patient_name="María José Núñez",
+        side=HandoutSide.RIGHT,
+        visit_date=date.today(),
+        clinician="Dr. Ana López",
+        extra_next_steps=("Use la férula de noche.",),
+        large_print=True,
+    )
+    return Row(
+        "one handout PDF",
+        measure(partial(render_handout, handout, options), runs),
+        150 * MS,
+        "tarsal-tunnel-release (es), large print",
+    )
+
+
 def bench_panel(services: Services, actor: Principal, runs: int) -> list[Row]:
     """The encounter screen after one field change: assess what is on screen, update the panel.
 
@@ -580,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
             actor = login(services, result)
             rows.append(bench_draft_save(services, actor, runs))
             rows += bench_assessment(runs)
+            rows.append(bench_handout(runs))
             rows += bench_panel(services, actor, runs)
             rows += bench_search(services, actor, runs)
             rows += bench_chart(services, actor, runs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.common import SystemClock
@@ -12,7 +14,11 @@ from clinic_app.services.container import Services
 from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
 from clinic_app.settings import AppSettings
 
+if TYPE_CHECKING:
+    from clinic_app.services.handouts import HandoutLibrary
+
 EXIT_AUDIT_BROKEN = 1
+PATIENT_NAME_MAX = 120
 
 
 def build_services(settings: AppSettings) -> Services:
@@ -56,6 +62,105 @@ def run_assess(args: argparse.Namespace) -> int:
     found = assess(exam, ctx)
     print(json.dumps(assessment_json(found, ctx, form_catalog().label_of), indent=2))
     return 0
+
+
+def run_handout(args: argparse.Namespace) -> int:
+    """`clinic-app handout --list` or `clinic-app handout ID --lang L --out FILE.pdf`.
+
+    Needs no settings or database. The PDF is written to a temporary file beside --out and
+    then moved over it, so a failed run leaves no partial file.
+    """
+    from clinic_app import resources
+    from clinic_app.services.handouts import HandoutLibrary
+
+    library = HandoutLibrary(resources.handouts_dir())
+    if args.list:
+        if args.handout_id is not None:
+            raise ClinicError("handout: give either --list or a handout ID, not both")
+        print(handout_listing(library))
+        return 0
+    if args.handout_id is None:
+        raise ClinicError("handout: give a handout ID (see `clinic-app handout --list`)")
+    if args.lang is None:
+        raise ClinicError("handout: --lang is required (en or es)")
+    if args.out is None:
+        raise ClinicError("handout: --out FILE.pdf is required")
+    patient = " ".join(args.patient.split())
+    if len(patient) > PATIENT_NAME_MAX:
+        raise ClinicError(f"--patient: at most {PATIENT_NAME_MAX} characters")
+    handout = library.get(args.handout_id, args.lang)
+    out = check_output_file(args.out)
+
+    from datetime import date
+
+    from clinic_app.reports.handout_pdf import HandoutOptions, HandoutSide, render_handout
+
+    options = HandoutOptions(
+        # Practice letterhead comes from the practice settings, which this command does not
+        # read; the copy is printed without one rather than with a made-up name.
+        letterhead=None,
+        patient_name=patient,
+        side=HandoutSide(args.side) if args.side else None,
+        visit_date=date.today(),
+        large_print=args.large_print,
+    )
+    write_atomically(out, render_handout(handout, options))
+    print(out)
+    return 0
+
+
+def handout_listing(library: HandoutLibrary) -> str:
+    """One line per handout: id, languages, version(s) and title (English when there is one)."""
+    rows: list[tuple[str, str, str, str]] = []
+    for handout_id in library.ids():
+        versions = [library.get(handout_id, lang.value) for lang in library.languages(handout_id)]
+        numbers = sorted({h.version for h in versions})
+        version = "v" + "/".join(str(n) for n in numbers)
+        languages = ",".join(h.language.value for h in versions)
+        rows.append((handout_id, languages, version, versions[0].title))
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    return "\n".join(
+        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}" for r in rows
+    )
+
+
+def check_output_file(path: Path) -> Path:
+    """The absolute --out path, refused unless its folder exists and can be written to."""
+    out = path.expanduser().absolute()
+    if out.is_dir():
+        raise ClinicError(f"--out: {out} is a folder; give a file name such as handout.pdf")
+    folder = out.parent
+    if folder.exists() and not folder.is_dir():
+        raise ClinicError(f"--out: {folder} is not a folder")
+    if not folder.is_dir():
+        raise ClinicError(f"--out: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ClinicError(f"--out: folder {folder} is not writable")
+    return out
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write data to path through a temporary file in the same folder and os.replace."""
+    import tempfile
+
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise ClinicError(f"--out: cannot write in {path.parent}: {exc.strerror or exc}") from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ClinicError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        # Gone after a successful replace; on any failure (or Ctrl-C) no partial file stays.
+        temp.unlink(missing_ok=True)
 
 
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:

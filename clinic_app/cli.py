@@ -83,6 +83,22 @@ def build_parser() -> OneLineParser:
         "--foot-primary-reason", default="", help="why the foot is the primary source (R11)"
     )
 
+    handout = sub.add_parser(
+        "handout",
+        help="list the patient handouts, or print one to a PDF file",
+        description="Print a patient handout to PDF (no database needed). "
+        "`clinic-app handout --list` shows the ids and languages.",
+    )
+    handout.add_argument("handout_id", nargs="?", metavar="ID", help="the handout to print")
+    handout.add_argument("--list", action="store_true", help="list the handouts and exit")
+    handout.add_argument("--lang", metavar="en|es", help="the language to print")
+    handout.add_argument("--out", type=Path, metavar="FILE.pdf", help="the PDF file to write")
+    handout.add_argument("--patient", metavar="NAME", default="", help="the patient's name")
+    handout.add_argument("--side", choices=("left", "right", "both"), help="which foot")
+    handout.add_argument(
+        "--large-print", action="store_true", help="16 pt body text instead of 12 pt"
+    )
+
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
@@ -100,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from clinic_app.app import run_assess
 
             return run_assess(args)
+        if args.command == "handout":
+            # No settings, no database: reads the shipped content, writes only --out.
+            from clinic_app.app import run_handout
+
+            return run_handout(args)
         from clinic_app.settings import load_settings
 
         data_dir = args.data_dir

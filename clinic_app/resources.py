@@ -33,6 +33,16 @@ def resources_dir() -> Path:
     return data_root() / "resources"
 
 
+def handouts_dir() -> Path:
+    """Patient handout content: one folder per handout id, one YAML file per language."""
+    return resources_dir() / "handouts"
+
+
+def fonts_dir() -> Path:
+    """The TrueType fonts embedded in printed PDFs (DejaVu Sans, with its licence)."""
+    return resources_dir() / "fonts"
+
+
 def form_path(form_id: str) -> Path:
     """The layout file of one form."""
     return forms_dir() / f"{form_id}.yaml"

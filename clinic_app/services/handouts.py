@@ -137,6 +137,7 @@ class HandoutLibrary:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "top level"
+            where = " ".join(where.split())  # a key may hold line breaks; the message may not
             message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
             raise HandoutError(f"handout {path}: {where}: {message}") from None
         # The folder and file name are what the library and the print log go by.

@@ -1,0 +1,1 @@
+"""Print adapters: domain objects in, PDF bytes out (reportlab is imported only here)."""

@@ -1,0 +1,609 @@
+"""A patient handout as a PDF: letterhead, personal details, the content, teach-back, footer.
+
+Layout follows clinical-reference.md 6.4 (older readers): body 12 pt (16 pt in large print),
+line spacing about 1.5, left-aligned ragged-right text, black on white, no italics or capitals,
+bullets and boxes as visual cues. DejaVu Sans is embedded (subset) so every accented Spanish
+letter and the opening marks print on any printer and in any viewer.
+
+The same handout and options give the same bytes (reportlab's invariant mode, fixed metadata),
+so a print can be reproduced and compared.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.handouts import Block, Handout, HandoutLanguage, Section
+
+FONT = "ClinicSans"
+FONT_BOLD = "ClinicSans-Bold"
+_FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
+
+BODY_PT = 12.0
+"""Body text size: 12 pt is the minimum the leaflet guidelines recommend (section 6.4)."""
+LARGE_BODY_PT = 16.0
+"""Body text size in large print."""
+LINE_SPACING = 1.5
+MARGIN = 0.85 * inch
+FRAME_PADDING = 6.0
+"""reportlab's default frame padding: the text starts this far inside the margin."""
+LOGO_MAX_HEIGHT = 0.8 * inch
+LOGO_MAX_WIDTH = 1.6 * inch
+CHECKBOX = "\u2610"  # ☐, drawn from the embedded font
+
+
+class HandoutSide(StrEnum):
+    """Which foot the handout is about, printed in the handout's language."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The practice's name, address and phone, and an optional logo image file.
+
+    A logo that is missing or cannot be read is left out; the print goes ahead without it.
+    """
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class HandoutOptions:
+    """How one copy of a handout is personalised.
+
+    The language is the handout's own (``Handout.language``); the printed labels follow it.
+
+    Attributes:
+        letterhead: the practice's letterhead, or None to print none.
+        patient_name: printed at the top; empty to leave it out.
+        side: which foot, or None to leave it out.
+        visit_date: the date printed at the top, or None to leave it out.
+        clinician: who gave the handout; empty to leave it out.
+        extra_next_steps: steps the clinician ticked, printed under the handout's next steps.
+        large_print: body text of 16 pt instead of 12 pt, headings larger to match.
+    """
+
+    letterhead: Letterhead | None = None
+    patient_name: str = ""
+    side: HandoutSide | None = None
+    visit_date: date | None = None
+    clinician: str = ""
+    extra_next_steps: tuple[str, ...] = field(default_factory=tuple)
+    large_print: bool = False
+
+
+@dataclass(frozen=True)
+class _Words:
+    patient: str
+    side: str
+    date: str
+    clinician: str
+    phone: str
+    sides: dict[HandoutSide, str]
+    months: tuple[str, ...]
+    date_format: str
+    extra_steps: str
+    when: str
+    what: str
+    teach_back: str
+    teach_back_done: str
+    page: str
+    version: str
+    reviewed: str
+
+
+_WORDS = {
+    HandoutLanguage.EN: _Words(
+        patient="Patient",
+        side="Side",
+        date="Date",
+        clinician="Clinician",
+        phone="Phone",
+        sides={
+            HandoutSide.LEFT: "Left foot",
+            HandoutSide.RIGHT: "Right foot",
+            HandoutSide.BOTH: "Both feet",
+        },
+        months=(
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        date_format="{month} {day}, {year}",
+        extra_steps="Your clinician also asks you to:",
+        when="When",
+        what="What happens",
+        teach_back="For your care team: check understanding",
+        teach_back_done="Teach-back done",
+        page="Page {page} of {pages}",
+        version="version",
+        reviewed="reviewed",
+    ),
+    HandoutLanguage.ES: _Words(
+        patient="Paciente",
+        side="Lado",
+        date="Fecha",
+        clinician="Profesional",
+        phone="Teléfono",
+        sides={
+            HandoutSide.LEFT: "Pie izquierdo",
+            HandoutSide.RIGHT: "Pie derecho",
+            HandoutSide.BOTH: "Ambos pies",
+        },
+        months=(
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ),
+        date_format="{day} de {month} de {year}",
+        extra_steps="Además, su profesional de salud le pide:",
+        when="Cuándo",
+        what="Qué pasa",
+        teach_back="Para su equipo de salud: comprobar que se entendió",
+        teach_back_done="Comprobación hecha (teach-back)",
+        page="Página {page} de {pages}",
+        version="versión",
+        reviewed="revisado",
+    ),
+}
+
+
+def side_label(side: HandoutSide, language: HandoutLanguage) -> str:
+    """The printed words for a side ("Right foot", "Pie derecho")."""
+    return _WORDS[language].sides[side]
+
+
+def _long_date(day: date, words: _Words) -> str:
+    month = words.months[day.month - 1]
+    return words.date_format.format(month=month, day=day.day, year=day.year)
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+_fonts_lock = threading.Lock()
+_fonts_loaded: Path | None = None
+
+
+def _register_fonts(folder: Path) -> None:
+    """Register the embedded fonts once per process (parsing them costs tens of ms)."""
+    global _fonts_loaded
+    with _fonts_lock:
+        if _fonts_loaded == folder:
+            return
+        for name, filename in _FONT_FILES.items():
+            path = folder / filename
+            try:
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+            except (OSError, ValueError) as exc:
+                raise ClinicError(f"cannot load the print font {path}: {exc}") from None
+        # <b> in a paragraph maps to the bold face; there are no italics (section 6.4).
+        pdfmetrics.registerFontFamily(
+            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+        )
+        _fonts_loaded = folder
+
+
+# --- styles -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Styles:
+    body: ParagraphStyle
+    bold: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    practice: ParagraphStyle
+    small: ParagraphStyle
+    footer_pt: float
+
+
+def _styles(large_print: bool) -> _Styles:
+    body_pt = LARGE_BODY_PT if large_print else BODY_PT
+    heading_pt = body_pt + 2
+    title_pt = body_pt + 6
+    small_pt = body_pt - 1
+
+    def style(
+        name: str, size: float, font: str = FONT, spacing: float = LINE_SPACING, **extra: Any
+    ) -> ParagraphStyle:
+        return ParagraphStyle(
+            name,
+            fontName=font,
+            fontSize=size,
+            leading=size * spacing,
+            alignment=TA_LEFT,
+            textColor=colors.black,
+            **extra,
+        )
+
+    return _Styles(
+        body=style("body", body_pt, spaceAfter=body_pt * 0.5),
+        bold=style("bold", body_pt, FONT_BOLD, spaceAfter=body_pt * 0.5),
+        title=style("title", title_pt, FONT_BOLD, spacing=1.25, spaceAfter=title_pt),
+        heading=style(
+            "heading",
+            heading_pt,
+            FONT_BOLD,
+            spacing=1.3,
+            spaceBefore=heading_pt * 0.9,
+            spaceAfter=heading_pt * 0.35,
+        ),
+        practice=style("practice", small_pt, spacing=1.3),
+        small=style("small", small_pt),
+        footer_pt=max(9.0, body_pt - 4),
+    )
+
+
+def _table_style(st: _Styles, commands: list[Any]) -> TableStyle:
+    # A table sets its own cell font (Helvetica 10 unless told), even when every cell holds a
+    # paragraph; set the embedded font so no unembedded font is referenced.
+    font = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), st.body.fontSize)]
+    return TableStyle([*font, *commands])
+
+
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    # Handout text and names are plain text: escape the characters reportlab reads as markup.
+    return Paragraph(escape(text), style)
+
+
+# --- the story ----------------------------------------------------------------------------------
+
+
+def _bullets(lines: Iterable[str], st: _Styles, bullet: str = "•") -> ListFlowable:
+    size = st.body.fontSize
+    items: list[Any] = [ListItem(_para(line, st.body), value=bullet) for line in lines]
+    return ListFlowable(
+        items,
+        bulletType="bullet",
+        start=bullet,
+        bulletFontName=FONT,
+        bulletFontSize=size,
+        leftIndent=size * 1.6,
+        bulletOffsetY=0,
+    )
+
+
+def _block(block: Block, st: _Styles) -> Flowable:
+    if block.items is not None:
+        return _bullets(block.items, st)
+    return _para(block.text or "", st.body)
+
+
+def _heading(text: str, st: _Styles) -> list[Flowable]:
+    # A heading never ends a page: it moves on when fewer than two body lines fit below it.
+    # (keepWithNext would move a whole long paragraph with it and leave a large gap.)
+    heading = st.heading.spaceBefore + st.heading.leading + st.heading.spaceAfter
+    needed = heading + st.body.leading * 2
+    return [CondPageBreak(needed), _para(text, st.heading)]
+
+
+def _section(section: Section, st: _Styles) -> list[Flowable]:
+    return [*_heading(section.heading, st), *(_block(b, st) for b in section.blocks)]
+
+
+def _logo(path: Path | None) -> Image | None:
+    if path is None:
+        return None
+    try:
+        width, height = ImageReader(str(path)).getSize()
+        scale = min(LOGO_MAX_HEIGHT / height, LOGO_MAX_WIDTH / width)
+        return Image(str(path), width=width * scale, height=height * scale)
+    except Exception:
+        return None
+
+
+def _letterhead(letterhead: Letterhead | None, st: _Styles, words: _Words) -> list[Flowable]:
+    if letterhead is None:
+        return []
+    lines = [f"<b>{escape(letterhead.name)}</b>"] if letterhead.name.strip() else []
+    lines += [escape(line) for line in letterhead.address_lines if line.strip()]
+    if letterhead.phone.strip():
+        lines.append(f"{words.phone}: {escape(letterhead.phone)}")
+    text = [Paragraph(line, st.practice) for line in lines]
+    logo = _logo(letterhead.logo)
+    if logo is None and not text:
+        return []
+    if logo is None:
+        return [*text, Spacer(1, st.body.fontSize)]
+    table = Table(
+        [[logo, text]],
+        colWidths=[logo.drawWidth + 0.2 * inch, None],
+        hAlign="LEFT",
+        style=_table_style(
+            st,
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ],
+        ),
+    )
+    return [table, Spacer(1, st.body.fontSize)]
+
+
+def _personal(options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
+    rows: list[tuple[str, str]] = []
+    if options.patient_name.strip():
+        rows.append((words.patient, options.patient_name.strip()))
+    if options.side is not None:
+        rows.append((words.side, words.sides[options.side]))
+    if options.visit_date is not None:
+        rows.append((words.date, _long_date(options.visit_date, words)))
+    if options.clinician.strip():
+        rows.append((words.clinician, options.clinician.strip()))
+    if not rows:
+        return []
+    data = [[_para(f"{label}:", st.bold), _para(value, st.body)] for label, value in rows]
+    label_width = max(
+        pdfmetrics.stringWidth(f"{label}:", FONT_BOLD, st.body.fontSize) for label, _ in rows
+    )
+    table = Table(
+        data,
+        colWidths=[label_width + st.body.fontSize, None],
+        hAlign="LEFT",
+        style=_table_style(
+            st,
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ],
+        ),
+    )
+    return [table, Spacer(1, st.body.fontSize * 0.5)]
+
+
+def _summary(block: Block, st: _Styles) -> Table:
+    # The main message sits in a light box: a visual cue without reverse (light-on-dark) text.
+    pad = st.body.fontSize * 0.6
+    content: list[Flowable] = [_block(block, st)]
+    return Table(
+        [[content]],
+        hAlign="LEFT",
+        style=_table_style(
+            st,
+            [
+                ("BOX", (0, 0), (-1, -1), 1, colors.black),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F2F2F2")),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ],
+        ),
+    )
+
+
+def _timeline(handout: Handout, st: _Styles, words: _Words, width: float) -> list[Flowable]:
+    timeline = handout.timeline
+    if timeline is None:
+        return []
+    rows = [[_para(words.when, st.bold), _para(words.what, st.bold)]]
+    rows += [[_para(step.when, st.body), _para(step.what, st.body)] for step in timeline.steps]
+    pad = st.body.fontSize * 0.4
+    table = Table(
+        rows,
+        colWidths=[width * 0.3, width * 0.7],
+        repeatRows=1,
+        hAlign="LEFT",
+        style=_table_style(
+            st,
+            [
+                ("GRID", (0, 0), (-1, -1), 0.75, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F2F2")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ],
+        ),
+    )
+    story: list[Flowable] = [
+        *_heading(timeline.heading, st),
+        _para(timeline.intro, st.body),
+        table,
+        Spacer(1, st.body.fontSize * 0.5),
+    ]
+    if timeline.note is not None:
+        story.append(_block(timeline.note, st))
+    return story
+
+
+def _next_steps(handout: Handout, options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
+    story: list[Any] = _section(handout.next_steps, st)
+    extra = [step for step in (s.strip() for s in options.extra_next_steps) if step]
+    if extra:
+        story.append(
+            KeepTogether([_para(words.extra_steps, st.bold), _bullets(extra, st, CHECKBOX)])
+        )
+    return story
+
+
+def _teach_back(handout: Handout, st: _Styles, words: _Words) -> Flowable:
+    return KeepTogether(
+        [
+            _para(words.teach_back, st.heading),
+            _bullets(handout.teach_back, st),
+            _para(f"{CHECKBOX} {words.teach_back_done}", st.body),
+        ]
+    )
+
+
+def _story(handout: Handout, options: HandoutOptions, st: _Styles, width: float) -> list[Any]:
+    words = _WORDS[handout.language]
+    story: list[Any] = _letterhead(options.letterhead, st, words)
+    story.append(_para(handout.title, st.title))
+    story += _personal(options, st, words)
+    story.append(_summary(handout.summary, st))
+    for section in handout.sections:
+        story += _section(section, st)
+    story += _timeline(handout, st, words, width)
+    story += _next_steps(handout, options, st, words)
+    if handout.when_to_call is not None:
+        story.append(KeepTogether(_section(handout.when_to_call, st)))
+    story.append(_teach_back(handout, st, words))
+    return story
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+class _FooterCanvas(Canvas):
+    """Holds pages back until the end so each footer can say "page N of M".
+
+    The footer has two lines: the handout id and version with the page count, then the date
+    the content was last reviewed.
+    """
+
+    def __init__(
+        self, *args: Any, footer: tuple[str, str], page: str, font_pt: float, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._page_width = float(kwargs.get("pagesize", LETTER)[0])
+        self._footer = footer
+        self._page_text = page
+        self._font_pt = font_pt
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        # The page is kept, not written: its footer needs the page count (reportlab's own
+        # "page N of M" recipe, which restarts a blank page the same way).
+        self._pages.append(dict(self.__dict__))
+        self._startPage()  # type: ignore[attr-defined]
+
+    def save(self) -> None:
+        """Draw every footer now that the page count is known, then write the file."""
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._draw_footer(total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, total: int) -> None:
+        left = MARGIN + FRAME_PADDING
+        right = self._page_width - MARGIN - FRAME_PADDING
+        leading = self._font_pt * 1.4
+        second = 0.45 * inch
+        first = second + leading
+        self.setStrokeColor(colors.black)
+        self.setLineWidth(0.5)
+        self.line(left, first + leading, right, first + leading)
+        self.setFillColor(colors.black)
+        self.setFont(FONT, self._font_pt)
+        self.drawString(left, first, self._footer[0])
+        page = self._page_text.format(page=self.getPageNumber(), pages=total)
+        self.drawRightString(right, first, page)
+        self.drawString(left, second, self._footer[1])
+
+
+def render_handout(
+    handout: Handout, options: HandoutOptions, *, fonts_dir: Path | None = None
+) -> bytes:
+    """One handout as PDF bytes; the same handout and options always give the same bytes.
+
+    Args:
+        handout: the content, in its language.
+        options: letterhead, patient details, ticked next steps, large print.
+        fonts_dir: the folder holding the DejaVu Sans files (default: the shipped fonts).
+
+    Raises:
+        ClinicError: the print fonts cannot be loaded.
+    """
+    if fonts_dir is None:
+        from clinic_app import resources
+
+        fonts_dir = resources.fonts_dir()
+    _register_fonts(fonts_dir)
+    words = _WORDS[handout.language]
+    st = _styles(options.large_print)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=0.75 * inch,
+        bottomMargin=1.25 * inch,
+        title=handout.title,
+        author=options.letterhead.name if options.letterhead else "",
+        subject=f"{handout.id} {words.version} {handout.version} ({handout.language.value})",
+        creator="clinic_app",
+        keywords=[handout.id, f"v{handout.version}", handout.language.value],
+        lang=handout.language.value,
+        # Every page starts in the embedded font, so no unembedded Helvetica is referenced.
+        initialFontName=FONT,
+        initialFontSize=st.body.fontSize,
+        initialLeading=st.body.leading,
+        # Invariant mode fixes the creation date and document id: equal input, equal bytes.
+        invariant=1,
+    )
+    footer = (
+        f"{handout.id} {words.version} {handout.version}",
+        f"{words.reviewed} {_long_date(handout.review_date, words)}",
+    )
+
+    def canvas_maker(*args: Any, **kwargs: Any) -> _FooterCanvas:
+        return _FooterCanvas(*args, footer=footer, page=words.page, font_pt=st.footer_pt, **kwargs)
+
+    width = doc.width - 2 * FRAME_PADDING
+    doc.build(_story(handout, options, st, width), canvasmaker=canvas_maker)
+    return buffer.getvalue()
