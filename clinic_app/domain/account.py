@@ -30,6 +30,7 @@ class Permission(StrEnum):
     SIGN = "encounter.sign"
     ACCOUNTS_MANAGE = "accounts.manage"
     AUDIT_READ = "audit.read"
+    HANDOUT_PRINT = "handout.print"  # the print queue: patient name and handout titles only
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -41,10 +42,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CLINICAL_READ,
             Permission.CLINICAL_WRITE,
             Permission.SIGN,
+            Permission.HANDOUT_PRINT,
         }
     ),
     Role.FRONT_DESK: frozenset(
-        {Permission.PATIENT_READ, Permission.PATIENT_WRITE, Permission.ENCOUNTER_LIST}
+        {
+            Permission.PATIENT_READ,
+            Permission.PATIENT_WRITE,
+            Permission.ENCOUNTER_LIST,
+            Permission.HANDOUT_PRINT,
+        }
     ),
     # The practice admin manages accounts and the audit trail; reading notes needs the
     # clinician role as well (a small practice's admin is often also a clinician).

@@ -31,6 +31,7 @@ PERMISSION_WORDS: dict[Permission, str] = {
     Permission.SIGN: "sign encounters",
     Permission.ACCOUNTS_MANAGE: "manage accounts",
     Permission.AUDIT_READ: "read the audit trail",
+    Permission.HANDOUT_PRINT: "print patient handouts",
 }
 
 

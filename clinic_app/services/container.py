@@ -9,8 +9,10 @@ from clinic_app.services.audit_trail import AuditTrailService
 from clinic_app.services.demo import DemoService
 from clinic_app.services.encounters import EncounterService
 from clinic_app.services.forms import FormCatalog
+from clinic_app.services.handouts import HandoutLibrary
 from clinic_app.services.patients import PatientService
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
+from clinic_app.services.print_queue import PrintQueueService
 
 
 @dataclass(frozen=True)
@@ -24,19 +26,32 @@ class Services:
     clock: Clock
     demo: DemoService
     forms: FormCatalog
+    handouts: HandoutLibrary
+    print_queue: PrintQueueService
 
     @classmethod
     def build(
-        cls, uow_factory: UnitOfWorkFactory, clock: Clock, forms: FormCatalog | None = None
+        cls,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        forms: FormCatalog | None = None,
+        handouts: HandoutLibrary | None = None,
     ) -> Services:
-        """Wire the services over a storage adapter (and the form files app.py located)."""
+        """Wire the services over a storage adapter (and the data files app.py located)."""
         accounts = AccountService(uow_factory, clock)
         forms = forms or FormCatalog()
+        if handouts is None:
+            from clinic_app.resources import handouts_dir
+
+            handouts = HandoutLibrary(handouts_dir())
+        encounters = EncounterService(uow_factory, clock, forms.label_of)
         return cls(
             forms=forms,
+            handouts=handouts,
+            print_queue=PrintQueueService(uow_factory, clock, handouts, encounters),
             accounts=accounts,
             patients=PatientService(uow_factory, clock),
-            encounters=EncounterService(uow_factory, clock, forms.label_of),
+            encounters=encounters,
             audit=AuditTrailService(uow_factory),
             clock=clock,
             demo=DemoService(uow_factory, clock, accounts),

@@ -18,6 +18,7 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
 )
 from clinic_app.domain.patient import Patient, PatientData
+from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
 
 
 class Clock(Protocol):
@@ -240,6 +241,59 @@ class AuditRepository(Protocol):
         ...
 
 
+class PrintQueueRepository(Protocol):
+    """Handout requests (the front-desk queue) and the print log."""
+
+    def add_request(
+        self,
+        encounter_id: int,
+        patient_id: int,
+        handout_id: str,
+        language: str,
+        copies: int,
+        requested_by_id: int,
+        requested_by_name: str,
+        at: datetime,
+    ) -> HandoutRequest:
+        """Queue one handout for a patient."""
+        ...
+
+    def get_request(self, request_id: int) -> HandoutRequest | None:
+        """One request or None."""
+        ...
+
+    def open_requests(self) -> Sequence[HandoutRequest]:
+        """Requests not yet marked done, oldest first."""
+        ...
+
+    def requests_for_encounter(self, encounter_id: int) -> Sequence[HandoutRequest]:
+        """Every request made during one visit, oldest first."""
+        ...
+
+    def mark_done(self, request_id: int, by_name: str, at: datetime) -> HandoutRequest:
+        """Close a request."""
+        ...
+
+    def add_print(
+        self,
+        request_id: int | None,
+        patient_id: int | None,
+        handout_id: str,
+        version: int,
+        language: str,
+        action: PrintAction,
+        by_id: int,
+        by_name: str,
+        at: datetime,
+    ) -> PrintRecord:
+        """Log one print."""
+        ...
+
+    def prints(self, request_id: int | None = None, limit: int = 200) -> Sequence[PrintRecord]:
+        """The print log, newest first (of one request when given)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything inside commits together or not at all."""
 
@@ -247,6 +301,7 @@ class UnitOfWork(Protocol):
     encounters: EncounterRepository
     accounts: AccountRepository
     audit: AuditRepository
+    print_queue: PrintQueueRepository
 
     def __enter__(self) -> Self: ...
 

@@ -30,7 +30,9 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
 )
 from clinic_app.domain.errors import ConflictError, NotFound
+from clinic_app.domain.handouts import HandoutLanguage
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
+from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
 from clinic_app.services.ports import AddendumImport, EncounterImport, SignatureImport
 from clinic_app.storage.rows import (
     AccountRow,
@@ -39,7 +41,9 @@ from clinic_app.storage.rows import (
     AuditRow,
     Base,
     EncounterRow,
+    HandoutRequestRow,
     PatientRow,
+    PrintLogRow,
 )
 
 # Appended to a prefix, this sorts after every real character (byte-wise on both databases).
@@ -691,3 +695,134 @@ class SqlAuditRepository:
         """The newest entries first."""
         rows = self._s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit))
         return [self._to_domain(r) for r in rows]
+
+
+class SqlPrintQueueRepository:
+    """Handout requests and the print log on SQLAlchemy."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    @staticmethod
+    def _request(row: HandoutRequestRow) -> HandoutRequest:
+        return HandoutRequest(
+            id=row.id,
+            encounter_id=row.encounter_id,
+            patient_id=row.patient_id,
+            handout_id=row.handout_id,
+            language=HandoutLanguage(row.language),
+            copies=row.copies,
+            requested_by_name=row.requested_by_name,
+            requested_at=aware(row.requested_at),
+            done_at=aware(row.done_at) if row.done_at else None,
+            done_by_name=row.done_by_name,
+        )
+
+    @staticmethod
+    def _print(row: PrintLogRow) -> PrintRecord:
+        return PrintRecord(
+            id=row.id,
+            request_id=row.request_id,
+            patient_id=row.patient_id,
+            handout_id=row.handout_id,
+            version=row.version,
+            language=HandoutLanguage(row.language),
+            action=PrintAction(row.action),
+            by_id=row.by_id,
+            by_name=row.by_name,
+            at=aware(row.at),
+        )
+
+    def add_request(
+        self,
+        encounter_id: int,
+        patient_id: int,
+        handout_id: str,
+        language: str,
+        copies: int,
+        requested_by_id: int,
+        requested_by_name: str,
+        at: datetime,
+    ) -> HandoutRequest:
+        """Queue one handout for a patient."""
+        row = HandoutRequestRow(
+            encounter_id=encounter_id,
+            patient_id=patient_id,
+            handout_id=handout_id,
+            language=language,
+            copies=copies,
+            requested_by_id=requested_by_id,
+            requested_by_name=requested_by_name,
+            requested_at=at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return self._request(row)
+
+    def get_request(self, request_id: int) -> HandoutRequest | None:
+        """One request or None."""
+        row = self._s.get(HandoutRequestRow, request_id)
+        return self._request(row) if row is not None else None
+
+    def open_requests(self) -> Sequence[HandoutRequest]:
+        """Requests not yet marked done, oldest first."""
+        rows = self._s.scalars(
+            select(HandoutRequestRow)
+            .where(HandoutRequestRow.done_at.is_(None))
+            .order_by(HandoutRequestRow.requested_at, HandoutRequestRow.id)
+        )
+        return [self._request(row) for row in rows]
+
+    def requests_for_encounter(self, encounter_id: int) -> Sequence[HandoutRequest]:
+        """Every request made during one visit, oldest first."""
+        rows = self._s.scalars(
+            select(HandoutRequestRow)
+            .where(HandoutRequestRow.encounter_id == encounter_id)
+            .order_by(HandoutRequestRow.id)
+        )
+        return [self._request(row) for row in rows]
+
+    def mark_done(self, request_id: int, by_name: str, at: datetime) -> HandoutRequest:
+        """Close a request."""
+        row = self._s.get(HandoutRequestRow, request_id)
+        if row is None:
+            raise NotFound(f"Handout request #{request_id} does not exist.")
+        row.done_at = at
+        row.done_by_name = by_name
+        self._s.flush()
+        return self._request(row)
+
+    def add_print(
+        self,
+        request_id: int | None,
+        patient_id: int | None,
+        handout_id: str,
+        version: int,
+        language: str,
+        action: PrintAction,
+        by_id: int,
+        by_name: str,
+        at: datetime,
+    ) -> PrintRecord:
+        """Log one print."""
+        row = PrintLogRow(
+            request_id=request_id,
+            patient_id=patient_id,
+            handout_id=handout_id,
+            version=version,
+            language=language,
+            action=action.value,
+            by_id=by_id,
+            by_name=by_name,
+            at=at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return self._print(row)
+
+    def prints(self, request_id: int | None = None, limit: int = 200) -> Sequence[PrintRecord]:
+        """The print log, newest first (of one request when given)."""
+        query = select(PrintLogRow).order_by(PrintLogRow.id.desc()).limit(limit)
+        if request_id is not None:
+            query = query.where(PrintLogRow.request_id == request_id)
+        return [self._print(row) for row in self._s.scalars(query)]

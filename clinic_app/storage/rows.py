@@ -152,6 +152,41 @@ class AddendumRow(Base):
     """Exam path -> value this addendum adds or corrects (None: a text-only addendum)."""
 
 
+class HandoutRequestRow(Base):
+    """A handout the clinician queued for the front desk to print."""
+
+    __tablename__ = "handout_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    handout_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    copies: Mapped[int] = mapped_column(Integer)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    requested_by_name: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(Moment)
+    done_at: Mapped[datetime | None] = mapped_column(Moment, index=True)
+    done_by_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class PrintLogRow(Base):
+    """One print of a handout: which version, which language, who and when."""
+
+    __tablename__ = "print_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("handout_requests.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    handout_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    by_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(Moment)
+
+
 class AuditRow(Base):
     """One audit entry; seq is assigned by the chain, not by the database."""
 

@@ -16,12 +16,14 @@ from clinic_app.services.ports import (
     AuditRepository,
     EncounterRepository,
     PatientRepository,
+    PrintQueueRepository,
 )
 from clinic_app.storage.repositories import (
     SqlAccountRepository,
     SqlAuditRepository,
     SqlEncounterRepository,
     SqlPatientRepository,
+    SqlPrintQueueRepository,
 )
 
 
@@ -50,6 +52,7 @@ class SqlAlchemyUnitOfWork:
     encounters: EncounterRepository
     accounts: AccountRepository
     audit: AuditRepository
+    print_queue: PrintQueueRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -62,6 +65,7 @@ class SqlAlchemyUnitOfWork:
         self.encounters = SqlEncounterRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.print_queue = SqlPrintQueueRepository(session)
         return self
 
     def __exit__(

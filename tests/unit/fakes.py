@@ -27,7 +27,9 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
 )
 from clinic_app.domain.errors import ConflictError, NotFound
+from clinic_app.domain.handouts import HandoutLanguage
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
+from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
 from clinic_app.services.ports import (
     AccountRepository,
     AddendumImport,
@@ -36,6 +38,7 @@ from clinic_app.services.ports import (
     EncounterImport,
     EncounterRepository,
     PatientRepository,
+    PrintQueueRepository,
     SignatureImport,
     UnitOfWorkFactory,
 )
@@ -71,6 +74,8 @@ class FakeState:
     accounts: dict[int, tuple[Account, str]] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     audit_head: tuple[int, str] | None = None
+    requests: dict[int, HandoutRequest] = field(default_factory=dict)
+    print_log: list[PrintRecord] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
@@ -441,6 +446,91 @@ class FakeAuditRepository:
         return list(reversed(self._state.audit))[:limit]
 
 
+class FakePrintQueueRepository:
+    """Handout requests and the print log in dicts and lists."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def add_request(
+        self,
+        encounter_id: int,
+        patient_id: int,
+        handout_id: str,
+        language: str,
+        copies: int,
+        requested_by_id: int,
+        requested_by_name: str,
+        at: datetime,
+    ) -> HandoutRequest:
+        """Queue one handout."""
+        request = HandoutRequest(
+            id=self._state.next_id("handout_requests"),
+            encounter_id=encounter_id,
+            patient_id=patient_id,
+            handout_id=handout_id,
+            language=HandoutLanguage(language),
+            copies=copies,
+            requested_by_name=requested_by_name,
+            requested_at=at,
+        )
+        self._state.requests[request.id] = request
+        return request
+
+    def get_request(self, request_id: int) -> HandoutRequest | None:
+        """One request or None."""
+        return self._state.requests.get(request_id)
+
+    def open_requests(self) -> Sequence[HandoutRequest]:
+        """Requests not done, oldest first."""
+        pending = [r for r in self._state.requests.values() if not r.done]
+        return sorted(pending, key=lambda r: (r.requested_at, r.id))
+
+    def requests_for_encounter(self, encounter_id: int) -> Sequence[HandoutRequest]:
+        """A visit's requests, oldest first."""
+        return [r for r in self._state.requests.values() if r.encounter_id == encounter_id]
+
+    def mark_done(self, request_id: int, by_name: str, at: datetime) -> HandoutRequest:
+        """Close a request."""
+        request = self._state.requests[request_id]
+        done = request.model_copy(update={"done_at": at, "done_by_name": by_name})
+        self._state.requests[request_id] = done
+        return done
+
+    def add_print(
+        self,
+        request_id: int | None,
+        patient_id: int | None,
+        handout_id: str,
+        version: int,
+        language: str,
+        action: PrintAction,
+        by_id: int,
+        by_name: str,
+        at: datetime,
+    ) -> PrintRecord:
+        """Log one print."""
+        record = PrintRecord(
+            id=self._state.next_id("print_log"),
+            request_id=request_id,
+            patient_id=patient_id,
+            handout_id=handout_id,
+            version=version,
+            language=HandoutLanguage(language),
+            action=action,
+            by_id=by_id,
+            by_name=by_name,
+            at=at,
+        )
+        self._state.print_log.append(record)
+        return record
+
+    def prints(self, request_id: int | None = None, limit: int = 200) -> Sequence[PrintRecord]:
+        """Newest first."""
+        log = [r for r in self._state.print_log if request_id in (None, r.request_id)]
+        return list(reversed(log))[:limit]
+
+
 class FakeUnitOfWork:
     """One transaction over a deep copy of the committed state."""
 
@@ -449,6 +539,7 @@ class FakeUnitOfWork:
     encounters: EncounterRepository
     accounts: AccountRepository
     audit: AuditRepository
+    print_queue: PrintQueueRepository
 
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
@@ -461,6 +552,7 @@ class FakeUnitOfWork:
         self.encounters = FakeEncounterRepository(state)
         self.accounts = FakeAccountRepository(state)
         self.audit = FakeAuditRepository(state)
+        self.print_queue = FakePrintQueueRepository(state)
 
     def __enter__(self) -> Self:
         self._database.opened += 1

@@ -1,0 +1,78 @@
+"""The front-desk print queue: handouts the clinician picked, and the log of every print.
+
+Nothing here carries clinical content: a queue line names the patient, the handout, its
+language and how many copies, so the front desk can print without seeing the notes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinic_app.domain.handouts import HandoutLanguage
+
+MAX_COPIES = 5
+
+
+class PrintAction(StrEnum):
+    """How a handout left the app."""
+
+    PRINT = "print"
+    REPRINT = "reprint"
+    SAVE_PDF = "save_pdf"
+    OPEN_VIEWER = "open_viewer"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HandoutRequest(_Frozen):
+    """One handout the clinician picked for a patient during a visit."""
+
+    id: int
+    encounter_id: int
+    patient_id: int
+    handout_id: str
+    language: HandoutLanguage
+    copies: int = Field(ge=1, le=MAX_COPIES)
+    requested_by_name: str
+    requested_at: datetime
+    done_at: datetime | None = None
+    done_by_name: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the front desk marked it done."""
+        return self.done_at is not None
+
+
+class QueueLine(_Frozen):
+    """What the front desk sees of a request: no findings, no notes."""
+
+    request_id: int
+    patient_id: int
+    patient_name: str
+    handout_id: str
+    title: str
+    language: HandoutLanguage
+    copies: int
+    requested_at: datetime
+    times_printed: int = 0
+
+
+class PrintRecord(_Frozen):
+    """One print, reprint or saved PDF, with the exact handout version (the print log)."""
+
+    id: int
+    request_id: int | None
+    patient_id: int | None
+    handout_id: str
+    version: int
+    language: HandoutLanguage
+    action: PrintAction
+    by_id: int
+    by_name: str
+    at: datetime

@@ -1,0 +1,246 @@
+"""The print queue: the clinician picks handouts, the front desk prints them, every print logged.
+
+The front desk's calls return patient names, handout titles, languages and counts, never a
+finding or a note (enforced here, not only hidden on screen). Handouts of a visit with an
+unacknowledged urgent red flag are held until the clinician acknowledges it (R0).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.errors import ClinicError, FieldErrors, NotFound
+from clinic_app.domain.handouts import Handout
+from clinic_app.domain.print_queue import (
+    MAX_COPIES,
+    HandoutRequest,
+    PrintAction,
+    PrintRecord,
+    QueueLine,
+)
+from clinic_app.services.common import audit, require
+from clinic_app.services.encounters import EncounterService
+from clinic_app.services.handouts import HandoutError, HandoutLibrary
+from clinic_app.services.ports import Clock, UnitOfWorkFactory
+
+
+class PrintHeld(ClinicError):
+    """The visit's handouts wait for the clinician to acknowledge an urgent alert."""
+
+
+class PrintJob(BaseModel):
+    """What the front desk needs to print one request: the handout and whom it is for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request: HandoutRequest
+    handout: Handout
+    patient_name: str
+
+
+class PrintQueueService:
+    """Queue, print and log patient handouts."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        library: HandoutLibrary,
+        encounters: EncounterService,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._library = library
+        self._encounters = encounters
+
+    def request(
+        self,
+        actor: Principal,
+        encounter_id: int,
+        handout_id: str,
+        language: str,
+        copies: int = 1,
+    ) -> HandoutRequest:
+        """The clinician queues a handout for the visit's patient (audited)."""
+        require(actor, Permission.CLINICAL_WRITE)
+        try:
+            self._library.get(handout_id, language)
+        except HandoutError as exc:
+            raise FieldErrors({"handout": str(exc)}) from None
+        if not 1 <= copies <= MAX_COPIES:
+            raise FieldErrors({"copies": f"Print 1 to {MAX_COPIES} copies."})
+        with self._uow() as uow:
+            enc = uow.encounters.get(encounter_id)
+            if enc is None:
+                raise NotFound(f"Encounter #{encounter_id} does not exist.")
+            for earlier in uow.print_queue.requests_for_encounter(encounter_id):
+                if (earlier.handout_id, earlier.language) == (handout_id, language) and (
+                    not earlier.done
+                ):
+                    raise FieldErrors({"handout": "This handout is already in the queue."})
+            made = uow.print_queue.add_request(
+                encounter_id,
+                enc.patient_id,
+                handout_id,
+                language,
+                copies,
+                actor.user_id,
+                actor.display_name,
+                self._clock.now(),
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.CREATE,
+                "handout_request",
+                made.id,
+                f"{handout_id} ({language}) x{copies} for encounter {encounter_id}",
+            )
+            uow.commit()
+            return made
+
+    def for_encounter(self, actor: Principal, encounter_id: int) -> list[HandoutRequest]:
+        """The handouts queued during a visit (for the clinician's list)."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            return list(uow.print_queue.requests_for_encounter(encounter_id))
+
+    def queue(self, actor: Principal) -> list[QueueLine]:
+        """Open requests as the front desk sees them: no clinical content."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            lines: list[QueueLine] = []
+            for request in uow.print_queue.open_requests():
+                patient = uow.patients.get(request.patient_id)
+                name = patient.display_name if patient is not None else "(unknown patient)"
+                lines.append(
+                    QueueLine(
+                        request_id=request.id,
+                        patient_id=request.patient_id,
+                        patient_name=name,
+                        handout_id=request.handout_id,
+                        title=self._title(request),
+                        language=request.language,
+                        copies=request.copies,
+                        requested_at=request.requested_at,
+                        times_printed=len(uow.print_queue.prints(request.id)),
+                    )
+                )
+            return lines
+
+    def job(self, actor: Principal, request_id: int) -> PrintJob:
+        """What to render for one request; PrintHeld while the visit's alert is open."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            request = uow.print_queue.get_request(request_id)
+            if request is None:
+                raise NotFound(f"Handout request #{request_id} does not exist.")
+            patient = uow.patients.get(request.patient_id)
+        held = self._encounters.handout_block(actor, request.encounter_id)
+        if held:
+            raise PrintHeld(held)
+        handout = self._library.get(request.handout_id, request.language)
+        return PrintJob(
+            request=request,
+            handout=handout,
+            patient_name=patient.display_name if patient is not None else "",
+        )
+
+    def record_print(
+        self, actor: Principal, request_id: int, action: PrintAction = PrintAction.PRINT
+    ) -> PrintRecord:
+        """Log a print of a queued handout (id, version, language, who, when); audited."""
+        job = self.job(actor, request_id)
+        if action is PrintAction.PRINT and self._printed_before(request_id):
+            action = PrintAction.REPRINT
+        with self._uow() as uow:
+            record = uow.print_queue.add_print(
+                request_id,
+                job.request.patient_id,
+                job.handout.id,
+                job.handout.version,
+                job.handout.language.value,
+                action,
+                actor.user_id,
+                actor.display_name,
+                self._clock.now(),
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.PRINT,
+                "handout_request",
+                request_id,
+                f"{job.handout.id} v{job.handout.version} ({job.handout.language.value}) "
+                f"{action.value}",
+            )
+            uow.commit()
+            return record
+
+    def record_library_print(
+        self,
+        actor: Principal,
+        handout_id: str,
+        language: str,
+        action: PrintAction = PrintAction.PRINT,
+        patient_id: int | None = None,
+    ) -> PrintRecord:
+        """Log a print straight from the library (a reprint at the desk); audited."""
+        require(actor, Permission.HANDOUT_PRINT)
+        handout = self._library.get(handout_id, language)
+        with self._uow() as uow:
+            record = uow.print_queue.add_print(
+                None,
+                patient_id,
+                handout.id,
+                handout.version,
+                handout.language.value,
+                action,
+                actor.user_id,
+                actor.display_name,
+                self._clock.now(),
+            )
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.PRINT,
+                "handout",
+                handout.id,
+                f"v{handout.version} ({handout.language.value}) {action.value} from the library",
+            )
+            uow.commit()
+            return record
+
+    def mark_done(self, actor: Principal, request_id: int) -> HandoutRequest:
+        """Close a request once it is handed over."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            if uow.print_queue.get_request(request_id) is None:
+                raise NotFound(f"Handout request #{request_id} does not exist.")
+            done = uow.print_queue.mark_done(request_id, actor.display_name, self._clock.now())
+            audit(
+                uow, self._clock, actor, AuditAction.UPDATE, "handout_request", request_id, "done"
+            )
+            uow.commit()
+            return done
+
+    def log(self, actor: Principal, limit: int = 200) -> list[PrintRecord]:
+        """The print log, newest first."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            return list(uow.print_queue.prints(None, limit))
+
+    def _printed_before(self, request_id: int) -> bool:
+        with self._uow() as uow:
+            return bool(uow.print_queue.prints(request_id, 1))
+
+    def _title(self, request: HandoutRequest) -> str:
+        try:
+            return self._library.get(request.handout_id, request.language).title
+        except HandoutError:
+            return f"{request.handout_id} (no longer in the library)"

@@ -1,0 +1,34 @@
+"""The print queue and print log on both databases: stored, read back, in order."""
+
+from __future__ import annotations
+
+from clinic_app.domain.account import Principal
+from clinic_app.domain.encounter import Encounter
+from clinic_app.domain.print_queue import PrintAction
+from clinic_app.services.container import Services
+
+
+def test_requests_and_prints_round_trip(
+    services: Services, clinician: Principal, front_desk: Principal, draft: Encounter
+) -> None:
+    queue = services.print_queue
+    first = queue.request(clinician, draft.id, "tarsal-tunnel-release", "es", copies=2)
+    second = queue.request(clinician, draft.id, "foot-or-back", "en")
+    lines = queue.queue(front_desk)
+    assert [(line.request_id, line.patient_name, line.copies) for line in lines] == [
+        (first.id, "Núñez, José", 2),
+        (second.id, "Núñez, José", 1),
+    ]
+    printed = queue.record_print(front_desk, first.id)
+    reprinted = queue.record_print(front_desk, first.id)
+    assert reprinted.action is PrintAction.REPRINT
+    assert printed.at.tzinfo is not None
+    log = queue.log(front_desk)
+    assert [(r.id, r.handout_id, r.version, r.language.value) for r in log] == [
+        (reprinted.id, "tarsal-tunnel-release", 1, "es"),
+        (printed.id, "tarsal-tunnel-release", 1, "es"),
+    ]
+    done = queue.mark_done(front_desk, first.id)
+    assert done.done_by_name == front_desk.display_name
+    assert [line.request_id for line in queue.queue(front_desk)] == [second.id]
+    assert [r.id for r in queue.for_encounter(clinician, draft.id)] == [first.id, second.id]
