@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -268,6 +268,112 @@ def bench_handout(runs: int) -> Row:
         measure(partial(render_handout, handout, options), runs),
         150 * MS,
         "tarsal-tunnel-release (es), large print",
+    )
+
+
+def bench_visit_note(runs: int) -> Row:
+    """One signed visit note PDF of the assessment exam (map drawn, decisions, one addendum)."""
+    from clinic_app.domain.assessment.context import assess_content, patient_facts
+    from clinic_app.domain.assessment.record import (
+        AssessmentRecord,
+        Choice,
+        Decision,
+        ReleasePlan,
+    )
+    from clinic_app.domain.encounter import (
+        Addendum,
+        Encounter,
+        EncounterContent,
+        EncounterStatus,
+        addendum_payload,
+        effective_exam,
+        hash_payload,
+        signed_payload,
+    )
+    from clinic_app.domain.patient import Patient
+    from clinic_app.reports.handout_pdf import Letterhead
+    from clinic_app.reports.visit_note_pdf import VisitNoteInput, render_visit_note
+
+    today = date.today()
+    moment = datetime.now(UTC)
+    patient = Patient.model_validate(
+        {
+            "id": 1,
+            "mrn": "BENCH-1",
+            "family_name": "Núñez",
+            "given_name": "María José",
+            "date_of_birth": "1961-04-12",
+            "diabetes": "yes",
+        },
+        context={"today": today},
+    )
+    content = EncounterContent.model_validate(
+        {"exam": assessment_exam(), "notes": NOTE, "plan": PLAN, "release": ReleasePlan.RIGHT}
+    )
+    facts = patient_facts(patient, today)
+    keys = assess_content(content, facts, today).keys
+    record = AssessmentRecord(
+        decisions={
+            key: Decision(choice=Choice.ACCEPTED if i % 2 else Choice.DISMISSED, comment="Noted.")
+            for i, key in enumerate(keys)
+        },
+        foot_primary_reason="Tinel and the sensory map point to the tibial nerve at the ankle.",
+    )
+    draft = Encounter(
+        id=1,
+        patient_id=1,
+        encounter_date=today,
+        clinician_id=1,
+        clinician_name="Dr. Ana López",
+        reason="Numb sole",
+        status=EncounterStatus.DRAFT,
+        content=content.model_copy(update={"assessment": record}),
+        version=1,
+        created_at=moment,
+        updated_at=moment,
+    )
+    digest = hash_payload(signed_payload(draft, 1, "Dr. Ana López", moment))
+    findings = {"right.inspection.arch": "cavus"}
+    text = "Arch rechecked standing."
+    addendum = Addendum(
+        id=1,
+        encounter_id=1,
+        text=text,
+        author_id=1,
+        author_name="Dr. Ana López",
+        signed_at=moment,
+        content_hash=hash_payload(
+            addendum_payload(1, digest, text, 1, "Dr. Ana López", moment, findings)
+        ),
+        findings=findings,
+    )
+    encounter = draft.model_copy(
+        update={
+            "status": EncounterStatus.SIGNED,
+            "signed_by_id": 1,
+            "signed_by_name": "Dr. Ana López",
+            "signed_at": moment,
+            "content_hash": digest,
+            "addenda": (addendum,),
+        }
+    )
+    catalog = form_catalog()
+    note = VisitNoteInput(
+        encounter=encounter,
+        patient=patient,
+        layout=catalog.exam_layout(),
+        geometry=catalog.foot_map(),
+        assessment=assess_content(
+            encounter.content, facts, today, exam=effective_exam(encounter)[0]
+        ),
+        letterhead=Letterhead(name="Benchmark Foot Clinic", address_lines=("1 Main St",)),
+    )
+    pages = render_visit_note(note).count(b"/Type /Page\n")
+    return Row(
+        "one visit note PDF",
+        measure(partial(render_visit_note, note), runs),
+        250 * MS,
+        f"assessment exam, signed, one addendum; {pages} pages" if pages else "assessment exam",
     )
 
 
@@ -604,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(bench_draft_save(services, actor, runs))
             rows += bench_assessment(runs)
             rows.append(bench_handout(runs))
+            rows.append(bench_visit_note(runs))
             rows += bench_panel(services, actor, runs)
             rows += bench_search(services, actor, runs)
             rows += bench_chart(services, actor, runs)
