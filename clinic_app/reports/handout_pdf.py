@@ -130,7 +130,7 @@ class _Words:
     reviewed: str
 
 
-_WORDS = {
+WORDS = {
     HandoutLanguage.EN: _Words(
         patient="Patient",
         side="Side",
@@ -206,10 +206,11 @@ _WORDS = {
 
 def side_label(side: HandoutSide, language: HandoutLanguage) -> str:
     """The printed words for a side ("Right foot", "Pie derecho")."""
-    return _WORDS[language].sides[side]
+    return WORDS[language].sides[side]
 
 
-def _long_date(day: date, words: _Words) -> str:
+def long_date(day: date, words: _Words) -> str:
+    """A date written out in the handout's language ("May 4, 2026", "4 de mayo de 2026")."""
     month = words.months[day.month - 1]
     return words.date_format.format(month=month, day=day.day, year=day.year)
 
@@ -220,7 +221,7 @@ _fonts_lock = threading.Lock()
 _fonts_loaded: Path | None = None
 
 
-def _register_fonts(folder: Path) -> None:
+def register_fonts(folder: Path) -> None:
     """Register the embedded fonts once per process (parsing them costs tens of ms)."""
     global _fonts_loaded
     with _fonts_lock:
@@ -243,7 +244,9 @@ def _register_fonts(folder: Path) -> None:
 
 
 @dataclass(frozen=True)
-class _Styles:
+class Styles:
+    """The paragraph styles of one document (normal or large print)."""
+
     body: ParagraphStyle
     bold: ParagraphStyle
     title: ParagraphStyle
@@ -253,7 +256,8 @@ class _Styles:
     footer_pt: float
 
 
-def _styles(large_print: bool) -> _Styles:
+def styles(large_print: bool) -> Styles:
+    """The styles for normal print (12 pt body) or large print (16 pt body)."""
     body_pt = LARGE_BODY_PT if large_print else BODY_PT
     heading_pt = body_pt + 2
     title_pt = body_pt + 6
@@ -272,7 +276,7 @@ def _styles(large_print: bool) -> _Styles:
             **extra,
         )
 
-    return _Styles(
+    return Styles(
         body=style("body", body_pt, spaceAfter=body_pt * 0.5),
         bold=style("bold", body_pt, FONT_BOLD, spaceAfter=body_pt * 0.5),
         title=style("title", title_pt, FONT_BOLD, spacing=1.25, spaceAfter=title_pt),
@@ -290,7 +294,8 @@ def _styles(large_print: bool) -> _Styles:
     )
 
 
-def _table_style(st: _Styles, commands: list[Any]) -> TableStyle:
+def table_style(st: Styles, commands: list[Any]) -> TableStyle:
+    """A table style that uses the embedded font in every cell."""
     # A table sets its own cell font (Helvetica 10 unless told), even when every cell holds a
     # paragraph; set the embedded font so no unembedded font is referenced.
     font = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), st.body.fontSize)]
@@ -305,7 +310,7 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
 # --- the story ----------------------------------------------------------------------------------
 
 
-def _bullets(lines: Iterable[str], st: _Styles, bullet: str = "•") -> ListFlowable:
+def _bullets(lines: Iterable[str], st: Styles, bullet: str = "•") -> ListFlowable:
     size = st.body.fontSize
     items: list[Any] = [ListItem(_para(line, st.body), value=bullet) for line in lines]
     return ListFlowable(
@@ -319,13 +324,13 @@ def _bullets(lines: Iterable[str], st: _Styles, bullet: str = "•") -> ListFlow
     )
 
 
-def _block(block: Block, st: _Styles) -> Flowable:
+def _block(block: Block, st: Styles) -> Flowable:
     if block.items is not None:
         return _bullets(block.items, st)
     return _para(block.text or "", st.body)
 
 
-def _heading(text: str, st: _Styles) -> list[Flowable]:
+def _heading(text: str, st: Styles) -> list[Flowable]:
     # A heading never ends a page: it moves on when fewer than two body lines fit below it.
     # (keepWithNext would move a whole long paragraph with it and leave a large gap.)
     heading = st.heading.spaceBefore + st.heading.leading + st.heading.spaceAfter
@@ -333,7 +338,7 @@ def _heading(text: str, st: _Styles) -> list[Flowable]:
     return [CondPageBreak(needed), _para(text, st.heading)]
 
 
-def _section(section: Section, st: _Styles) -> list[Flowable]:
+def _section(section: Section, st: Styles) -> list[Flowable]:
     return [*_heading(section.heading, st), *(_block(b, st) for b in section.blocks)]
 
 
@@ -348,7 +353,10 @@ def _logo(path: Path | None) -> Image | None:
         return None
 
 
-def _letterhead(letterhead: Letterhead | None, st: _Styles, words: _Words) -> list[Flowable]:
+def letterhead_flowables(
+    letterhead: Letterhead | None, st: Styles, words: _Words
+) -> list[Flowable]:
+    """The practice's name, address, phone and logo (nothing when there is no letterhead)."""
     if letterhead is None:
         return []
     lines = [f"<b>{escape(letterhead.name)}</b>"] if letterhead.name.strip() else []
@@ -365,7 +373,7 @@ def _letterhead(letterhead: Letterhead | None, st: _Styles, words: _Words) -> li
         [[logo, text]],
         colWidths=[logo.drawWidth + 0.2 * inch, None],
         hAlign="LEFT",
-        style=_table_style(
+        style=table_style(
             st,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -377,14 +385,14 @@ def _letterhead(letterhead: Letterhead | None, st: _Styles, words: _Words) -> li
     return [table, Spacer(1, st.body.fontSize)]
 
 
-def _personal(options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
+def _personal(options: HandoutOptions, st: Styles, words: _Words) -> list[Any]:
     rows: list[tuple[str, str]] = []
     if options.patient_name.strip():
         rows.append((words.patient, options.patient_name.strip()))
     if options.side is not None:
         rows.append((words.side, words.sides[options.side]))
     if options.visit_date is not None:
-        rows.append((words.date, _long_date(options.visit_date, words)))
+        rows.append((words.date, long_date(options.visit_date, words)))
     if options.clinician.strip():
         rows.append((words.clinician, options.clinician.strip()))
     if not rows:
@@ -397,7 +405,7 @@ def _personal(options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
         data,
         colWidths=[label_width + st.body.fontSize, None],
         hAlign="LEFT",
-        style=_table_style(
+        style=table_style(
             st,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -410,14 +418,14 @@ def _personal(options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
     return [table, Spacer(1, st.body.fontSize * 0.5)]
 
 
-def _summary(block: Block, st: _Styles) -> Table:
+def _summary(block: Block, st: Styles) -> Table:
     # The main message sits in a light box: a visual cue without reverse (light-on-dark) text.
     pad = st.body.fontSize * 0.6
     content: list[Flowable] = [_block(block, st)]
     return Table(
         [[content]],
         hAlign="LEFT",
-        style=_table_style(
+        style=table_style(
             st,
             [
                 ("BOX", (0, 0), (-1, -1), 1, colors.black),
@@ -431,7 +439,7 @@ def _summary(block: Block, st: _Styles) -> Table:
     )
 
 
-def _timeline(handout: Handout, st: _Styles, words: _Words, width: float) -> list[Flowable]:
+def _timeline(handout: Handout, st: Styles, words: _Words, width: float) -> list[Flowable]:
     timeline = handout.timeline
     if timeline is None:
         return []
@@ -443,7 +451,7 @@ def _timeline(handout: Handout, st: _Styles, words: _Words, width: float) -> lis
         colWidths=[width * 0.3, width * 0.7],
         repeatRows=1,
         hAlign="LEFT",
-        style=_table_style(
+        style=table_style(
             st,
             [
                 ("GRID", (0, 0), (-1, -1), 0.75, colors.black),
@@ -467,7 +475,7 @@ def _timeline(handout: Handout, st: _Styles, words: _Words, width: float) -> lis
     return story
 
 
-def _next_steps(handout: Handout, options: HandoutOptions, st: _Styles, words: _Words) -> list[Any]:
+def _next_steps(handout: Handout, options: HandoutOptions, st: Styles, words: _Words) -> list[Any]:
     story: list[Any] = _section(handout.next_steps, st)
     extra = [step for step in (s.strip() for s in options.extra_next_steps) if step]
     if extra:
@@ -477,7 +485,7 @@ def _next_steps(handout: Handout, options: HandoutOptions, st: _Styles, words: _
     return story
 
 
-def _teach_back(handout: Handout, st: _Styles, words: _Words) -> Flowable:
+def _teach_back(handout: Handout, st: Styles, words: _Words) -> Flowable:
     return KeepTogether(
         [
             _para(words.teach_back, st.heading),
@@ -487,9 +495,9 @@ def _teach_back(handout: Handout, st: _Styles, words: _Words) -> Flowable:
     )
 
 
-def _story(handout: Handout, options: HandoutOptions, st: _Styles, width: float) -> list[Any]:
-    words = _WORDS[handout.language]
-    story: list[Any] = _letterhead(options.letterhead, st, words)
+def _story(handout: Handout, options: HandoutOptions, st: Styles, width: float) -> list[Any]:
+    words = WORDS[handout.language]
+    story: list[Any] = letterhead_flowables(options.letterhead, st, words)
     story.append(_para(handout.title, st.title))
     story += _personal(options, st, words)
     story.append(_summary(handout.summary, st))
@@ -506,7 +514,7 @@ def _story(handout: Handout, options: HandoutOptions, st: _Styles, width: float)
 # --- pages --------------------------------------------------------------------------------------
 
 
-class _FooterCanvas(Canvas):
+class FooterCanvas(Canvas):
     """Holds pages back until the end so each footer can say "page N of M".
 
     The footer has two lines: the handout id and version with the page count, then the date
@@ -524,8 +532,10 @@ class _FooterCanvas(Canvas):
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 - reportlab's name
-        # The page is kept, not written: its footer needs the page count (reportlab's own
-        # "page N of M" recipe, which restarts a blank page the same way).
+        """Keep the page instead of writing it: its footer needs the page count.
+
+        This is reportlab's own "page N of M" recipe, which restarts a blank page the same way.
+        """
         self._pages.append(dict(self.__dict__))
         self._startPage()  # type: ignore[attr-defined]
 
@@ -572,9 +582,9 @@ def render_handout(
         from clinic_app import resources
 
         fonts_dir = resources.fonts_dir()
-    _register_fonts(fonts_dir)
-    words = _WORDS[handout.language]
-    st = _styles(options.large_print)
+    register_fonts(fonts_dir)
+    words = WORDS[handout.language]
+    st = styles(options.large_print)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -598,11 +608,11 @@ def render_handout(
     )
     footer = (
         f"{handout.id} {words.version} {handout.version}",
-        f"{words.reviewed} {_long_date(handout.review_date, words)}",
+        f"{words.reviewed} {long_date(handout.review_date, words)}",
     )
 
-    def canvas_maker(*args: Any, **kwargs: Any) -> _FooterCanvas:
-        return _FooterCanvas(*args, footer=footer, page=words.page, font_pt=st.footer_pt, **kwargs)
+    def canvas_maker(*args: Any, **kwargs: Any) -> FooterCanvas:
+        return FooterCanvas(*args, footer=footer, page=words.page, font_pt=st.footer_pt, **kwargs)
 
     width = doc.width - 2 * FRAME_PADDING
     doc.build(_story(handout, options, st, width), canvasmaker=canvas_maker)

@@ -63,19 +63,19 @@ from clinic_app.domain.layout import Section as FormSection
 from clinic_app.domain.patient import Patient
 from clinic_app.domain.regions import REGIONS, RegionCode
 from clinic_app.reports.handout_pdf import (
-    _WORDS,
     FONT,
     FONT_BOLD,
     FRAME_PADDING,
     MARGIN,
+    WORDS,
+    FooterCanvas,
     Letterhead,
-    _FooterCanvas,
-    _letterhead,
-    _long_date,
-    _register_fonts,
-    _Styles,
-    _styles,
-    _table_style,
+    Styles,
+    letterhead_flowables,
+    long_date,
+    register_fonts,
+    styles,
+    table_style,
 )
 
 BODY_PT = 9.5
@@ -90,7 +90,7 @@ HATCH_SPACING = 3.2
 WATERMARK = "DRAFT"
 NOT_SIGNED = "NOT SIGNED \u2014 DRAFT"
 
-_ENGLISH = _WORDS[HandoutLanguage.EN]
+_ENGLISH = WORDS[HandoutLanguage.EN]
 _ENUM_LIKE = re.compile(r"^[a-z0-9_+]+$")
 _SEVERITY_WORD = {
     Severity.URGENT: "URGENT",
@@ -135,7 +135,7 @@ def _long_moment(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # stored naive by SQLite, always UTC
     moment = moment.astimezone(UTC)
-    return f"{_long_date(moment.date(), _ENGLISH)} at {moment:%H:%M} UTC"
+    return f"{long_date(moment.date(), _ENGLISH)} at {moment:%H:%M} UTC"
 
 
 def _word(value: Any) -> str:
@@ -209,12 +209,12 @@ class _NoteStyles:
     title: ParagraphStyle
     heading: ParagraphStyle
     subheading: ParagraphStyle
-    base: _Styles
+    base: Styles
     """The handout's styles, for the letterhead and the table fonts."""
 
 
 def _note_styles() -> _NoteStyles:
-    base = _styles(large_print=False)
+    base = styles(large_print=False)
 
     def derive(name: str, parent: ParagraphStyle, size: float, **extra: Any) -> ParagraphStyle:
         return ParagraphStyle(name, parent=parent, fontSize=size, leading=size * 1.3, **extra)
@@ -248,7 +248,7 @@ def _grid(
         rows,
         colWidths=widths,
         hAlign="LEFT",
-        style=_table_style(
+        style=table_style(
             st.base,
             [
                 ("FONTSIZE", (0, 0), (-1, -1), BODY_PT),
@@ -272,16 +272,16 @@ def _patient_name(patient: Patient) -> str:
 
 def _header(note: VisitNoteInput, st: _NoteStyles, width: float) -> list[Flowable]:
     enc, patient = note.encounter, note.patient
-    story: list[Flowable] = _letterhead(note.letterhead, st.base, _ENGLISH)
+    story: list[Flowable] = letterhead_flowables(note.letterhead, st.base, _ENGLISH)
     story.append(_p("Visit note", st.title))
     facts = [
         ("Patient", _patient_name(patient)),
-        ("Date of birth", _long_date(patient.date_of_birth, _ENGLISH)),
+        ("Date of birth", long_date(patient.date_of_birth, _ENGLISH)),
     ]
     if patient.mrn:
         facts.append(("MRN", patient.mrn))
     facts += [
-        ("Visit date", _long_date(enc.encounter_date, _ENGLISH)),
+        ("Visit date", long_date(enc.encounter_date, _ENGLISH)),
         ("Reason for visit", enc.reason),
         ("Clinician", enc.clinician_name),
         ("Status", "signed" if enc.is_signed else NOT_SIGNED),
@@ -817,7 +817,7 @@ def render_visit_note(note: VisitNoteInput, *, fonts_dir: Path | None = None) ->
         from clinic_app import resources
 
         fonts_dir = resources.fonts_dir()
-    _register_fonts(fonts_dir)
+    register_fonts(fonts_dir)
     st = _note_styles()
     enc = note.encounter
     exam, amended = effective_exam(enc)
@@ -849,15 +849,15 @@ def render_visit_note(note: VisitNoteInput, *, fonts_dir: Path | None = None) ->
         *_signature(note, st),
         *_addenda(note, st),
     ]
-    visit = _long_date(enc.encounter_date, _ENGLISH)
+    visit = long_date(enc.encounter_date, _ENGLISH)
     if enc.is_signed:
         status = f"Signed by {enc.signed_by_name}; hash {short_hash(enc.content_hash)}"
     else:
         status = NOT_SIGNED
     footer = (f"{_patient_name(note.patient)} \u2014 visit of {visit}", status)
 
-    def canvas_maker(*args: Any, **kwargs: Any) -> _FooterCanvas:
-        return _FooterCanvas(*args, footer=footer, page=_ENGLISH.page, font_pt=8.0, **kwargs)
+    def canvas_maker(*args: Any, **kwargs: Any) -> FooterCanvas:
+        return FooterCanvas(*args, footer=footer, page=_ENGLISH.page, font_pt=8.0, **kwargs)
 
     on_page = _no_watermark if enc.is_signed else _watermark
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=canvas_maker)
