@@ -44,7 +44,7 @@ from reportlab.platypus import (
     Table,
 )
 
-from clinic_app.domain.assessment.context import release_sides
+from clinic_app.domain.assessment.context import planned_release
 from clinic_app.domain.assessment.model import Assessment, Severity, Suggestion
 from clinic_app.domain.assessment.record import Choice, ReleasePlan
 from clinic_app.domain.encounter import Encounter, effective_exam, short_hash
@@ -718,7 +718,7 @@ def _assessment(note: VisitNoteInput, st: _NoteStyles) -> list[Flowable]:
     elif assessment.urgent_flags:
         flags = ", ".join(_word(flag) for flag in assessment.urgent_flags)
         story.append(_p(f"Urgent red flags not acknowledged: {flags}.", st.bold))
-    plan, from_text = release_sides(note.encounter.content)
+    plan, from_text = planned_release(note.encounter.content)
     release = _RELEASE_WORD[plan] + (" (read from the plan text)" if from_text else "")
     story.append(_p(f"Planned tarsal tunnel release: {release}.", st.body))
     if record.foot_primary_reason:

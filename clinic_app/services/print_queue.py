@@ -154,9 +154,9 @@ class PrintQueueService:
     ) -> PrintRecord:
         """Log a print of a queued handout (id, version, language, who, when); audited."""
         job = self.job(actor, request_id)
-        if action is PrintAction.PRINT and self._printed_before(request_id):
-            action = PrintAction.REPRINT
         with self._uow() as uow:
+            if action is PrintAction.PRINT and uow.print_queue.prints(request_id, 1):
+                action = PrintAction.REPRINT
             record = uow.print_queue.add_print(
                 request_id,
                 job.request.patient_id,
@@ -234,10 +234,6 @@ class PrintQueueService:
         require(actor, Permission.HANDOUT_PRINT)
         with self._uow() as uow:
             return list(uow.print_queue.prints(None, limit))
-
-    def _printed_before(self, request_id: int) -> bool:
-        with self._uow() as uow:
-            return bool(uow.print_queue.prints(request_id, 1))
 
     def _title(self, request: HandoutRequest) -> str:
         try:

@@ -12,7 +12,7 @@ from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.patient import Patient, TriState
 
 
-def release_sides(content: EncounterContent) -> tuple[ReleasePlan, bool]:
+def planned_release(content: EncounterContent) -> tuple[ReleasePlan, bool]:
     """The planned release, and whether it was read from the plan text (side unknown: both).
 
     A release written in the plan but not ticked still closes the R11 gate, for both sides.
@@ -28,7 +28,7 @@ def context_for(
     content: EncounterContent, patient: PatientFacts, today: date | None = None
 ) -> AssessmentContext:
     """What the rules read besides the exam, from the encounter content."""
-    plan, _from_text = release_sides(content)
+    plan, _from_text = planned_release(content)
     return AssessmentContext(
         patient=patient,
         release_sides=plan.sides,

@@ -54,6 +54,7 @@ from clinic_app.domain.assessment.model import (
 from clinic_app.domain.exam import (
     FootExam,
     Functional,
+    LumbarSide,
     Monofilament,
     MrcGrade,
     NcsResult,
@@ -93,6 +94,11 @@ def _flag_present(flag: RedFlag) -> bool:
     return flag.present is YesNo.YES
 
 
+def ces_flags_present(exam: NeuroFootExam) -> tuple[str, ...]:
+    """The cauda equina red flags answered yes, in reference order (R0)."""
+    return tuple(name for name in CES_FLAGS if _flag_present(getattr(exam.red_flags, name)))
+
+
 def _onset_words(flag: RedFlag, today: date | None) -> str:
     if flag.onset is None:
         return ""
@@ -109,7 +115,7 @@ def r0_red_flags(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Sugges
     Sources: [BMJBP][AHCPR][NICE-CES].
     """
     flags = exam.red_flags
-    ces = [name for name in CES_FLAGS if _flag_present(getattr(flags, name))]
+    ces = ces_flags_present(exam)
     if ces:
         yield Suggestion(
             key="R0-CES",
@@ -704,6 +710,23 @@ def _reflex_reason(side: Side, exam: NeuroFootExam, name: str, label: str) -> Re
     )
 
 
+def _motor_reasons(side: Side, leg: LumbarSide, *tests: tuple[str, str]) -> list[Reason]:
+    """A reason per weak myotome (MRC below 5) or failed heel/toe walk, in the order given."""
+    reasons: list[Reason] = []
+    for name, label in tests:
+        value = getattr(leg.myotomes, name)
+        if isinstance(value, Functional):
+            if value is Functional.UNABLE:
+                reasons.append(
+                    _r(side, f"unable to {label}", _leg(side, f"myotomes.{name}", value))
+                )
+        elif weak(value):
+            reasons.append(
+                _r(side, f"{label} {value.value}/5", _leg(side, f"myotomes.{name}", value))
+            )
+    return reasons
+
+
 ROOT_CODES = (
     code("M54.16", note="Choose by the level found: lumbar region."),
     code("M54.17", note="Choose by the level found: lumbosacral region."),
@@ -722,22 +745,9 @@ def r6_s1(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Suggestion]:
         reflex = _reflex_reason(side, exam, "achilles", "Achilles reflex")
         if reflex:
             reasons.append(reflex)
-        if weak(leg.myotomes.plantarflexion):
-            reasons.append(
-                _r(
-                    side,
-                    f"plantarflexion {leg.myotomes.plantarflexion.value}/5",
-                    _leg(side, "myotomes.plantarflexion", leg.myotomes.plantarflexion),
-                )
-            )
-        if leg.myotomes.toe_walk is Functional.UNABLE:
-            reasons.append(
-                _r(
-                    side,
-                    "unable to toe-walk / heel-raise",
-                    _leg(side, "myotomes.toe_walk", Functional.UNABLE),
-                )
-            )
+        reasons += _motor_reasons(
+            side, leg, ("plantarflexion", "plantarflexion"), ("toe_walk", "toe-walk / heel-raise")
+        )
         regions = involved(foot, S1_REGIONS) if sensory else []
         if regions:
             reasons.append(_regions_reason(side, foot, "sensory change in S1 skin", regions))
@@ -798,17 +808,13 @@ def r7_l5_peroneal(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Sugg
         leg = exam.lumbar.side(side)
         foot = exam.foot(side)
         motor = leg.myotomes
-        trigger: list[Reason] = []
-        for name, label in (("ankle_dorsiflexion", "ankle dorsiflexion"), ("ehl", "EHL")):
-            grade = getattr(motor, name)
-            if weak(grade):
-                trigger.append(
-                    _r(side, f"{label} {grade.value}/5", _leg(side, f"myotomes.{name}", grade))
-                )
-        if motor.heel_walk is Functional.UNABLE:
-            trigger.append(
-                _r(side, "unable to heel-walk", _leg(side, "myotomes.heel_walk", Functional.UNABLE))
-            )
+        trigger = _motor_reasons(
+            side,
+            leg,
+            ("ankle_dorsiflexion", "ankle dorsiflexion"),
+            ("ehl", "EHL"),
+            ("heel_walk", "heel-walk"),
+        )
         regions = involved(foot, L5_REGIONS) if sensory else []
         if regions:
             trigger.append(
@@ -816,18 +822,9 @@ def r7_l5_peroneal(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Sugg
             )
         if not trigger:
             continue
-        root = [
-            _r(
-                side,
-                f"{label} {getattr(motor, name).value}/5",
-                _leg(side, f"myotomes.{name}", getattr(motor, name)),
-            )
-            for name, label in (
-                ("inversion", "ankle inversion"),
-                ("hip_abduction", "hip abduction"),
-            )
-            if weak(getattr(motor, name))
-        ]
+        root = _motor_reasons(
+            side, leg, ("inversion", "ankle inversion"), ("hip_abduction", "hip abduction")
+        )
         if root:
             l5[side] = [*trigger, *root]
             continue
@@ -939,14 +936,7 @@ def r8_l4(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Suggestion]:
         reflex = _reflex_reason(side, exam, "patellar", "patellar reflex")
         if reflex:
             reasons.append(reflex)
-        if weak(leg.myotomes.knee_extension):
-            reasons.append(
-                _r(
-                    side,
-                    f"knee extension {leg.myotomes.knee_extension.value}/5",
-                    _leg(side, "myotomes.knee_extension", leg.myotomes.knee_extension),
-                )
-            )
+        reasons += _motor_reasons(side, leg, ("knee_extension", "knee extension"))
         regions = involved(foot, L4_REGIONS) if sensory else []
         if regions:
             reasons.append(_regions_reason(side, foot, "sensory change in L4 skin", regions))
@@ -1402,7 +1392,7 @@ def assess(exam: NeuroFootExam, ctx: AssessmentContext | None = None) -> Assessm
     missing = _lumbar_missing(exam) if ctx.release_sides else ()
     reason_needed = bool(ctx.release_sides and not ctx.foot_primary_reason.strip() and lumbar_found)
     found.extend(r11_gate(exam, ctx, missing, reason_needed))
-    urgent = tuple(name for name in CES_FLAGS if _flag_present(getattr(exam.red_flags, name)))
+    urgent = ces_flags_present(exam)
     acknowledged = set(urgent) <= set(ctx.acknowledged_red_flags)
     if urgent and not acknowledged:
         found = [

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.account import Permission, Principal
-from clinic_app.domain.assessment.context import assess_content, release_sides
+from clinic_app.domain.assessment.context import assess_content, planned_release
 from clinic_app.domain.assessment.model import Assessment, PatientFacts
 from clinic_app.domain.assessment.record import ReleasePlan
 from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
@@ -618,7 +618,7 @@ class EncounterPane(QWidget):
             return
         content, exam = self._assessed_content()
         found = assess_content(content, self._facts, self._services.clock.today(), exam)
-        plan, from_text = release_sides(content)
+        plan, from_text = planned_release(content)
         planned = plan is not ReleasePlan.NONE
         self.assessment = found
         self.panel.show_assessment(found, release_planned=planned)
@@ -786,13 +786,8 @@ class EncounterPane(QWidget):
         try:
             # Refuse before asking "Sign and lock?", so a blocked sign never asks first.
             self._services.encounters.check_signable(self._principal, self.encounter.id)
-        except SigningBlocked as exc:
-            self._fail(f"Not signed: {exc}")
-            if exc.paths:
-                self.focus_findings(list(exc.paths))
-            return
         except ClinicError as exc:
-            self._fail(str(exc))
+            self._refuse_signing(exc)
             return
         if not self._dialogs.confirm(
             self,
@@ -806,16 +801,20 @@ class EncounterPane(QWidget):
             signed = self._services.encounters.sign(
                 self._principal, self.encounter.id, self.encounter.version
             )
-        except SigningBlocked as exc:
-            self._fail(f"Not signed: {exc}")
-            if exc.paths:
-                self.focus_findings(list(exc.paths))
-            return
         except ClinicError as exc:
-            self._fail(str(exc))
+            self._refuse_signing(exc)
             return
         self._show(signed)
         self.sig_encounter_changed.emit(signed)
+
+    def _refuse_signing(self, exc: ClinicError) -> None:
+        """Say why signing was refused and go to the first item it names."""
+        if isinstance(exc, SigningBlocked):
+            self._fail(f"Not signed: {exc}")
+            if exc.paths:
+                self.focus_findings(list(exc.paths))
+        else:
+            self._fail(str(exc))
 
     def add_addendum(self) -> None:
         """Sign the typed addendum."""
