@@ -258,6 +258,8 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
     assert not pane.encounter.is_signed
     message = pane.message.text()
     assert message.startswith("Not signed:")
+    # Only the signature was refused: the draft itself is saved, and says so.
+    assert pane.save_status.text().startswith("Saved"), pane.save_status.text()
     assert "lumbar screen is incomplete" in message
     for item in ("Back pain", "Right Leg pain below the knee", "Left Reflexes: Achilles reflex"):
         assert item in message

@@ -809,12 +809,11 @@ class EncounterPane(QWidget):
 
     def _refuse_signing(self, exc: ClinicError) -> None:
         """Say why signing was refused and go to the first item it names."""
-        if isinstance(exc, SigningBlocked):
-            self._fail(f"Not signed: {exc}")
-            if exc.paths:
-                self.focus_findings(list(exc.paths))
-        else:
-            self._fail(str(exc))
+        # The draft itself is saved: only the signature is refused, so the save status stays.
+        self.message.setText(f"Not signed: {exc}")
+        self.message.show()
+        if isinstance(exc, SigningBlocked) and exc.paths:
+            self.focus_findings(list(exc.paths))
 
     def add_addendum(self) -> None:
         """Sign the typed addendum."""
