@@ -99,6 +99,12 @@ def build_parser() -> OneLineParser:
         "--large-print", action="store_true", help="16 pt body text instead of 12 pt"
     )
 
+    sub.add_parser(
+        "self-test",
+        help="check this installation: open the database, migrate, load every form and "
+        "handout, render a PDF; exit 0 when all is well",
+    )
+
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
@@ -127,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.temp_data_dir:
             data_dir = Path(tempfile.mkdtemp(prefix="clinic_app-"))
         settings = load_settings(data_dir, args.db_url)
+        if args.command == "self-test":
+            from clinic_app.selftest import run_self_test
+
+            return run_self_test(settings)
         if args.command is None:
             from clinic_app.app import run_gui
 
