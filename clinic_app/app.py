@@ -15,18 +15,61 @@ from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
 from clinic_app.settings import AppSettings
 
 if TYPE_CHECKING:
+    from clinic_app.services.backup import BackupPolicy, BackupService
     from clinic_app.services.handouts import HandoutLibrary
+    from clinic_app.ui.views.session_pages import DatabaseSetup
 
 EXIT_AUDIT_BROKEN = 1
+PASSWORD_ENV = "CLINIC_PASSWORD"
 PATIENT_NAME_MAX = 120
 
 
 def build_services(settings: AppSettings) -> Services:
     """Open (and migrate) the configured database and wire the services over it."""
+    from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.bootstrap import open_database
 
-    _engine, uow_factory = open_database(settings.database_url)
-    return Services.build(uow_factory, SystemClock(), form_catalog())
+    engine, uow_factory = open_database(settings.database_url)
+    return Services.build(
+        uow_factory,
+        SystemClock(),
+        form_catalog(),
+        backup=open_backup_adapter(engine),
+        backup_policy=backup_policy(settings),
+    )
+
+
+def backup_policy(settings: AppSettings) -> BackupPolicy:
+    """The backup folder, how many to keep and how often, from the settings."""
+    from datetime import timedelta
+
+    from clinic_app.services.backup import BackupPolicy
+
+    return BackupPolicy(
+        folder=settings.backup_folder,
+        keep=settings.backup_keep,
+        every=timedelta(hours=settings.backup_every_hours),
+        replaced_folder=settings.replaced_folder,
+    )
+
+
+def build_recovery(settings: AppSettings) -> BackupService:
+    """Backups over a database that failed to open (no integrity check, no migration).
+
+    Used when the database is damaged: it finds the newest good backup and puts it back.
+    """
+    from clinic_app.services.backup import BackupService
+    from clinic_app.storage.backup import open_backup_adapter
+    from clinic_app.storage.db import make_engine
+    from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
+
+    engine = make_engine(settings.database_url)
+    return BackupService(
+        open_backup_adapter(engine),
+        SqlAlchemyUnitOfWorkFactory(engine),
+        SystemClock(),
+        backup_policy(settings),
+    )
 
 
 def form_catalog() -> FormCatalog:
@@ -163,9 +206,80 @@ def write_atomically(path: Path, data: bytes) -> None:
         temp.unlink(missing_ok=True)
 
 
+def password_from_user(username: str) -> str:
+    """The password from $CLINIC_PASSWORD (scripts, tests) or asked without echo."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        # getpass would fall back to echoing the password; scripts use the variable.
+        raise ClinicError(f"no terminal to ask the password on: set {PASSWORD_ENV}")
+    import getpass
+
+    try:
+        return getpass.getpass(f"Password for {username}: ")
+    except EOFError:
+        raise ClinicError(f"no password given (type it, or set {PASSWORD_ENV})") from None
+
+
+def check_backup_args(args: argparse.Namespace) -> None:
+    """Refuse bad backup/restore arguments before the database is opened (or created)."""
+    if args.command == "backup":
+        if args.out is None:
+            raise ClinicError("backup: --out FILE is required")
+        out = check_output_file(args.out)
+        if out.exists():
+            raise ClinicError(f"--out: {out} already exists; choose a new file name")
+        args.out = out
+    elif args.command == "restore":
+        path = args.file.expanduser().absolute()
+        if not path.is_file():
+            raise ClinicError(f"restore: {path} is not a file")
+        if not args.user:
+            raise ClinicError("restore: --user NAME (a practice admin) is required")
+        args.file = path
+
+
+def run_backup(services: Services, args: argparse.Namespace) -> int:
+    """`clinic-app backup --out FILE`: a verified backup; prints where and what it holds."""
+    backup = services.backup
+    if backup is None:
+        raise ClinicError("backups are not available for this database")
+    out = args.out
+    actor = None
+    if args.user:
+        actor = services.accounts.login(args.user, password_from_user(args.user))
+    manifest = backup.back_up(actor, out)
+    print(
+        f"Backup written and verified: {out} (schema {manifest.schema_revision}, "
+        f"{manifest.total_rows} rows in {len(manifest.row_counts)} tables)"
+    )
+    return 0
+
+
+def run_restore(services: Services, args: argparse.Namespace) -> int:
+    """`clinic-app restore FILE --user ADMIN`: admin only, audited, for a stopped app."""
+    backup = services.backup
+    if backup is None:
+        raise ClinicError("backups are not available for this database")
+    path = args.file
+    actor = services.accounts.login(args.user, password_from_user(args.user))
+    result = backup.restore(actor, path)
+    taken = result.restored.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    print(f"Restored {path} (taken {taken}, {result.restored.total_rows} rows).")
+    if result.kept is not None:
+        print(f"The database it replaced is kept at {result.kept}.")
+    return 0
+
+
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     """Run one command-line command (not the window)."""
+    check_backup_args(args)
     services = build_services(settings)
+    if args.command == "backup":
+        return run_backup(services, args)
+    if args.command == "restore":
+        return run_restore(services, args)
     if args.command == "demo":
         from clinic_app.services.demo import fill_demo
 
@@ -203,4 +317,26 @@ def run_gui(settings: AppSettings) -> int:
         )
     from clinic_app.ui.application import run
 
-    return run(settings, lambda: build_services(settings))
+    return run(
+        settings,
+        lambda: build_services(settings),
+        lambda: build_recovery(settings),
+        database_setup(settings),
+    )
+
+
+def database_setup(settings: AppSettings) -> DatabaseSetup:
+    """What the first-run page needs to test a PostgreSQL URL and move the records there."""
+    from clinic_app.settings import save_settings
+    from clinic_app.storage.probe import probe_database
+    from clinic_app.ui.views.session_pages import DatabaseSetup
+
+    def on_server(url: str) -> AppSettings:
+        return settings.model_copy(update={"db_url": url})
+
+    return DatabaseSetup(
+        data_folder=settings.data_dir,
+        probe=probe_database,
+        open=lambda url: build_services(on_server(url)),
+        remember=lambda url: save_settings(on_server(url)),
+    )

@@ -105,6 +105,27 @@ def build_parser() -> OneLineParser:
         "handout, render a PDF; exit 0 when all is well",
     )
 
+    backup = sub.add_parser(
+        "backup",
+        help="write a verified backup of the database to a new file",
+        description="Back up the database while the app may be running (SQLite online "
+        "backup; pg_dump on PostgreSQL). The copy is checked before it is kept.",
+    )
+    backup.add_argument("--out", type=Path, metavar="FILE", help="the backup file to write")
+    backup.add_argument(
+        "--user", metavar="NAME", help="audit it as this admin (password from CLINIC_PASSWORD)"
+    )
+
+    restore = sub.add_parser(
+        "restore",
+        help="replace the database with a backup (admin; close the app first)",
+        description="Restore a backup made by `clinic-app backup` or the schedule. Needs a "
+        "practice admin's name and password (asked, or CLINIC_PASSWORD). The replaced "
+        "database is kept in <data dir>/replaced.",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE", help="the backup to restore")
+    restore.add_argument("--user", metavar="NAME", help="a practice admin's user name")
+
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser

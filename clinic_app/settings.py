@@ -17,6 +17,9 @@ from clinic_app.domain.errors import ClinicError
 SETTINGS_SCHEMA_VERSION = 1
 SETTINGS_FILE = "settings.json"
 DB_FILE = "clinic.sqlite3"
+BACKUP_DIR = "backups"
+REPLACED_DIR = "replaced"
+BACKUP_FIELDS = ("backup_dir", "backup_keep", "backup_every_hours")
 DB_URL_RE = re.compile(r"(?P<backend>[A-Za-z][A-Za-z0-9]*)(\+[A-Za-z0-9_]+)?://")
 DB_BACKENDS = frozenset({"sqlite", "postgresql"})
 
@@ -35,6 +38,10 @@ class AppSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     db_url: str | None = None
     idle_lock_minutes: int = Field(default=10, ge=1, le=240)
+    # Scheduled backups: where (None means <data_dir>/backups), how many to keep, how often.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=365)
+    backup_every_hours: int = Field(default=24, ge=1, le=168)
 
     @field_validator("db_url")
     @classmethod
@@ -59,6 +66,16 @@ class AppSettings(BaseSettings):
         if self.db_url:
             return self.db_url
         return f"sqlite+pysqlite:///{self.data_dir / DB_FILE}"
+
+    @property
+    def backup_folder(self) -> Path:
+        """Where scheduled backups go: the chosen folder, else <data_dir>/backups."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / BACKUP_DIR
+
+    @property
+    def replaced_folder(self) -> Path:
+        """Where a restore keeps the database it replaced: <data_dir>/replaced."""
+        return self.data_dir / REPLACED_DIR
 
     @property
     def uses_sqlite(self) -> bool:
@@ -112,6 +129,10 @@ def save_settings(settings: AppSettings) -> None:
     path = settings.data_dir / SETTINGS_FILE
     tmp = path.with_suffix(".tmp")
     data = settings.model_dump(mode="json", exclude={"data_dir"})
+    # Backup settings appear in the file only once changed from their defaults.
+    for name in BACKUP_FIELDS:
+        if data[name] == AppSettings.model_fields[name].default:
+            del data[name]
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)
         fh.flush()

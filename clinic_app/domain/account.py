@@ -31,6 +31,7 @@ class Permission(StrEnum):
     ACCOUNTS_MANAGE = "accounts.manage"
     AUDIT_READ = "audit.read"
     HANDOUT_PRINT = "handout.print"  # the print queue: patient name and handout titles only
+    PRACTICE_MANAGE = "practice.manage"  # the letterhead and the surgeon's recovery timeline
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ENCOUNTER_LIST,
             Permission.ACCOUNTS_MANAGE,
             Permission.AUDIT_READ,
+            Permission.PRACTICE_MANAGE,
         }
     ),
 }

@@ -34,6 +34,9 @@ class AuditAction(StrEnum):
     ACCOUNT_CHANGE = "account_change"
     INTEGRITY_ALERT = "integrity_alert"
     ACKNOWLEDGE_RED_FLAGS = "acknowledge_red_flags"
+    BACKUP = "backup"
+    RESTORE_BACKUP = "restore_backup"
+    PRACTICE_CHANGE = "practice_change"
 
 
 class AuditEvent(BaseModel):

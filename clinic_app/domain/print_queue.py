@@ -11,9 +11,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clinic_app.domain.handouts import HandoutLanguage
+from clinic_app.domain.handouts import HandoutLanguage, HandoutSide
 
 MAX_COPIES = 5
+MAX_NEXT_STEPS = 12
 
 
 class PrintAction(StrEnum):
@@ -29,6 +30,17 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class HandoutChoice(_Frozen):
+    """What the clinician picks for a patient: which handout, how, and with which next steps."""
+
+    handout_id: str = Field(min_length=1, max_length=64)
+    language: HandoutLanguage
+    copies: int = Field(default=1, ge=1, le=MAX_COPIES)
+    side: HandoutSide | None = None
+    large_print: bool = False
+    next_steps: tuple[str, ...] = Field(default=(), max_length=MAX_NEXT_STEPS)
+
+
 class HandoutRequest(_Frozen):
     """One handout the clinician picked for a patient during a visit."""
 
@@ -42,6 +54,12 @@ class HandoutRequest(_Frozen):
     requested_at: datetime
     done_at: datetime | None = None
     done_by_name: str | None = None
+    side: HandoutSide | None = None
+    """Which foot the copy names, or None to leave the side off."""
+    large_print: bool = False
+    """Print the body at 16 pt."""
+    next_steps: tuple[str, ...] = Field(default=(), max_length=MAX_NEXT_STEPS)
+    """Ids of the next steps the clinician ticked (``resources/handouts/next-steps.yaml``)."""
 
     @property
     def done(self) -> bool:

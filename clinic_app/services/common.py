@@ -32,6 +32,7 @@ PERMISSION_WORDS: dict[Permission, str] = {
     Permission.ACCOUNTS_MANAGE: "manage accounts",
     Permission.AUDIT_READ: "read the audit trail",
     Permission.HANDOUT_PRINT: "print patient handouts",
+    Permission.PRACTICE_MANAGE: "change the practice details",
 }
 
 

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.audit_trail import AuditTrailService
+from clinic_app.services.backup import BackupPolicy, BackupService
 from clinic_app.services.demo import DemoService
 from clinic_app.services.encounters import EncounterService
 from clinic_app.services.forms import FormCatalog
 from clinic_app.services.handouts import HandoutLibrary
 from clinic_app.services.patients import PatientService
-from clinic_app.services.ports import Clock, UnitOfWorkFactory
+from clinic_app.services.ports import Clock, DatabaseBackup, UnitOfWorkFactory
+from clinic_app.services.practice import PracticeService
 from clinic_app.services.print_queue import PrintQueueService
 
 
@@ -28,6 +30,8 @@ class Services:
     forms: FormCatalog
     handouts: HandoutLibrary
     print_queue: PrintQueueService
+    practice: PracticeService
+    backup: BackupService | None = None
 
     @classmethod
     def build(
@@ -36,6 +40,8 @@ class Services:
         clock: Clock,
         forms: FormCatalog | None = None,
         handouts: HandoutLibrary | None = None,
+        backup: DatabaseBackup | None = None,
+        backup_policy: BackupPolicy | None = None,
     ) -> Services:
         """Wire the services over a storage adapter (and the data files app.py located)."""
         accounts = AccountService(uow_factory, clock)
@@ -55,4 +61,10 @@ class Services:
             audit=AuditTrailService(uow_factory),
             clock=clock,
             demo=DemoService(uow_factory, clock, accounts),
+            practice=PracticeService(uow_factory, clock, accounts),
+            backup=(
+                BackupService(backup, uow_factory, clock, backup_policy)
+                if backup is not None and backup_policy is not None
+                else None
+            ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -18,7 +19,8 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
 )
 from clinic_app.domain.patient import Patient, PatientData
-from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
+from clinic_app.domain.practice import PracticeDetails
+from clinic_app.domain.print_queue import HandoutChoice, HandoutRequest, PrintAction, PrintRecord
 
 
 class Clock(Protocol):
@@ -248,9 +250,7 @@ class PrintQueueRepository(Protocol):
         self,
         encounter_id: int,
         patient_id: int,
-        handout_id: str,
-        language: str,
-        copies: int,
+        choice: HandoutChoice,
         requested_by_id: int,
         requested_by_name: str,
         at: datetime,
@@ -302,6 +302,7 @@ class UnitOfWork(Protocol):
     accounts: AccountRepository
     audit: AuditRepository
     print_queue: PrintQueueRepository
+    practice: PracticeRepository
 
     def __enter__(self) -> Self: ...
 
@@ -326,4 +327,78 @@ class UnitOfWorkFactory(Protocol):
 
     def __call__(self) -> UnitOfWork:
         """A new, unopened unit of work."""
+        ...
+
+
+class PracticeRepository(Protocol):
+    """The practice's single details record."""
+
+    def get(self) -> PracticeDetails | None:
+        """The stored details (with their version), or None before the first save."""
+        ...
+
+    def save(self, details: PracticeDetails, expected_version: int) -> PracticeDetails:
+        """Store the details; expected_version 0 creates the record.
+
+        Raises ConflictError when someone saved since expected_version (or created the
+        record first).
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class BackupManifest:
+    """What a backup file records about itself (it travels inside the file).
+
+    Attributes:
+        app_version: the clinic_app version that wrote it.
+        schema_revision: the database schema (Alembic revision) of the copy.
+        created_at: when the copy was taken (UTC).
+        backend: "sqlite" or "postgresql", the kind of database copied.
+        row_counts: rows per table at the moment of the copy.
+    """
+
+    app_version: str
+    schema_revision: str | None
+    created_at: datetime
+    backend: str
+    row_counts: Mapping[str, int]
+
+    @property
+    def total_rows(self) -> int:
+        """Rows in every table together."""
+        return sum(self.row_counts.values())
+
+
+class DatabaseBackup(Protocol):
+    """Whole-database copies: written, checked and put back (one adapter per backend)."""
+
+    backend: str
+    suffix: str
+
+    def backup_to(self, path: Path, created_at: datetime) -> BackupManifest:
+        """Write a consistent copy to path, verified before it appears there.
+
+        Raises BackupFailed (services.backup) and leaves no file behind when the copy cannot
+        be written or fails its check.
+        """
+        ...
+
+    def verify(self, path: Path) -> BackupManifest:
+        """Check a backup file: it is ours, intact, its rows match, its schema is known.
+
+        Raises BackupInvalid (services.backup) naming the problem.
+        """
+        ...
+
+    def restore_from(self, path: Path) -> BackupManifest:
+        """Replace the database with a verified backup, then migrate it to the newest schema."""
+        ...
+
+    def set_aside(self, path: Path) -> Path | None:
+        """Move a damaged database out of the way to path (None when there is nothing to move)."""
+        ...
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table right now."""
         ...

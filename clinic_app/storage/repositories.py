@@ -17,6 +17,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic_app.domain.account import Account, Role
@@ -30,9 +31,10 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
 )
 from clinic_app.domain.errors import ConflictError, NotFound
-from clinic_app.domain.handouts import HandoutLanguage
+from clinic_app.domain.handouts import HandoutLanguage, HandoutSide
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
-from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
+from clinic_app.domain.practice import PracticeDetails
+from clinic_app.domain.print_queue import HandoutChoice, HandoutRequest, PrintAction, PrintRecord
 from clinic_app.services.ports import AddendumImport, EncounterImport, SignatureImport
 from clinic_app.storage.rows import (
     AccountRow,
@@ -43,6 +45,7 @@ from clinic_app.storage.rows import (
     EncounterRow,
     HandoutRequestRow,
     PatientRow,
+    PracticeRow,
     PrintLogRow,
 )
 
@@ -716,6 +719,9 @@ class SqlPrintQueueRepository:
             requested_at=aware(row.requested_at),
             done_at=aware(row.done_at) if row.done_at else None,
             done_by_name=row.done_by_name,
+            side=HandoutSide(row.side) if row.side else None,
+            large_print=row.large_print,
+            next_steps=tuple(row.next_steps.split()),
         )
 
     @staticmethod
@@ -737,9 +743,7 @@ class SqlPrintQueueRepository:
         self,
         encounter_id: int,
         patient_id: int,
-        handout_id: str,
-        language: str,
-        copies: int,
+        choice: HandoutChoice,
         requested_by_id: int,
         requested_by_name: str,
         at: datetime,
@@ -748,9 +752,12 @@ class SqlPrintQueueRepository:
         row = HandoutRequestRow(
             encounter_id=encounter_id,
             patient_id=patient_id,
-            handout_id=handout_id,
-            language=language,
-            copies=copies,
+            handout_id=choice.handout_id,
+            language=choice.language.value,
+            copies=choice.copies,
+            side=choice.side.value if choice.side else None,
+            large_print=choice.large_print,
+            next_steps=" ".join(choice.next_steps),
             requested_by_id=requested_by_id,
             requested_by_name=requested_by_name,
             requested_at=at,
@@ -826,3 +833,57 @@ class SqlPrintQueueRepository:
         if request_id is not None:
             query = query.where(PrintLogRow.request_id == request_id)
         return [self._print(row) for row in self._s.scalars(query)]
+
+
+PRACTICE_CONFLICT = (
+    "Someone else changed the practice details since you opened them. Your changes are "
+    "still on screen: reload to see theirs, then save again."
+)
+
+
+class SqlPracticeRepository:
+    """The single practice row on SQLAlchemy."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    @staticmethod
+    def _to_domain(row: PracticeRow) -> PracticeDetails:
+        return PracticeDetails.model_validate(
+            {
+                "name": row.name,
+                "address": row.address,
+                "phone": row.phone,
+                "logo": row.logo,
+                "release_timeline": row.release_timeline,
+                "version": row.version,
+            }
+        )
+
+    def get(self) -> PracticeDetails | None:
+        """The details, or None before the first save."""
+        row = self._s.get(PracticeRow, 1)
+        return self._to_domain(row) if row else None
+
+    def save(self, details: PracticeDetails, expected_version: int) -> PracticeDetails:
+        """Create (expected_version 0) or update the row with an optimistic version check."""
+        row = self._s.get(PracticeRow, 1, with_for_update=True)
+        current = row.version if row else 0
+        if current != expected_version:
+            raise ConflictError(PRACTICE_CONFLICT)
+        fields = details.stored_fields()
+        now = datetime.now(UTC)
+        if row is None:
+            row = PracticeRow(id=1, updated_at=now, **fields)
+            self._s.add(row)
+            try:
+                self._s.flush()
+            except IntegrityError:
+                # Another workstation created the row between our read and our insert.
+                raise ConflictError(PRACTICE_CONFLICT) from None
+            return self._to_domain(row)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = now
+        self._s.flush()
+        return self._to_domain(row)

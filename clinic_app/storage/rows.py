@@ -8,15 +8,19 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -168,6 +172,9 @@ class HandoutRequestRow(Base):
     requested_at: Mapped[datetime] = mapped_column(Moment)
     done_at: Mapped[datetime | None] = mapped_column(Moment, index=True)
     done_by_name: Mapped[str | None] = mapped_column(String(100))
+    side: Mapped[str | None] = mapped_column(String(8))
+    large_print: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    next_steps: Mapped[str] = mapped_column(String(400), default="", server_default=text("''"))
 
 
 class PrintLogRow(Base):
@@ -212,3 +219,22 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PracticeRow(Base):
+    """The practice's details: one row (id 1), shared by every workstation on the database."""
+
+    __tablename__ = "practice"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[list[str]] = mapped_column(JsonDoc)
+    phone: Mapped[str] = mapped_column(String(40))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    release_timeline: Mapped[dict[str, list[str]] | None] = mapped_column(JsonDoc, nullable=True)
+    """Language code -> the surgeon's steps; None prints each handout's own timeline."""
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's own hook)

@@ -16,6 +16,7 @@ from clinic_app.services.ports import (
     AuditRepository,
     EncounterRepository,
     PatientRepository,
+    PracticeRepository,
     PrintQueueRepository,
 )
 from clinic_app.storage.repositories import (
@@ -23,6 +24,7 @@ from clinic_app.storage.repositories import (
     SqlAuditRepository,
     SqlEncounterRepository,
     SqlPatientRepository,
+    SqlPracticeRepository,
     SqlPrintQueueRepository,
 )
 
@@ -30,17 +32,29 @@ from clinic_app.storage.repositories import (
 def explain_db_error(exc: DBAPIError) -> str:
     """Turn a driver error into a sentence a receptionist can act on."""
     text = str(exc.orig).lower()
-    if "locked" in text or "busy" in text:
-        return (
-            "The database is in use by another program and did not free up in time. "
-            "Try again in a moment."
-        )
+    # Checked before "locked": SQLite says "database or disk is full" (SQLITE_FULL) and
+    # PostgreSQL "could not extend file ...: No space left on device".
     if ("disk" in text and ("full" in text or "space" in text)) or "no space" in text:
-        return "The disk holding the database is full. Free some space, then save again."
+        return (
+            "The disk holding the database is full: free some space on it (empty the "
+            "wastebasket, move old files to another drive)."
+        )
+    if "locked" in text or "busy" in text:
+        return "The database is busy: it is in use by another program that did not let go in time."
     if "readonly" in text or "read-only" in text:
         return "The database file is read-only; check the folder's permissions."
-    if "connection" in text or "could not connect" in text or "server closed" in text:
-        return "The database server cannot be reached. Check the network, then try again."
+    if "disk i/o error" in text:
+        return "The database file could not be read or written (disk I/O error): check the drive."
+    if (
+        "connection" in text
+        or "could not connect" in text
+        or "server closed" in text
+        or "terminating" in text
+    ):
+        return (
+            "The database server cannot be reached: it may be stopped or restarting, or the "
+            "network is down."
+        )
     return f"The database reported a problem: {exc.orig}"
 
 
@@ -53,6 +67,7 @@ class SqlAlchemyUnitOfWork:
     accounts: AccountRepository
     audit: AuditRepository
     print_queue: PrintQueueRepository
+    practice: PracticeRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -66,6 +81,7 @@ class SqlAlchemyUnitOfWork:
         self.accounts = SqlAccountRepository(session)
         self.audit = SqlAuditRepository(session)
         self.print_queue = SqlPrintQueueRepository(session)
+        self.practice = SqlPracticeRepository(session)
         return self
 
     def __exit__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 class Dialogs:
@@ -37,3 +39,22 @@ class Dialogs:
             if clicked is button:
                 return i
         return None
+
+    def ask_open_file(self, parent: QWidget | None, title: str, name_filter: str) -> Path | None:
+        """Ask for an existing file to read; None when cancelled."""
+        name, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
+        return Path(name) if name else None
+
+    def save_file(
+        self, parent: QWidget | None, title: str, suggested: Path, name_filter: str
+    ) -> Path | None:
+        """Ask where to write a new file; None when cancelled."""
+        name, _chosen = QFileDialog.getSaveFileName(parent, title, str(suggested), name_filter)
+        return Path(name) if name else None
+
+    def open_file(
+        self, parent: QWidget | None, title: str, folder: Path, name_filter: str
+    ) -> Path | None:
+        """Ask for an existing file to read; None when cancelled."""
+        name, _chosen = QFileDialog.getOpenFileName(parent, title, str(folder), name_filter)
+        return Path(name) if name else None

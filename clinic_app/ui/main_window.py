@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.account import Permission, Principal, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.domain.patient import Patient
@@ -28,10 +28,13 @@ from clinic_app.services.container import Services
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.models.patient_table_model import PatientTableModel
 from clinic_app.ui.views.accounts_pane import AccountsPane
+from clinic_app.ui.views.backup_actions import BackupActions
 from clinic_app.ui.views.chart_view import ChartView
 from clinic_app.ui.views.encounter_view import EncounterPane
 from clinic_app.ui.views.patient_editor import PatientEditor
-from clinic_app.ui.views.session_pages import LoginPage, SetupPage
+from clinic_app.ui.views.practice_dialog import PracticeDialog
+from clinic_app.ui.views.print_queue_pane import PrintQueuePane
+from clinic_app.ui.views.session_pages import DatabaseSetup, LoginPage, SetupPage
 
 SEARCH_DEBOUNCE_MS = 120
 ACTIVITY_EVENTS = {
@@ -70,7 +73,11 @@ class MainWindow(QMainWindow):
     """Emitted once the window shows its first usable page."""
 
     def __init__(
-        self, services: Services, idle_lock_minutes: int, dialogs: Dialogs | None = None
+        self,
+        services: Services,
+        idle_lock_minutes: int,
+        dialogs: Dialogs | None = None,
+        setup: DatabaseSetup | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -78,17 +85,23 @@ class MainWindow(QMainWindow):
         self.services = services
         self.dialogs = dialogs or Dialogs()
         self.principal: Principal | None = None
+        self._idle_lock_minutes = idle_lock_minutes
+        self._setup = setup
+        self.successor: MainWindow | None = None
+        self.practice_dialog: PracticeDialog | None = None
 
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
-        self.setup_page = SetupPage(services)
+        self.setup_page = SetupPage(services, self.dialogs, setup)
         self.login_page = LoginPage(services)
         self.workspace = self._build_workspace()
         for page in (self.setup_page, self.login_page, self.workspace):
             self.pages.addWidget(page)
         self.setup_page.sig_admin_created.connect(self._logged_in)
+        self.setup_page.sig_database_chosen.connect(self._move_to_database)
         self.login_page.sig_logged_in.connect(self._logged_in)
         self.login_page.sig_switch_user.connect(self.log_out)
+        self.backup_actions = BackupActions(self, services, self.dialogs)
         self._build_menus()
 
         self.idle_timer = QTimer(self)
@@ -167,12 +180,14 @@ class MainWindow(QMainWindow):
         self.chart_view = ChartView(self.services)
         self.encounter_pane = EncounterPane(self.services, self.dialogs)
         self.accounts_pane = AccountsPane(self.services)
+        self.print_queue_pane = PrintQueuePane(self.services)
         for w in (
             self.welcome,
             self.patient_editor,
             self.chart_view,
             self.encounter_pane,
             self.accounts_pane,
+            self.print_queue_pane,
         ):
             self.right.addWidget(w)
         self.patient_editor.sig_patient_saved.connect(self._patient_saved)
@@ -221,6 +236,10 @@ class MainWindow(QMainWindow):
         self._action("&Patient", "&New patient", "Ctrl+N", self.new_patient)
         self._action("&Patient", "&Edit patient details", "Ctrl+E", self._edit_current)
         self._action("&Patient", "Open &chart", "Ctrl+Shift+C", self._back_to_chart)
+        self._menus["&Patient"].addSeparator()
+        self.print_queue_action = self._action(
+            "&Patient", "&Handouts to print", "Ctrl+Shift+P", self.show_print_queue
+        )
         self.new_encounter_action = self._action(
             "&Encounter", "&New encounter", "Ctrl+Shift+N", self._new_encounter
         )
@@ -246,6 +265,16 @@ class MainWindow(QMainWindow):
         self.verify_action = self._action(
             "&Admin", "&Verify audit trail", "Ctrl+Shift+V", self.verify_audit
         )
+        self._menus["&Admin"].addSeparator()
+        self.backup_action = self._action(
+            "&Admin", "&Back up now...", "Ctrl+Shift+B", self.backup_actions.back_up_now
+        )
+        self.restore_action = self._action(
+            "&Admin", "&Restore a backup...", "", self.backup_actions.restore
+        )
+        self.practice_action = self._action(
+            "&Admin", "&Practice details...", "Ctrl+Shift+D", self.show_practice_details
+        )
         for action in self.session_actions:
             tip = action.text().replace("&", "")
             action.setToolTip(f"{tip} ({action.shortcut().toString()})")
@@ -257,10 +286,24 @@ class MainWindow(QMainWindow):
         self._set_session_actions(False)
         if self.services.accounts.needs_first_admin():
             self.pages.setCurrentWidget(self.setup_page)
-            self.setup_page.fields["username"].editor.setFocus()
+            self.setup_page.focus_first()
         else:
             self.login_page.prepare(None)
             self.pages.setCurrentWidget(self.login_page)
+
+    def _move_to_database(self, services: Services, principal: Principal | None) -> None:
+        """The first run put the records on a server: carry on in a window over it.
+
+        Every page holds the services it was built with, so a fresh window over the new
+        database replaces this one (kept as ``successor`` so it lives as long as this one).
+        """
+        window = MainWindow(services, self._idle_lock_minutes, self.dialogs, self._setup)
+        window.setGeometry(self.geometry())
+        self.successor = window
+        window.show()
+        if principal is not None:
+            window._logged_in(principal)
+        self.close()
 
     def _set_session_actions(self, enabled: bool) -> None:
         for action in self.session_actions:
@@ -268,11 +311,17 @@ class MainWindow(QMainWindow):
         if enabled and self.principal is not None:
             self.accounts_action.setEnabled(self.principal.can(Permission.ACCOUNTS_MANAGE))
             self.verify_action.setEnabled(self.principal.can(Permission.AUDIT_READ))
+            self.practice_action.setEnabled(self.principal.can(Permission.PRACTICE_MANAGE))
             self.new_encounter_action.setEnabled(self.principal.can(Permission.CLINICAL_WRITE))
+            self.print_queue_action.setEnabled(self.principal.can(Permission.HANDOUT_PRINT))
+            is_admin = Role.ADMIN in self.principal.roles
+            self.backup_action.setEnabled(is_admin)
+            self.restore_action.setEnabled(is_admin)
 
     def _logged_in(self, principal: Principal) -> None:
         resumed = self.principal is not None and self.principal.user_id == principal.user_id
         self.principal = principal
+        self.backup_actions.set_user(principal)
         self.setWindowTitle(f"clinic_app - {principal.display_name}")
         self._set_session_actions(True)
         self.pages.setCurrentWidget(self.workspace)
@@ -291,7 +340,10 @@ class MainWindow(QMainWindow):
         self._resume_id = None
         self.resume_button.hide()
         self.drafts_hint.clear()
-        if self.principal is None or not self.principal.can(Permission.CLINICAL_WRITE):
+        if self.principal is None:
+            return
+        if not self.principal.can(Permission.CLINICAL_WRITE):
+            self._offer_print_queue()
             return
         try:
             drafts = self.services.encounters.drafts(self.principal)
@@ -333,6 +385,7 @@ class MainWindow(QMainWindow):
         self.encounter_pane.save_now()
         self.idle_timer.stop()
         self._set_session_actions(False)
+        self.backup_actions.set_user(None)
         self._audit_session(AuditAction.LOCK)
         self.login_page.prepare(self.principal)
         self.pages.setCurrentWidget(self.login_page)
@@ -343,6 +396,7 @@ class MainWindow(QMainWindow):
             return
         self.encounter_pane.save_now()
         self._audit_session(AuditAction.LOGOUT)
+        self.backup_actions.set_user(None)
         self.idle_timer.stop()
         self.encounter_pane.encounter = None
         self.show_start_page()
@@ -491,6 +545,25 @@ class MainWindow(QMainWindow):
             yes="Leave without saving",
         )
 
+    # ----- handouts -----------------------------------------------------------------------------
+    def _offer_print_queue(self) -> None:
+        """The front desk starts on the print queue when handouts are waiting."""
+        if self.principal is None or not self.principal.can(Permission.HANDOUT_PRINT):
+            return
+        try:
+            waiting = len(self.services.print_queue.queue(self.principal))
+        except ClinicError:
+            return
+        if waiting:
+            self.show_print_queue()
+
+    def show_print_queue(self) -> None:
+        """The handouts clinicians picked, for the front desk to print."""
+        if self.principal is None or not self._leave_encounter():
+            return
+        self.right.setCurrentWidget(self.print_queue_pane)
+        self.print_queue_pane.open_for(self.principal)
+
     # ----- admin --------------------------------------------------------------------------------
     def show_accounts(self) -> None:
         """The admin's accounts page."""
@@ -498,6 +571,13 @@ class MainWindow(QMainWindow):
             return
         self.accounts_pane.show_for(self.principal)
         self.right.setCurrentWidget(self.accounts_pane)
+
+    def show_practice_details(self) -> None:
+        """The admin's editor for the letterhead and the release recovery timeline."""
+        if self.principal is None:
+            return
+        self.practice_dialog = PracticeDialog(self.services, self.principal, self.dialogs, self)
+        self.practice_dialog.open()
 
     def verify_audit(self) -> None:
         """Check the audit chain and report."""
@@ -521,4 +601,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.activity)
+        # A backup being written finishes (and is checked) before the app goes.
+        self.backup_actions.stop_schedule()
+        self.backup_actions.wait()
         event.accept()

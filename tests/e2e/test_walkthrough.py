@@ -103,6 +103,7 @@ def test_login_register_chart_sign_addendum_then_read_back(qtbot: QtBot, open_ap
 
     # First start on an empty database asks for the first admin.
     assert window.pages.currentWidget() is window.setup_page
+    type_into(qtbot, find(window, QLineEdit, "practice_name"), "Sole Care Podiatry")
     type_into(qtbot, find(window, QLineEdit, "setup_username"), "jlopez")
     type_into(qtbot, find(window, QLineEdit, "setup_display_name"), "Dr Jo Lopez")
     type_into(qtbot, find(window, QLineEdit, "setup_password"), PASSWORD)

@@ -29,7 +29,8 @@ from clinic_app.domain.encounter import (
 from clinic_app.domain.errors import ConflictError, NotFound
 from clinic_app.domain.handouts import HandoutLanguage
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
-from clinic_app.domain.print_queue import HandoutRequest, PrintAction, PrintRecord
+from clinic_app.domain.practice import PracticeDetails
+from clinic_app.domain.print_queue import HandoutChoice, HandoutRequest, PrintAction, PrintRecord
 from clinic_app.services.ports import (
     AccountRepository,
     AddendumImport,
@@ -38,6 +39,7 @@ from clinic_app.services.ports import (
     EncounterImport,
     EncounterRepository,
     PatientRepository,
+    PracticeRepository,
     PrintQueueRepository,
     SignatureImport,
     UnitOfWorkFactory,
@@ -76,6 +78,7 @@ class FakeState:
     audit_head: tuple[int, str] | None = None
     requests: dict[int, HandoutRequest] = field(default_factory=dict)
     print_log: list[PrintRecord] = field(default_factory=list)
+    practice: PracticeDetails | None = None
     last_id: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
@@ -456,9 +459,7 @@ class FakePrintQueueRepository:
         self,
         encounter_id: int,
         patient_id: int,
-        handout_id: str,
-        language: str,
-        copies: int,
+        choice: HandoutChoice,
         requested_by_id: int,
         requested_by_name: str,
         at: datetime,
@@ -468,11 +469,9 @@ class FakePrintQueueRepository:
             id=self._state.next_id("handout_requests"),
             encounter_id=encounter_id,
             patient_id=patient_id,
-            handout_id=handout_id,
-            language=HandoutLanguage(language),
-            copies=copies,
             requested_by_name=requested_by_name,
             requested_at=at,
+            **dict(choice),
         )
         self._state.requests[request.id] = request
         return request
@@ -531,6 +530,26 @@ class FakePrintQueueRepository:
         return list(reversed(log))[:limit]
 
 
+class FakePracticeRepository:
+    """The single practice record in memory."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def get(self) -> PracticeDetails | None:
+        """The stored details or None."""
+        return self._state.practice
+
+    def save(self, details: PracticeDetails, expected_version: int) -> PracticeDetails:
+        """Store with a version check, like the real repository."""
+        current = self._state.practice.version if self._state.practice else 0
+        if current != expected_version:
+            raise ConflictError("Someone else changed the practice details.")
+        saved = details.model_copy(update={"version": current + 1})
+        self._state.practice = saved
+        return saved
+
+
 class FakeUnitOfWork:
     """One transaction over a deep copy of the committed state."""
 
@@ -540,6 +559,7 @@ class FakeUnitOfWork:
     accounts: AccountRepository
     audit: AuditRepository
     print_queue: PrintQueueRepository
+    practice: PracticeRepository
 
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
@@ -553,6 +573,7 @@ class FakeUnitOfWork:
         self.accounts = FakeAccountRepository(state)
         self.audit = FakeAuditRepository(state)
         self.print_queue = FakePrintQueueRepository(state)
+        self.practice = FakePracticeRepository(state)
 
     def __enter__(self) -> Self:
         self._database.opened += 1

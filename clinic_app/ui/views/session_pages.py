@@ -1,15 +1,24 @@
-"""First-run page (the first admin account) and the login / unlock page."""
+"""First-run page (practice, first admin, where the records live) and the login / unlock page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPushButton,
+    QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -17,7 +26,10 @@ from PySide6.QtWidgets import (
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.errors import AuthenticationFailed, ClinicError, FieldErrors
 from clinic_app.services.container import Services
+from clinic_app.services.practice import DatabaseProbe, DatabaseState
+from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+from clinic_app.ui.views.practice_dialog import PracticeFields
 
 
 def _centered(inner: QWidget) -> QVBoxLayout:
@@ -28,31 +40,69 @@ def _centered(inner: QWidget) -> QVBoxLayout:
     return outer
 
 
+@dataclass(frozen=True)
+class DatabaseSetup:
+    """What the first-run page needs from the composition root to keep the records elsewhere.
+
+    Attributes:
+        data_folder: where the records are kept on this computer.
+        probe: looks at a PostgreSQL URL without changing anything.
+        open: connects to a URL (creating or migrating the schema) and wires the services.
+        remember: writes the URL into the settings file, for every later start.
+    """
+
+    data_folder: Path
+    probe: Callable[[str], DatabaseProbe]
+    open: Callable[[str], Services]
+    remember: Callable[[str], None]
+
+
 class SetupPage(QWidget):
-    """Asks for the first admin account on an empty database.
+    """First run: the practice's details, the first admin account and where the records live.
 
     Signals:
-        sig_admin_created: the account exists; carries the logged-in principal.
+        sig_admin_created: the account exists here; carries the logged-in principal.
+        sig_database_chosen: the records now live on a server; carries the services opened
+            on it and the logged-in principal (None when this workstation joined an existing
+            practice and someone must log in).
     """
 
     sig_admin_created = Signal(object)
     """Emitted with the new admin's Principal."""
+    sig_database_chosen = Signal(object, object)
+    """Emitted with (Services on the server, Principal or None)."""
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        dialogs: Dialogs | None = None,
+        setup: DatabaseSetup | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("setup_page")
         self._services = services
+        self._setup = setup
+        self._probed: tuple[str, DatabaseProbe] | None = None
         box = QWidget()
-        box.setMaximumWidth(520)
+        box.setMaximumWidth(1040)
         layout = QVBoxLayout(box)
         title = QLabel("<h2>Welcome to clinic_app</h2>")
         intro = QLabel(
-            "Create the practice admin account. This person manages accounts and backups. "
-            "Keep the password safe: there is no way to recover it without another admin."
+            "Set up the practice: its details for the letterhead, the practice admin account "
+            "(this person manages accounts and backups; keep the password safe, there is no "
+            "way to recover it without another admin) and where the records are kept."
         )
         intro.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(intro)
+
+        self.practice = PracticeFields(dialogs or Dialogs())
+        self.practice_group = QGroupBox("Practice")
+        QVBoxLayout(self.practice_group).addWidget(self.practice)
+
+        self.admin_group = QGroupBox("First admin account")
+        admin_layout = QVBoxLayout(self.admin_group)
         form = QFormLayout()
         self.fields = {
             "username": FieldWithError(line_edit("setup_username", "e.g. jlopez")),
@@ -64,58 +114,260 @@ class SetupPage(QWidget):
         add_row(form, "&Name on signatures", self.fields["display_name"])
         add_row(form, "&Password", self.fields["password"])
         add_row(form, "&Repeat password", self.fields["password2"])
-        layout.addLayout(form)
+        admin_layout.addLayout(form)
         self.also_clinician = QCheckBox("This person also &charts and signs encounters (clinician)")
         self.also_clinician.setObjectName("setup_also_clinician")
         self.also_clinician.setChecked(True)
-        layout.addWidget(self.also_clinician)
+        admin_layout.addWidget(self.also_clinician)
+        admin_layout.addStretch(1)
+
+        columns = QHBoxLayout()
+        columns.addWidget(self.practice_group, 1)
+        columns.addWidget(self.admin_group, 1)
+        layout.addLayout(columns)
+        layout.addWidget(self._build_where())
+
         self.message = error_banner("setup_message")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.message)
-        self.create_button = QPushButton("Create &account")
+        self.create_button = QPushButton()
         self.create_button.setObjectName("setup_create")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self._create)
-        layout.addWidget(self.create_button)
-        for field in self.fields.values():
+        layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignRight)
+        for field in (*self.fields.values(), self.practice.name, self.practice.phone):
             field.editor.returnPressed.connect(self._create)
-        self.setLayout(_centered(box))
+        self._where_changed(False)
 
-    def _create(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        inner.setLayout(_centered(box))
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def _build_where(self) -> QGroupBox:
+        group = QGroupBox("Where the records are kept")
+        self.where_group = group
+        layout = QVBoxLayout(group)
+        folder = self._setup.data_folder if self._setup else None
+        self.local_choice = QRadioButton("On &this computer")
+        self.local_choice.setObjectName("setup_where_local")
+        self.local_choice.setChecked(True)
+        self.folder_label = QLabel(
+            f"In the data folder {folder}" if folder else "In this computer's data folder"
+        )
+        self.folder_label.setObjectName("setup_data_folder")
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setIndent(24)
+        self.server_choice = QRadioButton(
+            "On the practice's Post&greSQL server (several workstations share the records)"
+        )
+        self.server_choice.setObjectName("setup_where_server")
+        self.db_url = FieldWithError(
+            line_edit("setup_db_url", "postgresql://USER:PASSWORD@HOST/DATABASE")
+        )
+        self.test_button = QPushButton("Test c&onnection")
+        self.test_button.setObjectName("setup_test_connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.probe_status = QLabel()
+        self.probe_status.setObjectName("setup_probe_status")
+        self.probe_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.probe_status.setWordWrap(True)
+        self.probe_status.setStyleSheet("color: #1a5e20;")
+        self.probe_status.hide()
+        url_row = QHBoxLayout()
+        url_label = QLabel("S&erver URL")
+        url_label.setBuddy(self.db_url.editor)
+        self.db_url.editor.setAccessibleName("Server URL")
+        url_row.addSpacing(24)
+        url_row.addWidget(url_label, 0, Qt.AlignmentFlag.AlignTop)
+        url_row.addWidget(self.db_url, 1)
+        url_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.local_choice)
+        layout.addWidget(self.folder_label)
+        layout.addWidget(self.server_choice)
+        layout.addLayout(url_row)
+        layout.addWidget(self.probe_status)
+        self.db_url.editor.textChanged.connect(self._url_edited)
+        self.db_url.editor.returnPressed.connect(self._create)
+        self.server_choice.toggled.connect(self._where_changed)
+        if self._setup is None:
+            # Without a way to reach a server from here, a server is chosen with --db-url.
+            self.server_choice.setEnabled(False)
+            self.server_choice.setToolTip("Start clinic-app with --db-url to use a server.")
+        return group
+
+    def focus_first(self) -> None:
+        """Put the cursor in the first field."""
+        self.practice.name.editor.setFocus()
+
+    # ----- where ----------------------------------------------------------------------------
+    def _where_changed(self, _checked: bool) -> None:
+        server = self.server_choice.isChecked()
+        self.db_url.editor.setEnabled(server)
+        self.test_button.setEnabled(server)
+        if not server:
+            self.db_url.set_error(None)
+            self.probe_status.hide()
+            self._set_joining(False)
+        else:
+            self._set_joining(self._joining())
+            self.db_url.editor.setFocus()
+
+    def _url_edited(self, _text: str) -> None:
+        self._probed = None
+        self.db_url.set_error(None)
+        self.probe_status.hide()
+        self._set_joining(False)
+
+    def _joining(self) -> bool:
+        return self._probed is not None and self._probed[1].state is DatabaseState.CLINIC
+
+    def _set_joining(self, joining: bool) -> None:
+        """A server that already holds the practice needs no new admin or practice details."""
+        self.practice_group.setEnabled(not joining)
+        self.admin_group.setEnabled(not joining)
+        self.create_button.setText(
+            "Use this server and log &in" if joining else "Create &account and start"
+        )
+
+    def test_connection(self) -> DatabaseProbe | None:
+        """Look at the URL typed; the answer is shown under the field."""
+        if self._setup is None:
+            return None
+        url = self.db_url.editor.text().strip()
+        self.db_url.set_error(None)
+        self.probe_status.hide()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            probe = self._setup.probe(url)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._probed = (url, probe)
+        if probe.usable:
+            self.probe_status.setText(probe.message)
+            self.probe_status.show()
+        else:
+            self.db_url.set_error(probe.message)
+            self.db_url.editor.setFocus()
+        self._set_joining(self._joining())
+        return probe
+
+    # ----- create ---------------------------------------------------------------------------
+    def _admin_values(self) -> dict[str, object]:
+        roles = {Role.ADMIN} | ({Role.CLINICIAN} if self.also_clinician.isChecked() else set())
+        return {
+            "username": self.fields["username"].editor.text(),
+            "display_name": self.fields["display_name"].editor.text(),
+            "password": self.fields["password"].editor.text(),
+            "roles": roles,
+        }
+
+    def _clear_messages(self) -> None:
         for field in self.fields.values():
             field.set_error(None)
-        values = {k: f.editor.text() for k, f in self.fields.items()}
-        if values["password"] != values["password2"]:
-            self.fields["password2"].set_error("The two passwords differ.")
-            self.fields["password2"].editor.setFocus()
+        self.practice.clear_errors()
+        self.message.hide()
+
+    def _show_field_errors(self, errors: dict[str, str]) -> None:
+        first = self.practice.show_errors(
+            {k.removeprefix("practice."): v for k, v in errors.items() if k.startswith("practice.")}
+        )
+        leftover: list[str] = []
+        for key, message in errors.items():
+            if key.startswith("practice."):
+                continue
+            name = key.removeprefix("admin.").split(".")[0]
+            if name in self.fields:
+                self.fields[name].set_error(message)
+                first = first or self.fields[name].editor
+            elif not key.startswith("practice."):
+                leftover.append(message)
+        if leftover:
+            self._show_message(" ".join(leftover))
+        if first is not None:
+            first.setFocus()
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _create(self) -> None:
+        self._clear_messages()
+        if self.server_choice.isChecked() and self._setup is not None:
+            self._create_on_server(self._setup)
             return
-        roles = {Role.ADMIN} | ({Role.CLINICIAN} if self.also_clinician.isChecked() else set())
+        if not self._passwords_match():
+            return
+        admin = self._admin_values()
         try:
-            account = self._services.accounts.create_first_admin(
-                {
-                    "username": values["username"],
-                    "display_name": values["display_name"],
-                    "password": values["password"],
-                    "roles": roles,
-                }
-            )
-            principal = self._services.accounts.login(account.username, values["password"])
+            account = self._services.practice.set_up(admin, self.practice.values())
+            principal = self._services.accounts.login(account.username, str(admin["password"]))
         except FieldErrors as exc:
-            first = None
-            for key, message in exc.errors.items():
-                name = key.split(".")[0]
-                if name in self.fields:
-                    self.fields[name].set_error(message)
-                    first = first or self.fields[name]
-            if first:
-                first.editor.setFocus()
+            self._show_field_errors(exc.errors)
             return
         except ClinicError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
+            self._show_message(str(exc))
             return
+        self._clear_typing()
+        self.sig_admin_created.emit(principal)
+
+    def _passwords_match(self) -> bool:
+        password2 = self.fields["password2"]
+        if self.fields["password"].editor.text() != password2.editor.text():
+            password2.set_error("The two passwords differ.")
+            password2.editor.setFocus()
+            return False
+        return True
+
+    def _create_on_server(self, setup: DatabaseSetup) -> None:
+        url = self.db_url.editor.text().strip()
+        probe = self._probed[1] if self._probed and self._probed[0] == url else None
+        if probe is None:
+            probe = self.test_connection()
+        if probe is None or not probe.usable:
+            return
+        joining = probe.state is DatabaseState.CLINIC
+        admin = self._admin_values()
+        if not joining:
+            # Checked before connecting, so a typo never leaves anything on the server.
+            if not self._passwords_match():
+                return
+            try:
+                self._services.practice.check_set_up(admin, self.practice.values())
+            except FieldErrors as exc:
+                self._show_field_errors(exc.errors)
+                return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            services = setup.open(url)
+            principal = None
+            if not joining:
+                account = services.practice.set_up(admin, self.practice.values())
+                principal = services.accounts.login(account.username, str(admin["password"]))
+            setup.remember(url)
+        except FieldErrors as exc:
+            self._show_field_errors(exc.errors)
+            return
+        except ClinicError as exc:
+            self.db_url.set_error(str(exc))
+            self.db_url.editor.setFocus()
+            return
+        except OSError as exc:
+            self._show_message(f"The settings file cannot be written ({exc.strerror or exc}).")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._clear_typing()
+        self.sig_database_chosen.emit(services, principal)
+
+    def _clear_typing(self) -> None:
         for field in self.fields.values():
             field.editor.clear()
-        self.sig_admin_created.emit(principal)
 
 
 class LoginPage(QWidget):

@@ -132,3 +132,10 @@ def test_no_role_but_clinician_reads_clinical_content() -> None:
         role for role, perms in ROLE_PERMISSIONS.items() if Permission.CLINICAL_READ in perms
     }
     assert readers == {Role.CLINICIAN}
+
+
+def test_every_permission_has_words_for_its_refusal() -> None:
+    from clinic_app.domain.account import Permission
+    from clinic_app.services.common import PERMISSION_WORDS
+
+    assert set(PERMISSION_WORDS) == set(Permission)

@@ -1,0 +1,697 @@
+"""Whole-database backups: SQLite by its online backup API, PostgreSQL by pg_dump.
+
+File formats (both one self-describing file):
+
+- SQLite: a SQLite database file (journal mode DELETE, no -wal needed) holding a copy of
+  every table plus a table `clinic_backup_manifest` (key, value) with the format name and
+  version, app version, schema revision, creation time, backend and row counts (JSON).
+- PostgreSQL: a zip archive holding `manifest.json` (the same keys) and `database.pgdump`,
+  a pg_dump custom-format archive taken in the same snapshot the row counts were read in.
+
+Every backup is written beside its destination, checked (opens, integrity check or
+pg_restore --list, row counts equal the manifest, schema known), and only then renamed into
+place; a copy that fails the check is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from clinic_app import __version__
+from clinic_app.services.backup import BackupFailed, BackupInvalid
+from clinic_app.services.ports import BackupManifest
+from clinic_app.storage.db import (
+    SCHEMA_HEAD,
+    is_sqlite,
+    knows_revision,
+    make_engine,
+    sqlite_url,
+    upgrade_schema,
+)
+
+FORMAT_NAME = "clinic_app-backup"
+FORMAT_VERSION = 1
+MANIFEST_TABLE = "clinic_backup_manifest"
+ZIP_MANIFEST = "manifest.json"
+ZIP_DUMP = "database.pgdump"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ZIP_MAGIC = b"PK\x03\x04"
+SIDE_FILES = ("-wal", "-shm", "-journal")
+LOCK_TIMEOUT_S = 1.0
+TOOL_TIMEOUT_S = 3600
+PG_CLIENT_HINT = "install the PostgreSQL client tools (Debian/Ubuntu package postgresql-client)"
+
+
+def open_backup_adapter(engine: Engine) -> SqliteBackup | PostgresBackup:
+    """The backup adapter for the engine's database."""
+    if is_sqlite(engine):
+        return SqliteBackup(engine)
+    return PostgresBackup(engine)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def manifest_values(manifest: BackupManifest) -> dict[str, str]:
+    """The manifest as text values (stored as rows or as JSON)."""
+    return {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "app_version": manifest.app_version,
+        "schema_revision": manifest.schema_revision or "",
+        "created_at": manifest.created_at.astimezone(UTC).isoformat(),
+        "backend": manifest.backend,
+        "row_counts": json.dumps(dict(sorted(manifest.row_counts.items()))),
+    }
+
+
+def manifest_from_values(values: Mapping[str, Any], name: str) -> BackupManifest:
+    """Read a stored manifest; raises BackupInvalid for anything not written by clinic_app."""
+    if values.get("format") != FORMAT_NAME:
+        raise BackupInvalid(f"{name} is not a clinic_app backup (its manifest is not ours)")
+    try:
+        version = int(values.get("format_version", ""))
+        counts = json.loads(values["row_counts"])
+        created = datetime.fromisoformat(values["created_at"])
+        manifest = BackupManifest(
+            app_version=str(values["app_version"]),
+            schema_revision=str(values["schema_revision"]) or None,
+            created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            backend=str(values["backend"]),
+            row_counts={str(k): int(v) for k, v in counts.items()},
+        )
+    except (KeyError, ValueError, TypeError, AttributeError):
+        raise BackupInvalid(f"{name} is damaged: its manifest cannot be read") from None
+    if version > FORMAT_VERSION:
+        raise BackupInvalid(
+            f"{name} was made by a newer clinic_app ({manifest.app_version}); update the app"
+        )
+    return manifest
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename durable; not every platform can open a folder.
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _temp_beside(path: Path, suffix: str = ".tmp") -> Path:
+    """A new empty file in path's folder (raises BackupFailed when the folder is unusable)."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise BackupFailed(f"The folder {folder} does not exist.")
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as exc:
+        raise BackupFailed(f"Cannot write in {folder} ({exc.strerror or exc}).") from None
+    os.close(handle)
+    return Path(name)
+
+
+def _check_file(path: Path) -> bytes:
+    """The first bytes of a file offered as a backup (raises BackupInvalid)."""
+    if not path.exists():
+        raise BackupInvalid(f"{path} does not exist")
+    if not path.is_file():
+        raise BackupInvalid(f"{path} is not a file")
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16)
+    except OSError as exc:
+        raise BackupInvalid(f"{path} cannot be read ({exc.strerror or exc})") from None
+
+
+def _check_revision(engine: Engine, manifest: BackupManifest, name: str) -> None:
+    revision = manifest.schema_revision
+    if revision is not None and revision != SCHEMA_HEAD and not knows_revision(engine, revision):
+        raise BackupInvalid(
+            f"{name} was made by a newer clinic_app ({manifest.app_version}, schema "
+            f"{revision}); update this app before restoring it"
+        )
+
+
+def _compare_counts(expected: Mapping[str, int], found: Mapping[str, int], name: str) -> None:
+    if dict(expected) != dict(found):
+        differ = sorted(t for t in set(expected) | set(found) if expected.get(t) != found.get(t))
+        shown = ", ".join(
+            f"{t} {found.get(t, 'missing')} instead of {expected.get(t, 'none')}"
+            for t in differ[:3]
+        )
+        raise BackupInvalid(f"{name} is damaged: row counts do not match its manifest ({shown})")
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name != ? ORDER BY name",
+        (MANIFEST_TABLE,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {
+        t: int(conn.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0])
+        for t in _sqlite_tables(conn)
+    }
+
+
+def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
+    if "alembic_version" not in _sqlite_tables(conn):
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0]) if row else None
+
+
+class SqliteBackup:
+    """Backups of the embedded SQLite database, consistent while the app is running.
+
+    Restoring replaces the database file atomically (os.replace) and refuses while another
+    connection (another clinic_app, a SQLite browser) holds the file open: leaving WAL mode
+    needs the only connection, which is how an open file shows.
+    """
+
+    backend = "sqlite"
+    suffix = ".sqlite3"
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._path = Path(engine.url.database or "").absolute()
+
+    @property
+    def database_path(self) -> Path:
+        """The live database file."""
+        return self._path
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table right now."""
+        with self._source() as conn:
+            return _sqlite_counts(conn)
+
+    @contextmanager
+    def _source(self) -> Iterator[sqlite3.Connection]:
+        if not self._path.is_file():
+            raise BackupFailed(f"The database file {self._path} does not exist.")
+        try:
+            conn = sqlite3.connect(self._path, timeout=5, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BackupFailed(f"The database cannot be opened ({exc}).") from None
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def backup_to(self, path: Path, created_at: datetime) -> BackupManifest:
+        """Copy the live database with SQLite's backup API, add the manifest, verify, rename."""
+        path = path.absolute()
+        temp = _temp_beside(path)
+        try:
+            with self._source() as src:
+                try:
+                    # One read transaction: the counts and the copy see the same snapshot.
+                    src.execute("BEGIN")
+                    manifest = BackupManifest(
+                        app_version=__version__,
+                        schema_revision=_sqlite_revision(src),
+                        created_at=created_at,
+                        backend=self.backend,
+                        row_counts=_sqlite_counts(src),
+                    )
+                    dst = sqlite3.connect(temp, isolation_level=None)
+                    try:
+                        src.backup(dst)
+                        src.execute("COMMIT")
+                        # The copy inherits WAL mode from the header; a backup is one file.
+                        dst.execute("PRAGMA journal_mode=DELETE")
+                        dst.execute("BEGIN")
+                        dst.execute(
+                            f"CREATE TABLE {MANIFEST_TABLE} "
+                            "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                        )
+                        dst.executemany(
+                            f"INSERT INTO {MANIFEST_TABLE} (key, value) VALUES (?, ?)",
+                            manifest_values(manifest).items(),
+                        )
+                        dst.execute("COMMIT")
+                    finally:
+                        dst.close()
+                except sqlite3.Error as exc:
+                    raise BackupFailed(f"The backup could not be written ({exc}).") from None
+            _fsync(temp)
+            try:
+                checked = self.verify(temp)
+            except BackupInvalid as exc:
+                raise BackupFailed(f"The backup failed its check and was deleted: {exc}.") from None
+            os.replace(temp, path)
+            _fsync_dir(path.parent)
+            return checked
+        except OSError as exc:
+            raise BackupFailed(
+                f"The backup could not be written ({exc.strerror or exc})."
+            ) from None
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def verify(self, path: Path) -> BackupManifest:
+        """Open read-only, full integrity check, manifest, schema known, row counts match."""
+        name = str(path)
+        head = _check_file(path)
+        if head.startswith(ZIP_MAGIC):
+            raise BackupInvalid(
+                f"{name} is a backup of a PostgreSQL database; this app uses SQLite"
+            )
+        if not head.startswith(SQLITE_MAGIC):
+            raise BackupInvalid(f"{name} is not a clinic_app backup")
+        try:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise BackupInvalid(f"{name} cannot be opened ({exc})") from None
+        try:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            if problems != ["ok"]:
+                raise BackupInvalid(f"{name} is damaged: {'; '.join(problems[:2])}")
+            tables = set(_sqlite_tables(conn))
+            exists = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (MANIFEST_TABLE,),
+            ).fetchone()[0]
+            if not exists:
+                if "alembic_version" in tables:
+                    raise BackupInvalid(
+                        f"{name} is a clinic_app database, not a backup made by "
+                        "`clinic-app backup` (it has no manifest)"
+                    )
+                raise BackupInvalid(f"{name} is not a clinic_app backup")
+            values = dict(conn.execute(f"SELECT key, value FROM {MANIFEST_TABLE}").fetchall())
+            manifest = manifest_from_values(values, name)
+            if manifest.backend != self.backend:
+                raise BackupInvalid(f"{name} says it is a {manifest.backend} backup")
+            if _sqlite_revision(conn) != manifest.schema_revision:
+                raise BackupInvalid(f"{name} is damaged: its schema does not match its manifest")
+            _compare_counts(manifest.row_counts, _sqlite_counts(conn), name)
+        except sqlite3.DatabaseError as exc:
+            raise BackupInvalid(f"{name} is damaged ({exc})") from None
+        finally:
+            conn.close()
+        _check_revision(self._engine, manifest, name)
+        return manifest
+
+    def set_aside(self, path: Path) -> Path | None:
+        """Move the live file and its -wal/-shm to path (for a damaged database)."""
+        self._engine.dispose()
+        if not self._path.exists():
+            return None
+        try:
+            for side in SIDE_FILES:
+                source = self._path.with_name(self._path.name + side)
+                if source.exists():
+                    shutil.move(source, path.with_name(path.name + side))
+            shutil.move(self._path, path)
+        except OSError as exc:
+            raise BackupFailed(
+                f"The damaged database cannot be moved to {path} ({exc.strerror or exc}); "
+                "nothing was restored."
+            ) from None
+        return path
+
+    def restore_from(self, path: Path) -> BackupManifest:
+        """Copy the backup beside the database, migrate the copy, then swap it in atomically."""
+        manifest = self.verify(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        temp = _temp_beside(self._path)
+        try:
+            shutil.copyfile(path, temp)
+            with sqlite3.connect(temp, isolation_level=None) as conn:
+                conn.execute(f"DROP TABLE {MANIFEST_TABLE}")
+            conn.close()
+            if manifest.schema_revision != SCHEMA_HEAD:
+                engine = make_engine(sqlite_url(temp))
+                try:
+                    upgrade_schema(engine)
+                finally:
+                    engine.dispose()
+            check = sqlite3.connect(temp, isolation_level=None)
+            try:
+                check.execute("PRAGMA journal_mode=DELETE")
+                if check.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise BackupFailed("The restored copy failed its check; nothing was replaced.")
+            finally:
+                check.close()
+            _fsync(temp)
+            self._swap_in(temp)
+        except sqlite3.Error as exc:
+            raise BackupFailed(
+                f"The backup could not be restored ({exc}); nothing was replaced."
+            ) from None
+        except OSError as exc:
+            raise BackupFailed(
+                f"The backup could not be restored ({exc.strerror or exc}); nothing was replaced."
+            ) from None
+        finally:
+            temp.unlink(missing_ok=True)
+            for side in SIDE_FILES:
+                temp.with_name(temp.name + side).unlink(missing_ok=True)
+        return manifest
+
+    def _swap_in(self, temp: Path) -> None:
+        # This process's pooled connections would point at the old file after the swap.
+        self._engine.dispose()
+        if not self._path.exists():
+            os.replace(temp, self._path)
+            self._remove_side_files()
+            _fsync_dir(self._path.parent)
+            return
+        lock = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+        try:
+            try:
+                # Leaving WAL mode needs the only connection; BEGIN EXCLUSIVE then keeps
+                # everyone out until the new file is in place.
+                lock.execute("PRAGMA journal_mode=DELETE")
+                lock.execute("BEGIN EXCLUSIVE")
+            except sqlite3.OperationalError:
+                raise BackupFailed(
+                    "The database is open in another program (clinic_app on this computer?); "
+                    "close it and try again. Nothing was replaced."
+                ) from None
+            os.replace(temp, self._path)
+            self._remove_side_files()
+            _fsync_dir(self._path.parent)
+        finally:
+            lock.close()
+
+    def _remove_side_files(self) -> None:
+        # A stale -wal from the old file must never be replayed into the new one.
+        for side in SIDE_FILES:
+            self._path.with_name(self._path.name + side).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def find_pg_tool(name: str) -> str:
+    """The path of a PostgreSQL client program (raises BackupFailed saying what to install)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    # Debian and Ubuntu keep versioned copies out of PATH; the newest can read older servers.
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    if versions:
+        return str(versions[0])
+    raise BackupFailed(f"{name} is not installed: {PG_CLIENT_HINT}.")
+
+
+def _copy_table_name(line: bytes) -> str:
+    # COPY public.accounts (id, ...) FROM stdin;  /  COPY public."odd name" (...) FROM stdin;
+    target = line[len(b"COPY ") :].decode("utf-8", "replace")
+    target = target.split(" (", 1)[0].split(" FROM ", 1)[0]
+    if target.startswith('"') or '."' in target:
+        last = target.rsplit('."', 1)[-1] if '."' in target else target[1:]
+        return last.rstrip('"').replace('""', '"')
+    return target.rsplit(".", 1)[-1]
+
+
+class PostgresBackup:
+    """Backups of a PostgreSQL database with pg_dump / pg_restore / psql (postgresql-client).
+
+    The row counts are read inside a repeatable-read transaction whose snapshot pg_dump
+    shares (--snapshot), so they describe exactly what was dumped. A restore runs in one
+    transaction (psql --single-transaction): the database keeps its old content if any part
+    fails. Other workstations must be closed; a restore waits at most 10 s for their locks.
+    """
+
+    backend = "postgresql"
+    suffix = ".zip"
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def _conninfo(self) -> tuple[str, dict[str, str]]:
+        url = self._engine.url
+        env = dict(os.environ)
+        if url.password is not None:
+            env["PGPASSWORD"] = str(url.password)  # kept out of the process list
+        env.setdefault("PGCONNECT_TIMEOUT", "10")
+        uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        return uri, env
+
+    def _run(self, args: list[str], env: Mapping[str, str] | None = None) -> None:
+        try:
+            done = subprocess.run(
+                args,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=TOOL_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BackupFailed(f"{Path(args[0]).name} could not run ({exc}).") from None
+        if done.returncode != 0:
+            lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+            raise BackupFailed(
+                f"{Path(args[0]).name} failed: {lines[0] if lines else 'no message'}"
+            )
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table of the current schema right now."""
+        with self._engine.connect() as conn:
+            return self._counts(conn)
+
+    @staticmethod
+    def _counts(conn: Any) -> dict[str, int]:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+        return {
+            str(t): int(conn.execute(text(f"SELECT count(*) FROM {_quote(str(t))}")).scalar_one())
+            for t in sorted(tables)
+        }
+
+    def backup_to(self, path: Path, created_at: datetime) -> BackupManifest:
+        """Run pg_dump in the snapshot the counts were read in; zip it with the manifest."""
+        pg_dump = find_pg_tool("pg_dump")
+        path = path.absolute()
+        temp = _temp_beside(path)
+        work = Path(tempfile.mkdtemp(prefix="clinic-backup-"))
+        try:
+            dump = work / ZIP_DUMP
+            uri, env = self._conninfo()
+            try:
+                with self._engine.connect().execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                ) as conn:
+                    snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+                    counts = self._counts(conn)
+                    revision = None
+                    if "alembic_version" in counts:
+                        revision = conn.execute(
+                            text("SELECT version_num FROM alembic_version")
+                        ).scalar()
+                    self._run(
+                        [
+                            pg_dump,
+                            "--format=custom",
+                            "--no-owner",
+                            "--no-privileges",
+                            f"--snapshot={snapshot}",
+                            f"--file={dump}",
+                            f"--dbname={uri}",
+                        ],
+                        env,
+                    )
+            except DBAPIError as exc:
+                raise BackupFailed(f"The database cannot be read ({exc.orig}).") from None
+            manifest = BackupManifest(
+                app_version=__version__,
+                schema_revision=revision,
+                created_at=created_at,
+                backend=self.backend,
+                row_counts=counts,
+            )
+            with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
+                archive.writestr(ZIP_MANIFEST, json.dumps(manifest_values(manifest), indent=2))
+                archive.write(dump, ZIP_DUMP)
+            _fsync(temp)
+            try:
+                checked = self.verify(temp)
+            except BackupInvalid as exc:
+                raise BackupFailed(f"The backup failed its check and was deleted: {exc}.") from None
+            os.replace(temp, path)
+            _fsync_dir(path.parent)
+            return checked
+        except OSError as exc:
+            raise BackupFailed(
+                f"The backup could not be written ({exc.strerror or exc})."
+            ) from None
+        finally:
+            temp.unlink(missing_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
+
+    @contextmanager
+    def _opened(self, path: Path) -> Iterator[tuple[BackupManifest, Path]]:
+        """Check the archive and manifest, extract the dump into a temporary folder."""
+        name = str(path)
+        head = _check_file(path)
+        if head.startswith(SQLITE_MAGIC):
+            raise BackupInvalid(
+                f"{name} is a backup of a SQLite database; this app uses PostgreSQL"
+            )
+        if not head.startswith(ZIP_MAGIC):
+            raise BackupInvalid(f"{name} is not a clinic_app backup")
+        work = Path(tempfile.mkdtemp(prefix="clinic-restore-"))
+        try:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    names = set(archive.namelist())
+                    if ZIP_MANIFEST not in names or ZIP_DUMP not in names:
+                        raise BackupInvalid(f"{name} is not a clinic_app backup")
+                    if archive.testzip() is not None:
+                        raise BackupInvalid(f"{name} is damaged (a checksum does not match)")
+                    values = json.loads(archive.read(ZIP_MANIFEST).decode("utf-8"))
+                    if not isinstance(values, dict):
+                        raise BackupInvalid(f"{name} is not a clinic_app backup")
+                    manifest = manifest_from_values(values, name)
+                    archive.extract(ZIP_DUMP, work)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+                raise BackupInvalid(f"{name} is damaged (not a readable zip archive)") from None
+            if manifest.backend != self.backend:
+                raise BackupInvalid(f"{name} is a backup of a {manifest.backend} database")
+            yield manifest, work / ZIP_DUMP
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def verify(self, path: Path) -> BackupManifest:
+        """Zip checksums, manifest, pg_restore reads the archive, dumped rows match the counts."""
+        name = str(path)
+        pg_restore = find_pg_tool("pg_restore")
+        with self._opened(path) as (manifest, dump):
+            try:
+                self._run([pg_restore, "--list", str(dump)])
+            except BackupFailed:
+                raise BackupInvalid(f"{name} is damaged (pg_restore cannot read it)") from None
+            counts, revision = self._dumped_rows(pg_restore, dump, name)
+        _compare_counts(manifest.row_counts, counts, name)
+        if revision != manifest.schema_revision:
+            raise BackupInvalid(f"{name} is damaged: its schema does not match its manifest")
+        _check_revision(self._engine, manifest, name)
+        return manifest
+
+    def _dumped_rows(
+        self, pg_restore: str, dump: Path, name: str
+    ) -> tuple[dict[str, int], str | None]:
+        """Rows per table in the archive's data (COPY blocks), and the alembic revision."""
+        counts: dict[str, int] = {}
+        revision: str | None = None
+        args = [pg_restore, "--data-only", "--file=-", str(dump)]
+        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+            assert proc.stdout is not None
+            table: str | None = None
+            for line in proc.stdout:
+                if table is None:
+                    if line.startswith(b"COPY "):
+                        table = _copy_table_name(line)
+                        counts[table] = 0
+                    continue
+                if line.rstrip(b"\r\n") == b"\\.":
+                    table = None
+                    continue
+                counts[table] += 1
+                if table == "alembic_version":
+                    revision = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            code = proc.wait(TOOL_TIMEOUT_S)
+        if code != 0 or table is not None:
+            raise BackupInvalid(f"{name} is damaged (its data cannot be read back)")
+        return counts, revision
+
+    def set_aside(self, path: Path) -> Path | None:
+        """A server database is not a file to move; the caller keeps a backup instead."""
+        return None
+
+    def restore_from(self, path: Path) -> BackupManifest:
+        """Drop this schema's tables and load the dump, all in one transaction, then migrate."""
+        pg_restore = find_pg_tool("pg_restore")
+        psql = find_pg_tool("psql")
+        with self._opened(path) as (manifest, dump):
+            script = dump.with_name("restore.sql")
+            self._run([pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(dump)])
+            wrapper = dump.with_name("wrapper.sql")
+            quoted = str(script).replace("'", "''")
+            wrapper.write_text(
+                "SET lock_timeout = '10s';\n" + DROP_ALL_TABLES + f"\\i '{quoted}'\n",
+                encoding="utf-8",
+            )
+            uri, env = self._conninfo()
+            self._engine.dispose()
+            try:
+                self._run(
+                    [
+                        psql,
+                        "--no-psqlrc",
+                        "--quiet",
+                        "--single-transaction",
+                        "--set=ON_ERROR_STOP=1",
+                        f"--file={wrapper}",
+                        f"--dbname={uri}",
+                    ],
+                    env,
+                )
+            except BackupFailed as exc:
+                if "lock timeout" in str(exc):
+                    raise BackupFailed(
+                        "The database is in use by another workstation; close clinic_app "
+                        "everywhere and try again. Nothing was replaced."
+                    ) from None
+                raise BackupFailed(f"{exc}. Nothing was replaced.") from None
+        if manifest.schema_revision != SCHEMA_HEAD:
+            upgrade_schema(self._engine)
+        return manifest
+
+
+# Run by psql before the restored dump, inside the same transaction.
+DROP_ALL_TABLES = """\
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', current_schema(), r.tablename);
+  END LOOP;
+  FOR r IN SELECT sequence_name FROM information_schema.sequences
+           WHERE sequence_schema = current_schema() LOOP
+    EXECUTE format('DROP SEQUENCE IF EXISTS %I.%I CASCADE', current_schema(), r.sequence_name);
+  END LOOP;
+END $$;
+"""

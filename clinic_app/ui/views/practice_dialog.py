@@ -1,0 +1,384 @@
+"""Practice details: the letterhead fields (also on the first-run page) and the admin's editor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.account import Principal
+from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors
+from clinic_app.domain.patient import Language
+from clinic_app.domain.practice import (
+    MAX_ADDRESS_LINES,
+    PracticeDetails,
+    check_logo,
+    logo_size_problem,
+)
+from clinic_app.services.container import Services
+from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+
+RELEASE_HANDOUT = "tarsal-tunnel-release"
+LOGO_PREVIEW_SIZE = (160, 64)
+LOGO_FILTER = "Images (*.png *.jpg *.jpeg)"
+LANGUAGE_NAMES = {Language.ENGLISH: "English", Language.SPANISH: "Spanish"}
+
+
+def plain_text_edit(name: str, lines: int) -> QPlainTextEdit:
+    """A multi-line field about `lines` lines high, where Tab moves on instead of typing a tab."""
+    edit = QPlainTextEdit()
+    edit.setObjectName(name)
+    edit.setTabChangesFocus(True)
+    height = QFontMetrics(edit.font()).lineSpacing() * lines
+    edit.setFixedHeight(height + 2 * edit.frameWidth() + 10)
+    return edit
+
+
+class LogoPicker(QWidget):
+    """A small preview of the practice logo with Choose... and Remove buttons.
+
+    Signals:
+        sig_problem: a chosen file was refused; carries the message (empty: no problem).
+    """
+
+    sig_problem = Signal(str)
+    """Emitted with the reason a file was refused, or "" after a good choice or removal."""
+
+    def __init__(self, dialogs: Dialogs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("practice_logo")
+        self._dialogs = dialogs
+        self._data: bytes | None = None
+        self.preview = QLabel()
+        self.preview.setObjectName("practice_logo_preview")
+        self.preview.setFixedSize(*LOGO_PREVIEW_SIZE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview.setStyleSheet("border: 1px solid #b0b0b0; color: #606060;")
+        self.choose_button = QPushButton("Choose &logo...")
+        self.choose_button.setObjectName("practice_logo_choose")
+        self.choose_button.clicked.connect(self.choose)
+        self.remove_button = QPushButton("Remo&ve logo")
+        self.remove_button.setObjectName("practice_logo_remove")
+        self.remove_button.clicked.connect(self.remove)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.preview)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.setFocusProxy(self.choose_button)
+        self.set_logo(None)
+
+    @property
+    def data(self) -> bytes | None:
+        """The chosen image's bytes, or None."""
+        return self._data
+
+    def set_logo(self, data: bytes | None) -> None:
+        """Show a stored or chosen logo (None: no logo)."""
+        self._data = data or None
+        self.remove_button.setEnabled(self._data is not None)
+        if self._data is None:
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("No logo")
+            return
+        pixmap = QPixmap()
+        if not pixmap.loadFromData(self._data):
+            self.preview.setText("(cannot show)")
+            return
+        self.preview.setPixmap(
+            pixmap.scaled(
+                *LOGO_PREVIEW_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def choose(self) -> None:
+        """Ask for an image file; a file that is too big or not PNG/JPEG is refused."""
+        path = self._dialogs.ask_open_file(self, "Choose the practice logo", LOGO_FILTER)
+        if path is None:
+            return
+        try:
+            # The size is checked before reading, so a huge file is never loaded.
+            problem = logo_size_problem(path.stat().st_size)
+            if problem:
+                raise ValueError(problem)
+            data = check_logo(path.read_bytes())
+        except OSError as exc:
+            self.sig_problem.emit(f"{path.name} cannot be read ({exc.strerror or exc}).")
+            return
+        except ValueError as exc:
+            self.sig_problem.emit(str(exc))
+            return
+        self.set_logo(data)
+        self.sig_problem.emit("")
+
+    def remove(self) -> None:
+        """Print without a logo."""
+        self.set_logo(None)
+        self.sig_problem.emit("")
+        self.choose_button.setFocus()
+
+
+class PracticeFields(QWidget):
+    """Name, address, phone and logo, each with its error line; used on first run and by admins."""
+
+    KEYS = ("name", "address", "phone", "logo")
+
+    def __init__(self, dialogs: Dialogs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = FieldWithError(line_edit("practice_name", "e.g. Sole Care Podiatry"))
+        self.address = FieldWithError(plain_text_edit("practice_address", MAX_ADDRESS_LINES))
+        self.address.editor.setPlaceholderText("Street\nTown, postcode")
+        self.phone = FieldWithError(line_edit("practice_phone", "e.g. (555) 010-2000"))
+        self.logo = FieldWithError(LogoPicker(dialogs))
+        self.logo.editor.sig_problem.connect(lambda message: self.logo.set_error(message or None))
+        self.fields: dict[str, FieldWithError[Any]] = {
+            "name": self.name,
+            "address": self.address,
+            "phone": self.phone,
+            "logo": self.logo,
+        }
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        add_row(form, "Practice na&me", self.name)
+        add_row(form, "A&ddress (up to 4 lines)", self.address)
+        add_row(form, "P&hone", self.phone)
+        add_row(form, "Logo (optional)", self.logo)
+        self.logo.editor.setAccessibleName("Logo")
+
+    def values(self) -> dict[str, Any]:
+        """What is on screen, for PracticeDetails."""
+        return {
+            "name": self.name.editor.text(),
+            "address": self.address.editor.toPlainText(),
+            "phone": self.phone.editor.text(),
+            "logo": self.logo.editor.data,
+        }
+
+    def load(self, details: PracticeDetails | None) -> None:
+        """Fill the fields from stored details (blank when there are none)."""
+        self.clear_errors()
+        self.name.editor.setText(details.name if details else "")
+        self.address.editor.setPlainText("\n".join(details.address) if details else "")
+        self.phone.editor.setText(details.phone if details else "")
+        self.logo.editor.set_logo(details.logo if details else None)
+
+    def clear_errors(self) -> None:
+        """Hide every error line."""
+        for field in self.fields.values():
+            field.set_error(None)
+
+    def show_errors(self, errors: Mapping[str, str]) -> QWidget | None:
+        """Put each message under its field; the first field with an error, to focus."""
+        first: QWidget | None = None
+        for key in self.KEYS:
+            message = errors.get(key)
+            if message:
+                self.fields[key].set_error(message)
+                first = first or self.fields[key].editor
+        return first
+
+
+class TimelineEditor(QWidget):
+    """One language's release recovery timeline: the handout's own, or the surgeon's steps."""
+
+    def __init__(self, language: Language, own_steps: tuple[str, ...]) -> None:
+        super().__init__()
+        self.language = language
+        self._own_steps = own_steps
+        words = LANGUAGE_NAMES[language]
+        self.use_own = QCheckBox(f"Use the handout's own timeline ({words})")
+        self.use_own.setObjectName(f"timeline_{language.value}_use_own")
+        self.steps = FieldWithError(plain_text_edit(f"timeline_{language.value}", 6))
+        self.steps.editor.setPlaceholderText("One step per line, e.g. About 2 weeks: no weight.")
+        self.steps.editor.setAccessibleName(f"Recovery steps ({words}), one per line")
+        self.use_own.toggled.connect(self._own_toggled)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.use_own)
+        layout.addWidget(self.steps)
+
+    def _own_toggled(self, own: bool) -> None:
+        self.steps.editor.setEnabled(not own)
+        self.steps.set_error(None)
+        if not own and not self.steps.editor.toPlainText().strip():
+            # Start the surgeon's version from the published one rather than a blank box.
+            self.steps.editor.setPlainText("\n".join(self._own_steps))
+
+    def load(self, steps: tuple[str, ...] | None) -> None:
+        """Show the stored steps, or tick "use the handout's own" when there are none."""
+        self.steps.editor.setPlainText("\n".join(steps or ()))
+        self.use_own.setChecked(steps is None)
+        self.steps.editor.setEnabled(steps is not None)
+
+    def value(self) -> list[str] | None:
+        """The steps (blank lines dropped), or None for the handout's own timeline."""
+        if self.use_own.isChecked():
+            return None
+        text = self.steps.editor.toPlainText()
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class PracticeDialog(QDialog):
+    """The admin's editor for the letterhead and the release recovery timeline.
+
+    Call ``save()`` (the Save button does) to store; the dialog stays open with the typing
+    kept on screen when something is refused.
+
+    Signals:
+        sig_saved: the details were stored; carries the saved PracticeDetails.
+    """
+
+    sig_saved = Signal(object)
+    """Emitted with the stored PracticeDetails after a save."""
+
+    def __init__(
+        self,
+        services: Services,
+        principal: Principal,
+        dialogs: Dialogs,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("practice_dialog")
+        self.setWindowTitle("Practice details")
+        self._services = services
+        self._principal = principal
+        self._dialogs = dialogs
+        self._version = 0
+        self.practice = PracticeFields(dialogs)
+        letterhead = QGroupBox("Letterhead on every handout")
+        QVBoxLayout(letterhead).addWidget(self.practice)
+        timeline_box = QGroupBox("Tarsal tunnel release: recovery timeline")
+        timeline_layout = QVBoxLayout(timeline_box)
+        hint = QLabel(
+            "Your own recovery plan replaces the example in the release handout. "
+            "One step per line, up to 20 steps."
+        )
+        hint.setWordWrap(True)
+        timeline_layout.addWidget(hint)
+        self.timelines: dict[Language, TimelineEditor] = {}
+        row = QHBoxLayout()
+        for language in Language:
+            editor = TimelineEditor(language, self._own_steps(language))
+            self.timelines[language] = editor
+            row.addWidget(editor)
+        timeline_layout.addLayout(row)
+        self.message = error_banner("practice_message")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("practice_save")
+        self.save_button.setDefault(True)
+        self.reload_button = self.buttons.addButton(
+            "Re&load", QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.reload_button.setObjectName("practice_reload")
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName("practice_cancel")
+        self.save_button.clicked.connect(self.save)
+        self.reload_button.clicked.connect(self.load)
+        cancel.clicked.connect(self.reject)
+        for field in (self.practice.name, self.practice.phone):
+            field.editor.returnPressed.connect(self.save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(letterhead)
+        layout.addWidget(timeline_box)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.load()
+
+    def _own_steps(self, language: Language) -> tuple[str, ...]:
+        try:
+            handout = self._services.handouts.get(RELEASE_HANDOUT, language.value)
+        except ClinicError:
+            return ()
+        if handout.timeline is None:
+            return ()
+        return tuple(f"{step.when}: {step.what}" for step in handout.timeline.steps)
+
+    def load(self) -> None:
+        """Read the stored details (again), replacing what is on screen."""
+        self.message.hide()
+        try:
+            details = self._services.practice.get()
+        except ClinicError as exc:
+            self._show_message(str(exc))
+            return
+        self._version = details.version if details else 0
+        self.practice.load(details)
+        for language, editor in self.timelines.items():
+            editor.steps.set_error(None)
+            editor.load(details.timeline_for(language.value) if details else None)
+        self.practice.name.editor.setFocus()
+
+    def values(self) -> dict[str, Any]:
+        """Everything on screen, as PracticeService.update takes it."""
+        timeline = {
+            language.value: steps
+            for language, editor in self.timelines.items()
+            if (steps := editor.value()) is not None
+        }
+        return {**self.practice.values(), "release_timeline": timeline or None}
+
+    def save(self) -> bool:
+        """Store what is on screen; False (with messages at the fields) when refused."""
+        self.message.hide()
+        self.practice.clear_errors()
+        for editor in self.timelines.values():
+            editor.steps.set_error(None)
+        try:
+            saved = self._services.practice.update(self._principal, self.values(), self._version)
+        except FieldErrors as exc:
+            self._show_field_errors(exc.errors)
+            return False
+        except ConflictError as exc:
+            self._show_message(f"{exc} (Reload shows the stored details.)")
+            return False
+        except ClinicError as exc:
+            self._show_message(str(exc))
+            return False
+        self._version = saved.version
+        self.sig_saved.emit(saved)
+        self.accept()
+        return True
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _show_field_errors(self, errors: Mapping[str, str]) -> None:
+        first = self.practice.show_errors(errors)
+        for language, editor in self.timelines.items():
+            message = errors.get(f"release_timeline.{language.value}") or (
+                errors.get("release_timeline") if language is Language.ENGLISH else None
+            )
+            if message:
+                editor.steps.set_error(message)
+                first = first or editor.steps.editor
+        if first is not None:
+            first.setFocus()
+        else:
+            self._show_message("; ".join(errors.values()))
