@@ -120,31 +120,7 @@ class TempCluster:
             raise ClusterError(f"initdb failed:\n{init.stdout}\n{init.stderr}")
         for _ in range(PORT_ATTEMPTS):
             port = free_port()
-            options = " ".join(
-                [
-                    "-h 127.0.0.1",
-                    f"-p {port}",
-                    f"-k {shlex.quote(str(self.base))}",
-                    "-c fsync=off",
-                    "-c synchronous_commit=off",
-                    "-c full_page_writes=off",
-                ]
-            )
-            started = self._run(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.log),
-                    "-w",
-                    "-t",
-                    str(START_TIMEOUT_S),
-                    "-o",
-                    options,
-                    "start",
-                ]
-            )
+            started = self._pg_ctl_start(port)
             if started.returncode == 0:
                 self.port = port
                 return
@@ -155,6 +131,55 @@ class TempCluster:
                 )
             # Another process took the port between the probe and the start: try another one.
         raise ClusterError(f"no free port after {PORT_ATTEMPTS} attempts")
+
+    def _pg_ctl_start(self, port: int) -> subprocess.CompletedProcess[str]:
+        options = " ".join(
+            [
+                "-h 127.0.0.1",
+                f"-p {port}",
+                f"-k {shlex.quote(str(self.base))}",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+            ]
+        )
+        return self._run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                str(START_TIMEOUT_S),
+                "-o",
+                options,
+                "start",
+            ]
+        )
+
+    def stop_server(self) -> None:
+        """Stop the server but keep the cluster: a server that goes away (see start_server).
+
+        Open sessions are ended at once, as when a server is shut down or restarted.
+        """
+        if self.port is None:
+            raise ClusterError("the cluster is not running")
+        stopped = self._run(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+        )
+        if stopped.returncode != 0:
+            raise ClusterError(f"pg_ctl stop failed:\n{stopped.stdout}\n{stopped.stderr}")
+
+    def start_server(self) -> None:
+        """Start a server stopped by stop_server again, on the same port and with its data."""
+        if self.port is None:
+            raise ClusterError("the cluster was never started")
+        started = self._pg_ctl_start(self.port)
+        if started.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise ClusterError(f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{log}")
 
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of a database on this cluster."""
