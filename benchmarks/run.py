@@ -271,6 +271,36 @@ def bench_handout(runs: int) -> Row:
     )
 
 
+def bench_handout_with_map(runs: int) -> Row:
+    """The handout above with the patient's sensory map of both feet on it."""
+    from clinic_app import resources
+    from clinic_app.domain.exam import NeuroFootExam
+    from clinic_app.reports.handout_pdf import (
+        HandoutFootMap,
+        HandoutOptions,
+        HandoutSide,
+        render_handout,
+    )
+    from clinic_app.services.handouts import HandoutLibrary
+
+    handout = HandoutLibrary(resources.handouts_dir()).get("tarsal-tunnel-release", "es")
+    exam = NeuroFootExam.model_validate(assessment_exam())
+    options = HandoutOptions(
+        patient_name="María José Núñez",
+        side=HandoutSide.BOTH,
+        visit_date=date.today(),
+        clinician="Dr. Ana López",
+        large_print=True,
+        foot_map=HandoutFootMap.from_exam(form_catalog().foot_map(), exam, HandoutSide.BOTH),
+    )
+    return Row(
+        "handout PDF with foot map",
+        measure(partial(render_handout, handout, options), runs),
+        150 * MS,
+        "the same handout, both feet drawn",
+    )
+
+
 def bench_visit_note(runs: int) -> Row:
     """One signed visit note PDF of the assessment exam (map drawn, decisions, one addendum)."""
     from clinic_app.domain.assessment.context import assess_content, patient_facts
@@ -710,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(bench_draft_save(services, actor, runs))
             rows += bench_assessment(runs)
             rows.append(bench_handout(runs))
+            rows.append(bench_handout_with_map(runs))
             rows.append(bench_visit_note(runs))
             rows += bench_panel(services, actor, runs)
             rows += bench_search(services, actor, runs)

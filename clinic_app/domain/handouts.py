@@ -16,7 +16,7 @@ can replace the published example without touching the rest of the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -230,6 +230,14 @@ class HandoutLanguage(StrEnum):
         return {"en": "English", "es": "Spanish"}[self.value]
 
 
+class HandoutSide(StrEnum):
+    """Which foot a handout is about, printed in the handout's language."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
 class HandoutKind(StrEnum):
     """What a handout is for; the library lists handouts grouped by kind."""
 
@@ -335,9 +343,12 @@ class Section(_Content):
 
 
 class TimelineStep(_Content):
-    """One stage of recovery: when, and what happens or what the patient may do."""
+    """One stage of recovery: when, and what happens or what the patient may do.
 
-    when: Text
+    ``when`` is empty only in a practice's own plan written without a "when:" part.
+    """
+
+    when: Text | None = None
     what: Text
 
 
@@ -355,18 +366,30 @@ class RecoveryTimeline(_Content):
     heading: Text
     intro: Text
     steps: tuple[TimelineStep, ...] = Field(min_length=1)
-    sources: tuple[SourceTag, ...] = Field(min_length=1)
+    sources: tuple[SourceTag, ...] = ()
     note: Block | None = None
+    practice_plan: StrictBool = False
+    """True for the practice's own plan, which replaced the handout's (it cites no sources)."""
 
     @model_validator(mode="after")
     def _numbers_only_in_steps(self) -> RecoveryTimeline:
         _no_number(self.heading, "the timeline heading")
         _no_number(self.intro, "the timeline intro")
+        if self.practice_plan:
+            if self.sources or self.note is not None:
+                raise ValueError("the practice's own plan has no sources and no note")
+        else:
+            if not self.sources:
+                raise ValueError("the timeline needs source tags")
+            if any(step.when is None for step in self.steps):
+                raise ValueError("every step of a handout's timeline says when")
         return self
 
     def lines(self) -> tuple[str, ...]:
         """The printed lines: heading, intro, one line per step, then the note."""
-        steps = tuple(f"{step.when}: {step.what}" for step in self.steps)
+        steps = tuple(
+            f"{step.when}: {step.what}" if step.when else step.what for step in self.steps
+        )
         note = self.note.lines() if self.note is not None else ()
         return (self.heading, self.intro, *steps, *note)
 
@@ -474,3 +497,87 @@ def plain_text(handout: Handout, *, teach_back: bool = False) -> str:
     if teach_back:
         lines.extend(handout.teach_back)
     return "\n".join(lines)
+
+
+class NextStep(_Content):
+    """A plain next step the clinician can tick for one patient's copy, in every language.
+
+    Attributes:
+        id: the stable id a request stores (the wording may change with the catalogue version).
+        en: the English wording.
+        es: the Spanish wording.
+    """
+
+    id: KebabId
+    en: Text
+    es: Text
+
+    @model_validator(mode="after")
+    def _plain(self) -> NextStep:
+        for language in HandoutLanguage:
+            _no_number(self.text(language), f"next step {self.id!r}")
+        return self
+
+    def text(self, language: HandoutLanguage) -> str:
+        """The wording in one language."""
+        return str(getattr(self, language.value))
+
+
+class NextStepCatalog(_Content):
+    """The next steps a clinician can tick (``resources/handouts/next-steps.yaml``).
+
+    They state no clinical fact, so they carry no numbers and no sources.
+    """
+
+    version: StrictInt = Field(ge=1)
+    review_date: date
+    steps: tuple[NextStep, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> NextStepCatalog:
+        ids = [step.id for step in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError("next step ids must be unique")
+        return self
+
+    def get(self, step_id: str) -> NextStep | None:
+        """The step with this id, or None (a step retired since it was ticked)."""
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def wording(self, step_ids: Iterable[str], language: HandoutLanguage) -> tuple[str, ...]:
+        """The ticked steps in one language, in catalogue order; unknown ids are left out."""
+        wanted = set(step_ids)
+        return tuple(step.text(language) for step in self.steps if step.id in wanted)
+
+
+PRACTICE_PLAN_INTRO = {
+    HandoutLanguage.EN: "This is your surgeon's plan for your recovery.",
+    HandoutLanguage.ES: "Este es el plan de su cirujano para su recuperación.",
+}
+"""The timeline's intro when the practice's own plan replaces the handout's."""
+
+
+def practice_timeline_step(line: str) -> TimelineStep:
+    """One line of a surgeon's plan: "when: what", or only "what" when there is no colon."""
+    when, colon, what = line.partition(":")
+    if colon and when.strip() and what.strip():
+        return TimelineStep(when=when, what=what)
+    return TimelineStep(what=line)
+
+
+def with_practice_timeline(handout: Handout, steps: Iterable[str]) -> Handout:
+    """The handout with its recovery timeline replaced by the practice's own plan.
+
+    A handout without a timeline, or an empty plan, is returned unchanged. The plan's steps
+    are the surgeon's, so they cite no sources and the note on other surgeons is dropped.
+    """
+    lines = [line for line in steps if line.strip()]
+    if handout.timeline is None or not lines:
+        return handout
+    plan = RecoveryTimeline(
+        heading=handout.timeline.heading,
+        intro=PRACTICE_PLAN_INTRO[handout.language],
+        steps=tuple(practice_timeline_step(line) for line in lines),
+        practice_plan=True,
+    )
+    return handout.model_copy(update={"timeline": plan})

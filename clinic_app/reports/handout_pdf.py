@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -46,6 +45,17 @@ from reportlab.platypus import (
 
 from clinic_app.domain.errors import ClinicError
 from clinic_app.domain.handouts import Block, Handout, HandoutLanguage, Section
+from clinic_app.domain.handouts import HandoutSide as HandoutSide  # re-exported for callers
+from clinic_app.reports.foot_map import (
+    HANDOUT_LARGE_SCALE,
+    HANDOUT_MAP_MAX_PT,
+    HANDOUT_MAP_WORDS,
+    HANDOUT_SCALE,
+    handout_legend,
+    handout_side_drawing,
+)
+from clinic_app.reports.foot_map import HandoutFootMap as HandoutFootMap  # re-exported for callers
+from clinic_app.reports.foot_map import handout_style as handout_map_style
 
 FONT = "ClinicSans"
 FONT_BOLD = "ClinicSans-Bold"
@@ -64,14 +74,6 @@ LOGO_MAX_WIDTH = 1.6 * inch
 CHECKBOX = "\u2610"  # ☐, drawn from the embedded font
 
 
-class HandoutSide(StrEnum):
-    """Which foot the handout is about, printed in the handout's language."""
-
-    LEFT = "left"
-    RIGHT = "right"
-    BOTH = "both"
-
-
 @dataclass(frozen=True)
 class Letterhead:
     """The practice's name, address and phone, and an optional logo image file.
@@ -82,7 +84,8 @@ class Letterhead:
     name: str
     address_lines: tuple[str, ...] = ()
     phone: str = ""
-    logo: Path | None = None
+    logo: Path | bytes | None = None
+    """An image file, or the image's bytes (PNG or JPEG) as the practice settings hold it."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class HandoutOptions:
         clinician: who gave the handout; empty to leave it out.
         extra_next_steps: steps the clinician ticked, printed under the handout's next steps.
         large_print: body text of 16 pt instead of 12 pt, headings larger to match.
+        foot_map: a simple sensory map of the patient's own foot, printed after the summary
+            when it marks a region with less or no feeling; None to print no map.
     """
 
     letterhead: Letterhead | None = None
@@ -108,6 +113,7 @@ class HandoutOptions:
     clinician: str = ""
     extra_next_steps: tuple[str, ...] = field(default_factory=tuple)
     large_print: bool = False
+    foot_map: HandoutFootMap | None = None
 
 
 @dataclass(frozen=True)
@@ -342,13 +348,17 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
     return [*_heading(section.heading, st), *(_block(b, st) for b in section.blocks)]
 
 
-def _logo(path: Path | None) -> Image | None:
-    if path is None:
+def _logo(source: Path | bytes | None) -> Image | None:
+    if source is None:
         return None
+
+    def opened() -> str | io.BytesIO:
+        return io.BytesIO(source) if isinstance(source, bytes) else str(source)
+
     try:
-        width, height = ImageReader(str(path)).getSize()
+        width, height = ImageReader(opened()).getSize()
         scale = min(LOGO_MAX_HEIGHT / height, LOGO_MAX_WIDTH / width)
-        return Image(str(path), width=width * scale, height=height * scale)
+        return Image(opened(), width=width * scale, height=height * scale)
     except Exception:
         return None
 
@@ -444,7 +454,9 @@ def _timeline(handout: Handout, st: Styles, words: _Words, width: float) -> list
     if timeline is None:
         return []
     rows = [[_para(words.when, st.bold), _para(words.what, st.bold)]]
-    rows += [[_para(step.when, st.body), _para(step.what, st.body)] for step in timeline.steps]
+    rows += [
+        [_para(step.when or "", st.body), _para(step.what, st.body)] for step in timeline.steps
+    ]
     pad = st.body.fontSize * 0.4
     table = Table(
         rows,
@@ -475,6 +487,60 @@ def _timeline(handout: Handout, st: Styles, words: _Words, width: float) -> list
     return story
 
 
+def _foot_map(
+    foot_map: HandoutFootMap | None,
+    language: HandoutLanguage,
+    st: Styles,
+    words: _Words,
+    width: float,
+) -> list[Flowable]:
+    """The patient's own sensory map: heading, one line, legend, then each side's drawing."""
+    # A foot with nothing marked would tell the patient nothing: no map at all then.
+    if foot_map is None or not foot_map.shows_anything:
+        return []
+    map_words = HANDOUT_MAP_WORDS[language]
+    # Large print keeps the map's words at 13 pt, so both feet still fit side by side.
+    text_pt = min(st.small.fontSize, HANDOUT_MAP_MAX_PT)
+    large = st.body.fontSize >= LARGE_BODY_PT
+    scale = HANDOUT_LARGE_SCALE if large else HANDOUT_SCALE
+    style = handout_map_style(language, FONT, FONT_BOLD, text_pt, scale)
+    sides = [
+        [
+            _para(words.sides[HandoutSide(side.value)], st.bold),
+            handout_side_drawing(foot_map, side, style),
+        ]
+        for side in foot_map.drawn_sides
+    ]
+    head: list[Flowable] = [
+        _para(map_words.heading, st.heading),
+        _para(map_words.intro, st.body),
+        handout_legend(language, width, FONT, text_pt),
+        Spacer(1, st.body.fontSize * 0.5),
+    ]
+    gap = st.body.fontSize * 2
+    side_by_side = sum(drawing.width for _, drawing in sides) + gap * (len(sides) - 1)
+    if len(sides) > 1 and side_by_side <= width:
+        # Right then left on one row, as the patient looks down at both feet.
+        cells = Table(
+            [[list(side) for side in sides]],
+            colWidths=[drawing.width + gap for _, drawing in sides[:-1]] + [None],
+            hAlign="LEFT",
+            style=table_style(
+                st,
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ],
+            ),
+        )
+        return [KeepTogether([*head, cells]), Spacer(1, st.body.fontSize * 0.5)]
+    # One under the other: the heading moves on with the first side.
+    story: list[Flowable] = [KeepTogether([*head, *sides[0]])]
+    story += [KeepTogether(list(side)) for side in sides[1:]]
+    return [*story, Spacer(1, st.body.fontSize * 0.5)]
+
+
 def _next_steps(handout: Handout, options: HandoutOptions, st: Styles, words: _Words) -> list[Any]:
     story: list[Any] = _section(handout.next_steps, st)
     extra = [step for step in (s.strip() for s in options.extra_next_steps) if step]
@@ -501,6 +567,7 @@ def _story(handout: Handout, options: HandoutOptions, st: Styles, width: float) 
     story.append(_para(handout.title, st.title))
     story += _personal(options, st, words)
     story.append(_summary(handout.summary, st))
+    story += _foot_map(options.foot_map, handout.language, st, words, width)
     for section in handout.sections:
         story += _section(section, st)
     story += _timeline(handout, st, words, width)

@@ -5,9 +5,9 @@ a new field changes entry and print together. Only charted findings are printed 
 was not tested is summed up in one line per section, never printed as blank rows, because a
 blank on paper reads as normal. Findings corrected by an addendum carry its number.
 
-The sensory map is drawn from the same geometry the screen draws (clinic_app.domain.foot_map),
-the left side as the mirror image of the right. States are told apart by fill, hatching and a
-printed region code, so the map still reads on a black-and-white printer.
+The sensory map is drawn from the same geometry the screen draws (clinic_app.reports.foot_map
+draws it), the left side as the mirror image of the right. States are told apart by fill,
+hatching and a printed region code, so the map still reads on a black-and-white printer.
 
 Fonts, styles, the letterhead and the "page N of M" footer are the handout renderer's; the same
 input gives the same bytes (reportlab's invariant mode).
@@ -16,7 +16,6 @@ input gives the same bytes (reportlab's invariant mode).
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,12 +26,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
-from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -56,12 +54,22 @@ from clinic_app.domain.exam import (
     SensoryMap,
     Side,
 )
-from clinic_app.domain.foot_map import Edge, FootMapGeometry, MapView, interior_point
+from clinic_app.domain.foot_map import FootMapGeometry
 from clinic_app.domain.handouts import HandoutLanguage
 from clinic_app.domain.layout import FieldRow, FormLayout, HeadingRow, get_path
 from clinic_app.domain.layout import Section as FormSection
 from clinic_app.domain.patient import Patient
 from clinic_app.domain.regions import REGIONS, RegionCode
+from clinic_app.reports.foot_map import (
+    ABSENT,
+    LEGEND_PT,
+    NORMAL,
+    NOT_TESTED,
+    REDUCED,
+    MapStyle,
+    legend,
+    side_drawing,
+)
 from clinic_app.reports.handout_pdf import (
     FONT,
     FONT_BOLD,
@@ -83,10 +91,6 @@ BODY_PT = 9.5
 NOT_TESTED_LISTED = 4
 """Up to this many untested items are named; more are counted."""
 SENSORY_WIDGET = "sensory_map"
-MAP_SCALE = 0.8
-"""Points per view unit (about a millimetre of foot): both sides fit on one page."""
-MAP_GAP = 14.0
-HATCH_SPACING = 3.2
 WATERMARK = "DRAFT"
 NOT_SIGNED = "NOT SIGNED \u2014 DRAFT"
 
@@ -420,189 +424,13 @@ def _exam(
 # --- the sensory map -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Look:
-    """How a region state is printed: fill, hatching angles and the letter beside its code."""
-
-    name: str
-    fill: colors.Color
-    ink: colors.Color
-    hatch: tuple[float, ...] = ()
-    letter: str = ""
-
-
-_NOT_TESTED = _Look("not tested", colors.white, colors.HexColor("#77767b"))
-_NORMAL = _Look("normal (no deficit charted)", colors.HexColor("#bfe3bf"), colors.black)
-_REDUCED = _Look(
-    "reduced or altered (R)", colors.HexColor("#fbe39b"), colors.HexColor("#7a4f00"), (45.0,), "R"
-)
-_ABSENT = _Look(
-    "absent or not felt (A)",
-    colors.HexColor("#e79b93"),
-    colors.HexColor("#5c0b0b"),
-    (45.0, -45.0),
-    "A",
-)
-_SKIN = colors.HexColor("#f4efe9")
-_CONTOUR = colors.HexColor("#3d3846")
-_REGION_EDGE = colors.HexColor("#5e5c64")
-
-
-def _look(found: RegionFindings) -> _Look:
-    if found.is_blank:
-        return _NOT_TESTED
-    grades = (found.light_touch, found.pin_prick)
-    if SensoryGrade.ABSENT in grades or found.monofilament is Monofilament.NOT_FELT:
-        return _ABSENT
-    if found.abnormal_sensation:
-        return _REDUCED
-    return _NORMAL
-
-
-Points = Sequence[tuple[float, float]]
-
-
-def _hatch(points: Points, angle: float, spacing: float) -> list[tuple[float, float, float, float]]:
-    """Segments of parallel lines at ``angle`` degrees clipped to a polygon (even-odd rule)."""
-    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    # Turn the polygon so the hatch lines are horizontal, cut it with scan lines, turn back.
-    turned = [(x * cos + y * sin, -x * sin + y * cos) for x, y in points]
-    edges = list(zip(turned, [*turned[1:], turned[0]], strict=True))
-    low = min(v for _, v in turned)
-    high = max(v for _, v in turned)
-    segments: list[tuple[float, float, float, float]] = []
-    v = math.floor(low / spacing) * spacing + spacing / 2
-    while v < high:
-        xs = sorted(
-            u1 + (v - v1) * (u2 - u1) / (v2 - v1)
-            for (u1, v1), (u2, v2) in edges
-            if (v1 > v) != (v2 > v)
-        )
-        for a, b in zip(xs[::2], xs[1::2], strict=False):
-            segments.append(
-                (a * cos - v * sin, a * sin + v * cos, b * cos - v * sin, b * sin + v * cos)
-            )
-        v += spacing
-    return segments
-
-
-def _flat(points: Points) -> list[float]:
-    return [c for point in points for c in point]
-
-
-def _shape(points: Points, look: _Look, stroke: colors.Color, width: float) -> Group:
-    group = Group(Polygon(_flat(points), fillColor=look.fill, strokeColor=None, strokeWidth=0))
-    for angle in look.hatch:
-        for x1, y1, x2, y2 in _hatch(points, angle, HATCH_SPACING):
-            group.add(Line(x1, y1, x2, y2, strokeColor=look.ink, strokeWidth=0.45))
-    group.add(Polygon(_flat(points), fillColor=None, strokeColor=stroke, strokeWidth=width))
-    return group
-
-
-def _tag(x: float, y: float, text: str, size: float, bounds: tuple[float, float]) -> Group:
-    """A region code on a white plate, readable over any fill or hatching.
-
-    The plate is kept inside ``bounds`` (the view's left and right), so the code of a thin
-    border strip does not run off the view or the page.
-    """
-    width = stringWidth(text, FONT_BOLD, size) + 2
-    x = min(max(x, bounds[0] + width / 2), bounds[1] - width / 2)
-    # WORKAROUND: the types-reportlab stub types Rect's **kw without Unpack, so the colours
-    # are set as attributes.
-    plate = Rect(x - width / 2, y - size * 0.35, width, size * 1.15)
-    plate.fillColor = colors.white
-    plate.strokeColor = colors.black
-    plate.strokeWidth = 0.3
-    return Group(plate, String(x, y, text, fontName=FONT_BOLD, fontSize=size, textAnchor="middle"))
-
-
-def _view(
-    view: MapView, regions: Mapping[RegionCode, RegionFindings], x0: float, top: float
-) -> Group:
-    """One view with its title above and medial/lateral captions below; ``top`` is its top."""
-    scale = MAP_SCALE
-    height = view.height * scale
-
-    def place(polygon: Points) -> list[tuple[float, float]]:
-        # View units run downwards from the top-left; reportlab's y runs upwards.
-        return [(x0 + x * scale, top - y * scale) for x, y in polygon]
-
-    group = Group()
-    outlines = [place(polygon) for polygon in view.outline]
-    for outline in outlines:
-        group.add(Polygon(_flat(outline), fillColor=_SKIN, strokeColor=None, strokeWidth=0))
-    tags: list[Group] = []
-    bounds = (x0, x0 + view.width * scale)
-    for code, polygon in view.regions.items():
-        found = regions.get(code, RegionFindings())
-        look = _look(found)
-        points = place(polygon)
-        edge = _REGION_EDGE if look is not _NOT_TESTED else colors.HexColor("#9a9996")
-        group.add(_shape(points, look, edge, 0.5))
-        if look.letter:
-            ux, uy = interior_point(polygon)
-            tags.append(
-                _tag(x0 + ux * scale, top - uy * scale, f"{code.value} {look.letter}", 5.6, bounds)
-            )
-    for outline in outlines:
-        group.add(Polygon(_flat(outline), fillColor=None, strokeColor=_CONTOUR, strokeWidth=0.8))
-    for tag in tags:
-        group.add(tag)
-    width = view.width * scale
-    group.add(
-        String(
-            x0 + width / 2, top + 5, view.title, fontName=FONT_BOLD, fontSize=8, textAnchor="middle"
-        )
-    )
-    # The view's own captions ("front", "back") sit right under it; the medial and lateral
-    # edges one line lower, so neither runs into the other on a narrow view.
-    below = top - height - 8
-    sides = top - height - 17
-    medial = "medial"
-    lateral = "lateral"
-    left_word, right_word = (
-        (medial, lateral) if view.medial_edge is Edge.LEFT else (lateral, medial)
-    )
-    group.add(String(x0, sides, left_word, fontName=FONT, fontSize=6.5, textAnchor="start"))
-    group.add(String(x0 + width, sides, right_word, fontName=FONT, fontSize=6.5, textAnchor="end"))
-    for label in view.labels:
-        group.add(
-            String(
-                x0 + label.x * scale,
-                below,
-                label.text,
-                fontName=FONT,
-                fontSize=6.5,
-                textAnchor="middle",
-            )
-        )
-    return group
-
-
-def _side_drawing(geometry: FootMapGeometry, side: Side, sensory: SensoryMap) -> Drawing:
-    drawn = geometry.for_side(side)
-    views = list(drawn.views)
-    height = max(view.height for view in views) * MAP_SCALE
-    total = sum(view.width for view in views) * MAP_SCALE + MAP_GAP * (len(views) - 1)
-    drawing = Drawing(total, height + 36)
-    top = height + 22
-    x = 0.0
-    for view in views:
-        drawing.add(_view(view, sensory.regions, x, top))
-        x += view.width * MAP_SCALE + MAP_GAP
-    return drawing
+NOTE_MAP = MapStyle(font=FONT, font_bold=FONT_BOLD)
+"""The visit note draws every view, with region codes, in English."""
 
 
 def _legend(width: float) -> Drawing:
-    looks = (_NORMAL, _REDUCED, _ABSENT, _NOT_TESTED)
-    drawing = Drawing(width, 16)
-    x = 0.0
-    for look in looks:
-        box = [(x, 2.0), (x + 14, 2.0), (x + 14, 13.0), (x, 13.0)]
-        drawing.add(_shape(box, look, colors.black, 0.6))
-        drawing.add(String(x + 18, 4.5, look.name, fontName=FONT, fontSize=7.5))
-        x += 18 + stringWidth(look.name, FONT, 7.5) + 14
-    return drawing
+    looks = (NORMAL, REDUCED, ABSENT, NOT_TESTED)
+    return legend([(look, look.name) for look in looks], width, FONT, LEGEND_PT)
 
 
 def _abnormal_regions(exam: NeuroFootExam, st: _NoteStyles, width: float) -> list[Flowable]:
@@ -650,7 +478,7 @@ def _sensory_map(
             title += f" (amended, addendum #{number})"
         if not sensory.regions:
             title += ": not examined"
-        drawn = [_p(title, st.subheading), _side_drawing(note.geometry, side, sensory)]
+        drawn = [_p(title, st.subheading), side_drawing(note.geometry, side, sensory, NOTE_MAP)]
         story = (
             [KeepTogether([*story, *drawn])]
             if side is Side.RIGHT

@@ -36,6 +36,8 @@ from clinic_app.domain.errors import (
 )
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.layout import get_path, leaf_paths, set_path
+from clinic_app.domain.patient import Patient
+from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.common import audit, require
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -52,6 +54,16 @@ class EncounterView(BaseModel):
     def intact(self) -> bool:
         """True when the signed content and every addendum match their hashes."""
         return not self.problems
+
+
+class VisitNoteData(BaseModel):
+    """What a visit note prints: the encounter as stored, its patient and its assessment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encounter: Encounter
+    patient: Patient
+    assessment: Assessment
 
 
 class PreviousFindings(BaseModel):
@@ -287,6 +299,39 @@ class EncounterService:
             )
             uow.commit()
             return saved
+
+    def visit_note(self, actor: Principal, encounter_id: int, output: PrintAction) -> VisitNoteData:
+        """Everything the visit note prints, with the print, save or viewing audited.
+
+        The encounter is read as stored (save the draft first); a draft prints with a DRAFT
+        watermark. An encounter whose signature does not verify is refused: a note printed
+        from altered content must not look signed.
+        """
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            problems = tuple(integrity_problems(enc))
+            if problems:
+                raise ClinicError(
+                    "This encounter fails its integrity check, so its visit note is not "
+                    f"printed: {problems[0]}"
+                )
+            patient = uow.patients.get(enc.patient_id)
+            if patient is None:
+                raise NotFound(f"Patient #{enc.patient_id} does not exist.")
+            found = self._assess(uow, enc)
+            state = "signed" if enc.is_signed else "draft"
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.PRINT,
+                "encounter",
+                encounter_id,
+                f"visit note ({state}, version {enc.version}) {output.value}",
+            )
+            uow.commit()
+            return VisitNoteData(encounter=enc, patient=patient, assessment=found)
 
     def handout_block(self, actor: Principal, encounter_id: int) -> str | None:
         """Why handouts for this encounter may not be printed yet, or None (R0).

@@ -1,6 +1,7 @@
 """The handout library: lists and loads the versioned handout content (YAML in, Handout out).
 
-Content lives in ``<root>/<id>/<lang>.yaml`` (``resources_dir() / "handouts"`` in the app).
+Content lives in ``<root>/<id>/<lang>.yaml`` (``resources_dir() / "handouts"`` in the app);
+the next steps a clinician can tick are in ``<root>/next-steps.yaml``.
 Every problem is one line naming the file or the unknown id or language, so the command line
 can print it as it is.
 """
@@ -13,12 +14,40 @@ import yaml
 from pydantic import ValidationError
 
 from clinic_app.domain.errors import ClinicError
-from clinic_app.domain.handouts import Handout, HandoutLanguage
+from clinic_app.domain.handouts import Handout, HandoutLanguage, NextStepCatalog
 from clinic_app.services.forms import UniqueKeyLoader
 
 
 class HandoutError(ClinicError):
     """A handout is unknown, or its file is missing, is not YAML or does not fit the model."""
+
+
+NEXT_STEPS_FILE = "next-steps.yaml"
+
+
+def _read_yaml(path: Path) -> object:
+    """The parsed YAML of one content file; HandoutError (one line) when it cannot be."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HandoutError(f"cannot read handout {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise HandoutError(f"handout {path} is not UTF-8 text") from None
+    try:
+        return yaml.load(text, Loader=UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise HandoutError(
+            f"handout {path} is not valid YAML: {' '.join(str(exc).split())}"
+        ) from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first validation problem as 'where: message' on one line."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "top level"
+    where = " ".join(where.split())  # a key may hold line breaks; the message may not
+    message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+    return f"{where}: {message}"
 
 
 def _known(values: list[str] | tuple[str, ...]) -> str:
@@ -35,6 +64,7 @@ class HandoutLibrary:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._loaded: dict[tuple[str, HandoutLanguage], Handout] = {}
+        self._next_steps: NextStepCatalog | None = None
 
     @property
     def root(self) -> Path:
@@ -98,6 +128,21 @@ class HandoutLibrary:
             for lang in self.languages(handout_id)
         )
 
+    def next_steps(self) -> NextStepCatalog:
+        """The next steps a clinician can tick for a patient's copy.
+
+        Raises:
+            HandoutError: the file is missing or does not fit the model (one line).
+        """
+        if self._next_steps is None:
+            path = self._root / NEXT_STEPS_FILE
+            data = _read_yaml(path)
+            try:
+                self._next_steps = NextStepCatalog.model_validate(data)
+            except ValidationError as exc:
+                raise HandoutError(f"{path}: {_first_problem(exc)}") from None
+        return self._next_steps
+
     # --- internals --------------------------------------------------------------------------
 
     @staticmethod
@@ -120,26 +165,11 @@ class HandoutLibrary:
 
     @staticmethod
     def _load(path: Path, handout_id: str, language: HandoutLanguage) -> Handout:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise HandoutError(f"cannot read handout {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise HandoutError(f"handout {path} is not UTF-8 text") from None
-        try:
-            data = yaml.load(text, Loader=UniqueKeyLoader)
-        except yaml.YAMLError as exc:
-            raise HandoutError(
-                f"handout {path} is not valid YAML: {' '.join(str(exc).split())}"
-            ) from None
+        data = _read_yaml(path)
         try:
             handout = Handout.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "top level"
-            where = " ".join(where.split())  # a key may hold line breaks; the message may not
-            message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
-            raise HandoutError(f"handout {path}: {where}: {message}") from None
+            raise HandoutError(f"handout {path}: {_first_problem(exc)}") from None
         # The folder and file name are what the library and the print log go by.
         if handout.id != handout_id:
             raise HandoutError(

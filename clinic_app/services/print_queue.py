@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, FieldErrors, NotFound
-from clinic_app.domain.handouts import Handout
+from clinic_app.domain.handouts import Handout, with_practice_timeline
+from clinic_app.domain.patient import Language
 from clinic_app.domain.print_queue import (
-    MAX_COPIES,
+    HandoutChoice,
     HandoutRequest,
     PrintAction,
     PrintRecord,
@@ -24,6 +25,9 @@ from clinic_app.services.common import audit, require
 from clinic_app.services.encounters import EncounterService
 from clinic_app.services.handouts import HandoutError, HandoutLibrary
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
+
+RELEASE_HANDOUT_ID = "tarsal-tunnel-release"
+"""The handout whose recovery timeline the practice may replace with its surgeon's own."""
 
 
 class PrintHeld(ClinicError):
@@ -38,6 +42,8 @@ class PrintJob(BaseModel):
     request: HandoutRequest
     handout: Handout
     patient_name: str
+    next_steps: tuple[str, ...] = ()
+    """The ticked next steps, worded in the handout's language."""
 
 
 class PrintQueueService:
@@ -55,37 +61,31 @@ class PrintQueueService:
         self._library = library
         self._encounters = encounters
 
-    def request(
-        self,
-        actor: Principal,
-        encounter_id: int,
-        handout_id: str,
-        language: str,
-        copies: int = 1,
-    ) -> HandoutRequest:
+    def request(self, actor: Principal, encounter_id: int, choice: HandoutChoice) -> HandoutRequest:
         """The clinician queues a handout for the visit's patient (audited)."""
         require(actor, Permission.CLINICAL_WRITE)
         try:
-            self._library.get(handout_id, language)
+            self._library.get(choice.handout_id, choice.language.value)
+            catalog = self._library.next_steps()
         except HandoutError as exc:
             raise FieldErrors({"handout": str(exc)}) from None
-        if not 1 <= copies <= MAX_COPIES:
-            raise FieldErrors({"copies": f"Print 1 to {MAX_COPIES} copies."})
+        unknown = [step for step in choice.next_steps if catalog.get(step) is None]
+        if unknown:
+            raise FieldErrors({"next_steps": f"Unknown next step: {', '.join(unknown)}."})
         with self._uow() as uow:
             enc = uow.encounters.get(encounter_id)
             if enc is None:
                 raise NotFound(f"Encounter #{encounter_id} does not exist.")
             for earlier in uow.print_queue.requests_for_encounter(encounter_id):
-                if (earlier.handout_id, earlier.language) == (handout_id, language) and (
-                    not earlier.done
-                ):
+                if (earlier.handout_id, earlier.language) == (
+                    choice.handout_id,
+                    choice.language,
+                ) and not earlier.done:
                     raise FieldErrors({"handout": "This handout is already in the queue."})
             made = uow.print_queue.add_request(
                 encounter_id,
                 enc.patient_id,
-                handout_id,
-                language,
-                copies,
+                choice,
                 actor.user_id,
                 actor.display_name,
                 self._clock.now(),
@@ -97,7 +97,8 @@ class PrintQueueService:
                 AuditAction.CREATE,
                 "handout_request",
                 made.id,
-                f"{handout_id} ({language}) x{copies} for encounter {encounter_id}",
+                f"{choice.handout_id} ({choice.language.value}) x{choice.copies} "
+                f"for encounter {encounter_id}",
             )
             uow.commit()
             return made
@@ -142,11 +143,12 @@ class PrintQueueService:
         held = self._encounters.handout_block(actor, request.encounter_id)
         if held:
             raise PrintHeld(held)
-        handout = self._library.get(request.handout_id, request.language)
+        handout = self._as_printed(self._library.get(request.handout_id, request.language))
         return PrintJob(
             request=request,
             handout=handout,
             patient_name=patient.display_name if patient is not None else "",
+            next_steps=self._library.next_steps().wording(request.next_steps, handout.language),
         )
 
     def record_print(
@@ -180,6 +182,21 @@ class PrintQueueService:
             )
             uow.commit()
             return record
+
+    def library_handout(self, actor: Principal, handout_id: str, language: str) -> Handout:
+        """A handout from the library as the practice prints it (for a reprint at the desk)."""
+        require(actor, Permission.HANDOUT_PRINT)
+        return self._as_printed(self._library.get(handout_id, language))
+
+    def _as_printed(self, handout: Handout) -> Handout:
+        """The handout with the practice's own recovery timeline, where the surgeon set one."""
+        if handout.id != RELEASE_HANDOUT_ID or handout.timeline is None:
+            return handout
+        with self._uow() as uow:
+            practice = uow.practice.get()
+        plans = practice.release_timeline if practice is not None else None
+        steps = (plans or {}).get(Language(handout.language.value))
+        return with_practice_timeline(handout, steps) if steps else handout
 
     def record_library_print(
         self,

@@ -328,7 +328,14 @@ def test_everything_in_the_panel_is_reached_with_tab_after_the_plan(
         seen.append(QApplication.focusWidget())
     assert seen[:2] == [pane.release, pane.reason.editor]
     assert seen[2 : 2 + len(stops)] == stops
-    assert seen[2 + len(stops)] is pane.sign_button
+    # After the assessment: the handout picker, the visit note, then Sign.
+    assert seen[2 + len(stops)] is pane.handouts.handout
+    handout_stops = pane.handouts.tab_widgets()
+    for _ in range(len(handout_stops)):
+        press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is pane.note_button
+    press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is pane.sign_button
 
     # Accept by keyboard: the card's state changes and the cursor stays on the card.
     card = pane.panel.card("R6")

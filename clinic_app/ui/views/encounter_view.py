@@ -32,6 +32,7 @@ from clinic_app.domain.assessment.record import ReleasePlan
 from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
 from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.handouts import HandoutSide
 from clinic_app.domain.layout import get_path, set_path
 from clinic_app.domain.regions import RegionCode
 from clinic_app.services.container import Services
@@ -39,8 +40,11 @@ from clinic_app.services.encounters import EncounterView as EncounterRecord
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import ChoiceBox
 from clinic_app.ui.forms.renderer import FormView
+from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
+from clinic_app.ui.views.handout_picker import HandoutPicker
+from clinic_app.ui.views.printouts import Output, deliver, output_button, visit_note_pdf
 
 AUTOSAVE_MS = 1000
 ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6px;"
@@ -65,11 +69,19 @@ class EncounterPane(QWidget):
     sig_encounter_changed = Signal(object)
     """Emitted with the Encounter as stored after any change."""
 
-    def __init__(self, services: Services, dialogs: Dialogs, parent: QWidget | None = None):
+    def __init__(
+        self,
+        services: Services,
+        dialogs: Dialogs,
+        parent: QWidget | None = None,
+        pdfs: PdfOutput | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("encounter_pane")
         self._services = services
         self._dialogs = dialogs
+        self._pdfs = pdfs or PdfOutput()
+        self._save_failure_shown = False
         self._principal: Principal | None = None
         self.encounter: Encounter | None = None
         self.form: FormView | None = None
@@ -217,6 +229,8 @@ class EncounterPane(QWidget):
         self.reason_box.hide()
         notes_layout.addWidget(self.reason_box)
         self.body_layout.addWidget(notes_box)
+        self.handouts = HandoutPicker(services, self._pdfs, exam_source=self._printable_exam)
+        self.body_layout.addWidget(self.handouts)
 
         self.addenda_box = QGroupBox("Addenda")
         addenda_layout = QVBoxLayout(self.addenda_box)
@@ -247,6 +261,11 @@ class EncounterPane(QWidget):
         self.save_status.setObjectName("save_status")
         self.save_status.setWordWrap(True)
         status_row.addWidget(self.save_status, 1)
+        self.note_button = output_button("&Visit note", "visit_note_button", self.output_visit_note)
+        self.note_button.setToolTip(
+            "Print, save or open the visit note (a draft prints marked DRAFT)"
+        )
+        status_row.addWidget(self.note_button)
         self.sign_button = QPushButton("&Sign encounter")
         self.sign_button.setObjectName("sign_button")
         self.sign_button.setToolTip("Sign and lock this encounter (Ctrl+Shift+S)")
@@ -279,7 +298,7 @@ class EncounterPane(QWidget):
         return self.form
 
     def _chain_tab_order(self) -> None:
-        """Tab runs form -> notes -> plan -> release -> reason -> assessment -> Sign."""
+        """Tab runs form, notes, plan, release, reason, assessment, handouts, visit note, Sign."""
         if self.form is None:
             return
         chain: list[QWidget] = [
@@ -289,6 +308,8 @@ class EncounterPane(QWidget):
             self.release,
             self.reason.editor,
             *self.panel.tab_widgets(),
+            *self.handouts.tab_widgets(),
+            self.note_button,
             self.sign_button,
         ]
         for first, second in itertools.pairwise(chain):
@@ -327,6 +348,7 @@ class EncounterPane(QWidget):
         for field in (self.notes, self.plan, self.reason):
             field.set_error(None)
         self._show(enc)
+        self._load_handouts(principal, enc)
         self.exam_scroll.verticalScrollBar().setValue(0)
         if record.problems:
             self.integrity_alert.setText(
@@ -337,6 +359,46 @@ class EncounterPane(QWidget):
             self.integrity_alert.show()
         else:
             self.integrity_alert.hide()
+
+    def _load_handouts(self, principal: Principal, enc: Encounter) -> None:
+        """Set the picker up for this visit: the patient's language, the release's side."""
+        try:
+            patient = self._services.patients.get(principal, enc.patient_id)
+        except ClinicError:
+            patient = None
+        plan = enc.content.release
+        side = None if plan is ReleasePlan.NONE else HandoutSide(plan.value)
+        self.handouts.load(principal, enc.id, patient, side)
+        self._chain_tab_order()
+
+    def _printable_exam(self) -> NeuroFootExam | None:
+        """The exam as stored, for a handout's foot drawing (the draft saved first)."""
+        if self.encounter is None:
+            return None
+        if not self.encounter.is_signed and self.dirty and not self.save_now():
+            return None
+        return effective_exam(self.encounter)[0]
+
+    def output_visit_note(self, output: Output) -> None:
+        """Print, save or open the visit note of the encounter as stored (audited)."""
+        if self.encounter is None or self._principal is None:
+            return
+        if not self.encounter.is_signed and self.dirty and not self.save_now():
+            self._fail("The visit note was not printed: the draft could not be saved first.")
+            return
+        enc = self.encounter
+        try:
+            data = self._services.encounters.visit_note(self._principal, enc.id, output.action)
+            pdf = visit_note_pdf(self._services, data)
+            name = f"visit-note-{data.patient.display_name}-{enc.encounter_date.isoformat()}"
+            result = deliver(output, pdf, "the visit note", name, self, self._pdfs)
+        except (ClinicError, PrintFailed) as exc:
+            self.message.setText(f"The visit note was not printed: {exc}")
+            self.message.show()
+            return
+        if result is not None:
+            draft = "" if enc.is_signed else " (a draft: marked DRAFT)"
+            self.save_status.setText(f"{result}{draft}")
 
     def _patient_facts(self, principal: Principal, encounter_id: int) -> PatientFacts:
         """What the rules read about the patient, fetched once per encounter opened."""
@@ -547,14 +609,20 @@ class EncounterPane(QWidget):
             return False
         except ConflictError as exc:
             self._fail(f"Not saved: {exc}")
+            self._save_failure_shown = True
             return False
         except ClinicError as exc:
             self._fail(f"Not saved, kept on screen: {exc} It will be retried.")
+            self._save_failure_shown = True
             self._autosave.start()
             return False
         self._show_errors(held)
         self.dirty = bool(held)
         self.encounter = saved
+        if self._save_failure_shown:
+            # The failure reported earlier (full disk, busy database) is over.
+            self._save_failure_shown = False
+            self.message.hide()
         stamp = f"{saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})"
         if held:
             count = len(held)

@@ -14,10 +14,13 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from clinic_app import resources
+from clinic_app.app import form_catalog
+from clinic_app.domain.exam import NeuroFootExam, SensoryMap, Side
 from clinic_app.domain.handouts import Block, Handout, HandoutLanguage
 from clinic_app.reports.handout_pdf import (
     BODY_PT,
     LARGE_BODY_PT,
+    HandoutFootMap,
     HandoutOptions,
     HandoutSide,
     Letterhead,
@@ -260,3 +263,180 @@ def test_a_readable_logo_prints_and_a_bad_one_is_left_out(tmp_path: Path) -> Non
         pdf = with_logo(path)
         assert image_count(pdf) == 0
         assert "Lakeside Foot & Ankle Clinic" in pages_text(pdf)[0]
+
+
+# --- the patient's own sensory map ---------------------------------------------------------------
+
+REDUCED = {"light_touch": "reduced", "pin_prick": "reduced", "monofilament": "felt"}
+NOT_FELT = {"light_touch": "absent", "pin_prick": "absent", "monofilament": "not_felt"}
+NORMAL = {"light_touch": "normal", "pin_prick": "normal", "monofilament": "felt", "symptoms": []}
+REGION_CODE = re.compile(r"\b(PL|DO|BD|LG)-[A-Z0-9-]+")
+MAP_WORDS = {
+    HandoutLanguage.EN: (
+        "Where your foot feels different",
+        "Your clinician marked these areas during your visit.",
+        "Less feeling",
+        "No feeling",
+        "Sole",
+        "Top of foot",
+        "inner side",
+        "outer side",
+    ),
+    HandoutLanguage.ES: (
+        "Dónde su pie siente diferente",
+        "Su profesional de salud marcó estas zonas durante su visita.",
+        "Menos sensibilidad",
+        "Sin sensibilidad",
+        "Planta",
+        "Dorso del pie",
+        "lado interno",
+        "lado externo",
+    ),
+}
+
+
+def sensory(regions: dict[str, dict[str, object]]) -> SensoryMap:
+    return SensoryMap.model_validate({"regions": regions})
+
+
+def right_foot_map() -> HandoutFootMap:
+    """Two regions of the right foot with less feeling, one with none, one normal."""
+    right = sensory(
+        {
+            "PL-ARCH-MED": REDUCED,
+            "PL-HALLUX": REDUCED,
+            "PL-HEEL-MED": NOT_FELT,
+            "PL-HEEL-PAD": NORMAL,
+        }
+    )
+    return HandoutFootMap(form_catalog().foot_map(), (Side.RIGHT,), {Side.RIGHT: right})
+
+
+def closed_paths(pdf: bytes, page: int = 0) -> int:
+    contents = PdfReader(io.BytesIO(pdf)).pages[page].get_contents()
+    assert contents is not None
+    return contents.get_data().count(b" h")
+
+
+def test_the_foot_map_prints_its_heading_legend_and_plain_words_without_codes() -> None:
+    handout = LIBRARY.get("tarsal-tunnel-syndrome", "en")
+    with_map = render_handout(handout, replace(OPTIONS, foot_map=right_foot_map()))
+    without = render_handout(handout, OPTIONS)
+    first = pages_text(with_map)[0]
+    for words in MAP_WORDS[HandoutLanguage.EN]:
+        assert words in first, words
+    assert "Right foot" in first
+    # The summary comes first, then the map, then the handout's sections.
+    assert first.index(flat(handout.summary.lines()[-1])) < first.index("Where your foot")
+    text = " ".join(pages_text(with_map))
+    assert not REGION_CODE.search(text), REGION_CODE.search(text)
+    for clinical in ("Leg", "medial", "lateral", "not tested", "normal (no deficit"):
+        assert clinical not in first, clinical
+    # The regions are drawn as vector paths: many more closed shapes on the first page.
+    assert closed_paths(with_map) > closed_paths(without) + 2 * 13
+
+
+def test_the_foot_map_is_worded_in_spanish_on_a_spanish_handout() -> None:
+    handout = LIBRARY.get("tarsal-tunnel-syndrome", "es")
+    first = pages_text(render_handout(handout, replace(OPTIONS, foot_map=right_foot_map())))[0]
+    for words in MAP_WORDS[HandoutLanguage.ES]:
+        assert words in first, words
+    assert "Pie derecho" in first
+    for english in MAP_WORDS[HandoutLanguage.EN][2:]:
+        assert english not in first, english
+
+
+def test_no_map_prints_when_no_drawn_region_has_less_or_no_feeling() -> None:
+    handout = LIBRARY.get("home-care", "en")
+    without = render_handout(handout, OPTIONS)
+    geometry = form_catalog().foot_map()
+    quiet = {
+        # Normal on the foot; the leg is not drawn on a handout, so its numb region is not shown.
+        Side.RIGHT: sensory({"PL-HEEL-PAD": NORMAL, "DO-MID": NORMAL, "LG-MED": NOT_FELT}),
+        # The left foot has less feeling, but only the right side is drawn.
+        Side.LEFT: sensory({"PL-HALLUX": REDUCED}),
+    }
+    for foot_map in (
+        HandoutFootMap(geometry, (Side.RIGHT,), quiet),
+        HandoutFootMap(geometry, (), quiet),
+        HandoutFootMap(geometry, (Side.RIGHT, Side.LEFT), {}),
+    ):
+        assert not foot_map.shows_anything
+        assert render_handout(handout, replace(OPTIONS, foot_map=foot_map)) == without
+    left = HandoutFootMap(geometry, (Side.LEFT,), quiet)
+    assert left.shows_anything
+    assert (
+        "Where your foot feels different"
+        in pages_text(render_handout(handout, replace(OPTIONS, foot_map=left)))[0]
+    )
+
+
+def test_both_feet_print_right_then_left_from_the_exam() -> None:
+    exam = NeuroFootExam.model_validate(
+        {
+            "right": {"sensory": {"regions": {"PL-HEEL-MED": NOT_FELT}}},
+            "left": {"sensory": {"regions": {"DO-WEB1": REDUCED}}},
+        }
+    )
+    geometry = form_catalog().foot_map()
+    both = HandoutFootMap.from_exam(geometry, exam, HandoutSide.BOTH)
+    assert both.drawn_sides == (Side.RIGHT, Side.LEFT)
+    assert HandoutFootMap.from_exam(geometry, exam, None).drawn_sides == (Side.RIGHT, Side.LEFT)
+    assert HandoutFootMap.from_exam(geometry, exam, HandoutSide.LEFT).drawn_sides == (Side.LEFT,)
+    backwards = replace(both, sides=(Side.LEFT, Side.RIGHT))
+    handout = LIBRARY.get("home-care", "es")
+    first = pages_text(render_handout(handout, replace(OPTIONS, foot_map=backwards)))[0]
+    assert first.index("Pie derecho", first.index("Dónde su pie")) < first.index("Pie izquierdo")
+
+
+def test_the_foot_map_prints_in_large_print_with_large_words() -> None:
+    handout = LIBRARY.get("tarsal-tunnel-release", "en")
+    options = replace(OPTIONS, large_print=True, side=HandoutSide.BOTH)
+    foot_map = replace(right_foot_map(), sides=(Side.RIGHT, Side.LEFT))
+    pdf = render_handout(handout, replace(options, foot_map=foot_map))
+    text = " ".join(pages_text(pdf))
+    for words in MAP_WORDS[HandoutLanguage.EN]:
+        assert words in text, words
+    assert min(font_sizes(pdf)) >= 12
+    # Both feet sit on one row: their captions are on the same page.
+    pages = pages_text(pdf)
+    assert any("Right foot" in page and "Left foot" in page for page in pages)
+
+
+def test_a_handout_with_a_foot_map_gives_the_same_bytes_each_time() -> None:
+    handout = LIBRARY.get("medial-calcaneal-nerve", "es")
+    options = replace(OPTIONS, foot_map=right_foot_map())
+    first = render_handout(handout, options)
+    assert render_handout(handout, options) == first
+    assert first != render_handout(handout, OPTIONS)
+    other = replace(right_foot_map(), sensory={Side.RIGHT: sensory({"PL-HEEL-MED": REDUCED})})
+    assert render_handout(handout, replace(OPTIONS, foot_map=other)) != first
+
+
+def test_a_handout_with_a_foot_map_references_only_its_embedded_fonts() -> None:
+    options = replace(OPTIONS, foot_map=right_foot_map())
+    for large_print in (False, True):
+        handout = LIBRARY.get("home-care", "es")
+        pdf = render_handout(handout, replace(options, large_print=large_print))
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            fonts = page["/Resources"]["/Font"].get_object()
+            names = {str(ref.get_object()["/BaseFont"]) for ref in fonts.values()}
+            assert all("DejaVuSans" in name for name in names), names
+
+
+def test_symptoms_and_extra_sensitivity_alone_are_not_drawn_as_less_feeling() -> None:
+    # The legend says "less feeling" and "no feeling"; a burning or over-sensitive sole is
+    # neither, so the patient's map leaves it plain.
+    geometry = form_catalog().foot_map()
+    burning = {
+        "light_touch": "hyperaesthetic",
+        "pin_prick": "normal",
+        "monofilament": "felt",
+        "symptoms": ["burning"],
+    }
+    foot_map = HandoutFootMap(
+        geometry, (Side.RIGHT,), {Side.RIGHT: sensory({"PL-HEEL-PAD": burning})}
+    )
+    assert not foot_map.shows_anything
+    reduced = replace(foot_map, sensory={Side.RIGHT: sensory({"PL-HEEL-PAD": REDUCED})})
+    assert reduced.shows_anything

@@ -336,3 +336,16 @@ def test_blank_exam_prints_every_section_as_not_examined() -> None:
         assert f"{section.title} Not examined." in text
     assert "Planned tarsal tunnel release: none planned." in text
     assert "not_tested" not in text
+
+
+def test_the_note_names_only_its_embedded_fonts(signed_pdf: bytes) -> None:
+    # The sensory-map drawings start in the note's font, not reportlab's Helvetica, which a
+    # PDF would name without embedding it.
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(signed_pdf)).pages:
+        fonts = page["/Resources"].get("/Font")
+        if fonts is None:
+            continue
+        names |= {str(ref.get_object()["/BaseFont"]) for ref in fonts.get_object().values()}
+    assert names
+    assert all("DejaVuSans" in name for name in names), names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clinic_app.domain.account import Principal
 from clinic_app.domain.encounter import Encounter
-from clinic_app.domain.print_queue import PrintAction
+from clinic_app.domain.print_queue import HandoutChoice, PrintAction
 from clinic_app.services.container import Services
 
 
@@ -12,8 +12,14 @@ def test_requests_and_prints_round_trip(
     services: Services, clinician: Principal, front_desk: Principal, draft: Encounter
 ) -> None:
     queue = services.print_queue
-    first = queue.request(clinician, draft.id, "tarsal-tunnel-release", "es", copies=2)
-    second = queue.request(clinician, draft.id, "foot-or-back", "en")
+    first = queue.request(
+        clinician,
+        draft.id,
+        HandoutChoice(handout_id="tarsal-tunnel-release", language="es", copies=2),
+    )
+    second = queue.request(
+        clinician, draft.id, HandoutChoice(handout_id="foot-or-back", language="en")
+    )
     lines = queue.queue(front_desk)
     assert [(line.request_id, line.patient_name, line.copies) for line in lines] == [
         (first.id, "Núñez, José", 2),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from clinic_app.domain.account import Principal
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import Encounter
 from clinic_app.domain.errors import FieldErrors, NotFound, PermissionDenied
 from clinic_app.domain.patient import Patient
-from clinic_app.domain.print_queue import PrintAction
+from clinic_app.domain.print_queue import HandoutChoice, PrintAction
 from clinic_app.resources import handouts_dir
 from clinic_app.services.encounters import EncounterService
 from clinic_app.services.handouts import HandoutLibrary
@@ -49,8 +50,12 @@ def visit(encounters: EncounterService, clinician: Principal, ana: Patient) -> E
 def test_the_front_desk_sees_name_title_language_and_count_only(
     queue: PrintQueueService, clinician: Principal, front_desk: Principal, visit: Encounter
 ) -> None:
-    queue.request(clinician, visit.id, "tarsal-tunnel-syndrome", "es", copies=2)
-    queue.request(clinician, visit.id, "home-care", "es")
+    queue.request(
+        clinician,
+        visit.id,
+        HandoutChoice(handout_id="tarsal-tunnel-syndrome", language="es", copies=2),
+    )
+    queue.request(clinician, visit.id, HandoutChoice(handout_id="home-care", language="es"))
     lines = queue.queue(front_desk)
     assert [
         (line.patient_name, line.handout_id, line.language.value, line.copies) for line in lines
@@ -73,7 +78,9 @@ def test_printing_logs_id_version_language_who_and_when(
     clock: FixedClock,
     db: FakeDatabase,
 ) -> None:
-    made = queue.request(clinician, visit.id, "foot-or-back", "en")
+    made = queue.request(
+        clinician, visit.id, HandoutChoice(handout_id="foot-or-back", language="en")
+    )
     job = queue.job(front_desk, made.id)
     assert job.patient_name == "Núñez, Ana"
     assert job.handout.id == "foot-or-back"
@@ -102,7 +109,7 @@ def test_an_unacknowledged_urgent_alert_holds_the_visits_handouts(
     front_desk: Principal,
     visit: Encounter,
 ) -> None:
-    made = queue.request(clinician, visit.id, "home-care", "en")
+    made = queue.request(clinician, visit.id, HandoutChoice(handout_id="home-care", language="en"))
     saved = encounters.save_draft(
         clinician,
         visit.id,
@@ -122,17 +129,23 @@ def test_bad_requests_are_refused_at_the_field(
 ) -> None:
     before = db.commits
     with pytest.raises(FieldErrors, match="unknown handout 'xyz'"):
-        queue.request(clinician, visit.id, "xyz", "en")
-    with pytest.raises(FieldErrors, match="handout"):
-        queue.request(clinician, visit.id, "home-care", "fr")
-    with pytest.raises(FieldErrors, match="1 to 5 copies"):
-        queue.request(clinician, visit.id, "home-care", "en", copies=0)
+        queue.request(clinician, visit.id, HandoutChoice(handout_id="xyz", language="en"))
+    with pytest.raises(ValidationError, match="language"):
+        HandoutChoice(handout_id="home-care", language="fr")
+    with pytest.raises(ValidationError, match="copies"):
+        HandoutChoice(handout_id="home-care", language="en", copies=0)
+    with pytest.raises(FieldErrors, match="Unknown next step: x-ray"):
+        queue.request(
+            clinician,
+            visit.id,
+            HandoutChoice(handout_id="home-care", language="en", next_steps=("x-ray",)),
+        )
     with pytest.raises(NotFound):
-        queue.request(clinician, 999, "home-care", "en")
+        queue.request(clinician, 999, HandoutChoice(handout_id="home-care", language="en"))
     assert db.commits == before
-    queue.request(clinician, visit.id, "home-care", "en")
+    queue.request(clinician, visit.id, HandoutChoice(handout_id="home-care", language="en"))
     with pytest.raises(FieldErrors, match="already in the queue"):
-        queue.request(clinician, visit.id, "home-care", "en")
+        queue.request(clinician, visit.id, HandoutChoice(handout_id="home-care", language="en"))
 
 
 def test_roles_front_desk_cannot_queue_and_admin_cannot_print(
@@ -143,8 +156,8 @@ def test_roles_front_desk_cannot_queue_and_admin_cannot_print(
     visit: Encounter,
 ) -> None:
     with pytest.raises(PermissionDenied):
-        queue.request(front_desk, visit.id, "home-care", "en")
-    made = queue.request(clinician, visit.id, "home-care", "en")
+        queue.request(front_desk, visit.id, HandoutChoice(handout_id="home-care", language="en"))
+    made = queue.request(clinician, visit.id, HandoutChoice(handout_id="home-care", language="en"))
     with pytest.raises(PermissionDenied):
         queue.queue(admin)
     with pytest.raises(PermissionDenied):
@@ -159,3 +172,28 @@ def test_a_library_reprint_is_logged_without_a_request(
     )
     assert (record.request_id, record.patient_id, record.language.value) == (None, ana.id, "es")
     assert audit_actions(db)[-1] is AuditAction.PRINT
+
+
+def test_the_job_carries_the_side_print_size_and_ticked_steps_in_the_copy_language(
+    queue: PrintQueueService, clinician: Principal, front_desk: Principal, visit: Encounter
+) -> None:
+    choice = HandoutChoice(
+        handout_id="home-care",
+        language="es",
+        side="left",
+        large_print=True,
+        next_steps=("back-scan", "follow-up", "retired-step"),
+    )
+    with pytest.raises(FieldErrors, match="retired-step"):
+        queue.request(clinician, visit.id, choice)
+    made = queue.request(
+        clinician, visit.id, choice.model_copy(update={"next_steps": ("back-scan", "follow-up")})
+    )
+    job = queue.job(front_desk, made.id)
+    assert job.request.side == "left"
+    assert job.request.large_print is True
+    # Catalogue order, Spanish wording.
+    assert job.next_steps == (
+        "Vuelva para su próxima cita de control.",
+        "Hágase el estudio de imagen de la parte baja de la espalda que le pedimos.",
+    )

@@ -1,0 +1,157 @@
+"""Turn what the services return into PDFs, and send a PDF where the user asked.
+
+Rendering is reportlab (``clinic_app.reports``), imported on first use so it stays off the
+start-up path. Every output is logged by the caller's service before the PDF leaves the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+
+from clinic_app.domain.print_queue import PrintAction
+from clinic_app.services.container import Services
+from clinic_app.ui.printing import PdfOutput, PrintFailed, safe_file_name
+
+if TYPE_CHECKING:
+    from clinic_app.domain.handouts import Handout
+    from clinic_app.reports.foot_map import HandoutFootMap
+    from clinic_app.reports.handout_pdf import Letterhead
+    from clinic_app.services.encounters import VisitNoteData
+    from clinic_app.services.print_queue import PrintJob
+
+
+class Output(Enum):
+    """Where a PDF goes, and how the print log names it."""
+
+    PRINT = ("&Print...", PrintAction.PRINT)
+    SAVE = ("&Save as PDF...", PrintAction.SAVE_PDF)
+    VIEW = ("&Open in PDF viewer", PrintAction.OPEN_VIEWER)
+
+    @property
+    def text(self) -> str:
+        """The menu text."""
+        return self.value[0]
+
+    @property
+    def action(self) -> PrintAction:
+        """The print-log action."""
+        return self.value[1]
+
+
+def letterhead(services: Services) -> Letterhead | None:
+    """The practice letterhead from the practice details, or None before they are set."""
+    from clinic_app.reports.handout_pdf import Letterhead
+
+    practice = services.practice.get()
+    if practice is None:
+        return None
+    return Letterhead(
+        name=practice.name,
+        address_lines=practice.address,
+        phone=practice.phone,
+        logo=practice.logo,
+    )
+
+
+def handout_pdf(services: Services, job: PrintJob, foot_map: HandoutFootMap | None = None) -> bytes:
+    """One queued handout, personalised as the clinician asked (with the foot drawing, if any)."""
+    from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
+
+    request = job.request
+    options = HandoutOptions(
+        letterhead=letterhead(services),
+        patient_name=job.patient_name,
+        side=request.side,
+        visit_date=request.requested_at.astimezone().date(),
+        clinician=request.requested_by_name,
+        extra_next_steps=job.next_steps,
+        large_print=request.large_print,
+        foot_map=foot_map,
+    )
+    return render_handout(job.handout, options)
+
+
+def library_handout_pdf(
+    services: Services, handout: Handout, patient_name: str, large_print: bool
+) -> bytes:
+    """A handout straight from the library (the front desk's reprint), dated today."""
+    from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
+
+    options = HandoutOptions(
+        letterhead=letterhead(services),
+        patient_name=patient_name,
+        visit_date=services.clock.today(),
+        large_print=large_print,
+    )
+    return render_handout(handout, options)
+
+
+def visit_note_pdf(services: Services, data: VisitNoteData) -> bytes:
+    """The visit note of one encounter as stored (a draft carries a DRAFT watermark)."""
+    from clinic_app.reports.visit_note_pdf import VisitNoteInput, render_visit_note
+
+    note = VisitNoteInput(
+        encounter=data.encounter,
+        patient=data.patient,
+        layout=services.forms.exam_layout(),
+        geometry=services.forms.foot_map(),
+        assessment=data.assessment,
+        letterhead=letterhead(services),
+    )
+    return render_visit_note(note)
+
+
+def deliver(
+    output: Output,
+    pdf: bytes,
+    title: str,
+    file_name: str,
+    parent: QWidget,
+    pdfs: PdfOutput,
+    copies: int = 1,
+) -> str | None:
+    """Send the PDF where asked; a one-line result for the status, or None when cancelled.
+
+    Raises:
+        PrintFailed: it could not be printed, saved or opened.
+    """
+    if output is Output.PRINT:
+        if not pdfs.print_pdf(parent, pdf, title, copies):
+            return None
+        return f"Sent {title} to the printer."
+    if output is Output.SAVE:
+        path = pdfs.save_pdf(parent, pdf, f"{safe_file_name(file_name)}.pdf")
+        return None if path is None else f"Saved {path}."
+    path = pdfs.open_pdf(pdf, f"{safe_file_name(file_name)}.pdf")
+    return f"Opened {title} in the PDF viewer."
+
+
+def output_button(
+    text: str, name: str, on_output: Callable[[Output], None], parent: QWidget | None = None
+) -> QPushButton:
+    """A button with a menu: Print..., Save as PDF..., Open in PDF viewer."""
+    button = QPushButton(text, parent)
+    button.setObjectName(name)
+    menu = QMenu(button)
+    for output in Output:
+        action = menu.addAction(output.text)
+        action.setObjectName(f"{name}_{output.name.lower()}")
+        action.triggered.connect(lambda _checked=False, o=output: on_output(o))
+    button.setMenu(menu)
+    return button
+
+
+__all__ = [
+    "Output",
+    "PrintFailed",
+    "deliver",
+    "handout_pdf",
+    "letterhead",
+    "library_handout_pdf",
+    "output_button",
+    "visit_note_pdf",
+]
