@@ -7,9 +7,10 @@ import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from clinic_app import __version__
+from clinic_app import __version__, resources
 from clinic_app.domain.errors import ClinicError, DatabaseCorrupt
 from clinic_app.services.backup import BackupService
 from clinic_app.services.container import Services
@@ -107,6 +108,9 @@ def run(
     assert isinstance(app, QApplication)
     app.setApplicationName("clinic_app")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resources.icon_path())))
+    # Lets Wayland docks match the window to the installed desktop entry.
+    app.setDesktopFileName("clinic_app")
     services = open_services(build, recovery)
     if services is None:
         return 2

@@ -2,9 +2,13 @@
 # Install the Debian packages clinic_app and its tests need, only those missing.
 # Qt's xcb/offscreen platforms need libegl1, libgl1, libxkbcommon, libfontconfig and
 # libxcb-cursor0; the PostgreSQL tests need the server binaries (postgresql).
+# libxcb-icccm4 and libxcb-keysyms1: Qt's xcb (X11) platform plugin links them; the desktop
+# build (make bundle) copies them into the bundle from this machine, so it starts on X11
+# desktops that lack them.
 set -eu
 need=""
 for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0 \
+           libxcb-icccm4 libxcb-keysyms1 \
            libdbus-1-3 libglib2.0-0 postgresql poppler-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
         || need="$need $pkg"
