@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
+from clinic_app.domain.handouts import practice_timeline_step
 from clinic_app.domain.patient import Language, has_control_character
 
 MAX_PRACTICE_NAME = 120
@@ -20,6 +28,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Digits, spaces, + ( ) - . / and an optional extension ("ext. 12", "x12").
 PRACTICE_PHONE_RE = re.compile(r"^[0-9 +()\-./]+((ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
+_BRACKET_TAG = re.compile(r"\[[A-Z0-9][A-Z0-9-]*\]")
 LOGO_HELP = "The logo must be a PNG or JPEG image."
 
 
@@ -74,6 +83,16 @@ def _steps(value: object) -> tuple[str, ...]:
             raise ValueError(f"Step {number} is empty.")
         if len(step) > MAX_STEP_LENGTH:
             raise ValueError(f"Step {number} is longer than {MAX_STEP_LENGTH} characters.")
+        # It must print as a handout's timeline step does (no braces, no [TAG] citations).
+        if "{" in step or "}" in step:
+            raise ValueError(f"Step {number}: leave out the {{ and }} characters.")
+        if _BRACKET_TAG.search(step):
+            raise ValueError(f"Step {number}: leave out bracketed tags such as [ABC].")
+        try:
+            practice_timeline_step(step)
+        except ValidationError as exc:
+            reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"Step {number} cannot be printed: {reason}.") from None
     return steps
 
 

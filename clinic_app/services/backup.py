@@ -290,7 +290,14 @@ class BackupService:
         """
         manifest = self._adapter.verify(backup.path)
         kept = self._adapter.set_aside(self._replaced_path("-damaged"))
-        self._adapter.restore_from(backup.path)
+        try:
+            self._adapter.restore_from(backup.path)
+        except Exception:
+            # Never leave the practice without its file: a missing database would open as a
+            # new, empty one and offer the first-run set-up.
+            if kept is not None:
+                self._adapter.put_back(kept)
+            raise
         self._audit_restore(None, backup.path, manifest, kept, RECOVERY_USERNAME)
         return RestoreResult(manifest, kept)
 

@@ -301,7 +301,7 @@ class EncounterService:
             return saved
 
     def visit_note(self, actor: Principal, encounter_id: int, output: PrintAction) -> VisitNoteData:
-        """Everything the visit note prints, with the print, save or viewing audited.
+        """Everything the visit note prints; audited as prepared for printing, saving or viewing.
 
         The encounter is read as stored (save the draft first); a draft prints with a DRAFT
         watermark. An encounter whose signature does not verify is refused: a note printed
@@ -328,7 +328,7 @@ class EncounterService:
                 AuditAction.PRINT,
                 "encounter",
                 encounter_id,
-                f"visit note ({state}, version {enc.version}) {output.value}",
+                f"visit note ({state}, version {enc.version}) prepared for {output.value}",
             )
             uow.commit()
             return VisitNoteData(encounter=enc, patient=patient, assessment=found)

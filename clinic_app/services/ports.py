@@ -399,6 +399,10 @@ class DatabaseBackup(Protocol):
         """Move a damaged database out of the way to path (None when there is nothing to move)."""
         ...
 
+    def put_back(self, kept: Path) -> None:
+        """Undo ``set_aside``: the set-aside database goes back where it was."""
+        ...
+
     def row_counts(self) -> dict[str, int]:
         """Rows per table right now."""
         ...

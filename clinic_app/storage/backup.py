@@ -344,6 +344,22 @@ class SqliteBackup:
             ) from None
         return path
 
+    def put_back(self, kept: Path) -> None:
+        """Move a set-aside database (and its -wal/-shm) back, unless a database is there."""
+        if self._path.exists() or not kept.exists():
+            return
+        try:
+            for side in SIDE_FILES:
+                source = kept.with_name(kept.name + side)
+                if source.exists():
+                    shutil.move(source, self._path.with_name(self._path.name + side))
+            shutil.move(kept, self._path)
+        except OSError as exc:
+            raise BackupFailed(
+                f"The damaged database could not be put back from {kept} "
+                f"({exc.strerror or exc}); copy it back to {self._path} before starting again."
+            ) from None
+
     def restore_from(self, path: Path) -> BackupManifest:
         """Copy the backup beside the database, migrate the copy, then swap it in atomically."""
         manifest = self.verify(path)
@@ -640,6 +656,9 @@ class PostgresBackup:
     def set_aside(self, path: Path) -> Path | None:
         """A server database is not a file to move; the caller keeps a backup instead."""
         return None
+
+    def put_back(self, kept: Path) -> None:
+        """Nothing was moved (see ``set_aside``)."""
 
     def restore_from(self, path: Path) -> BackupManifest:
         """Drop this schema's tables and load the dump, all in one transaction, then migrate."""

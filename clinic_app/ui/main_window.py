@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
             "&Admin", "&Back up now...", "Ctrl+Shift+B", self.backup_actions.back_up_now
         )
         self.restore_action = self._action(
-            "&Admin", "&Restore a backup...", "", self.backup_actions.restore
+            "&Admin", "&Restore a backup...", "", self.restore_backup
         )
         self.practice_action = self._action(
             "&Admin", "&Practice details...", "Ctrl+Shift+D", self.show_practice_details
@@ -301,6 +301,9 @@ class MainWindow(QMainWindow):
         window.setGeometry(self.geometry())
         self.successor = window
         window.show()
+        if self.backup_actions.schedule_timer.isActive():
+            # The scheduled backups follow the records to their new database.
+            window.backup_actions.start_schedule()
         if principal is not None:
             window._logged_in(principal)
         self.close()
@@ -565,6 +568,13 @@ class MainWindow(QMainWindow):
         self.print_queue_pane.open_for(self.principal)
 
     # ----- admin --------------------------------------------------------------------------------
+    def restore_backup(self) -> None:
+        """Save and close the open draft, then restore: nothing typed goes into the wrong file."""
+        if self.principal is None or not self._leave_encounter():
+            return
+        self.right.setCurrentWidget(self.welcome)
+        self.backup_actions.restore()
+
     def show_accounts(self) -> None:
         """The admin's accounts page."""
         if self.principal is None or not self._leave_encounter():

@@ -366,3 +366,24 @@ def test_print_now_draws_the_patients_own_foot_only_when_asked(
     # Printed here, logged, and off the front desk's queue.
     assert services.print_queue.queue(desk["front_desk"]) == []
     assert len(services.print_queue.log(desk["front_desk"])) == 2
+
+
+def test_print_now_prints_what_is_on_screen_and_a_cancel_leaves_no_trace(
+    qtbot: Any, desk: dict[str, Any]
+) -> None:
+    services: Services = desk["services"]
+    pdfs = RecordingPdfs()
+    pane = encounter_pane(qtbot, desk, pdfs)
+    pick(pane, "home-care", "es", "left")
+    pane.handouts.queue_button.click()
+    # The queued copy said left; the one printed now says both feet, as on screen.
+    pick(pane, "home-care", "es", "both")
+    pane.handouts.print_now(Output.PRINT)
+    assert "Ambos pies" in pdf_text(pdfs.sent[-1][1])
+    assert len(services.print_queue.queue(desk["front_desk"])) == 1  # still queued
+    pdfs.cancel = True
+    pick(pane, "foot-or-back", "en", None)
+    pane.handouts.print_now(Output.PRINT)
+    assert "Cancelled" in pane.handouts.status.text()
+    assert len(services.print_queue.queue(desk["front_desk"])) == 1
+    assert len(services.print_queue.log(desk["front_desk"])) == 1

@@ -237,6 +237,8 @@ class BackupActions(QObject):
         if tag == "scheduled":
             self._scheduled_failure(message)
         elif tag in ("verify", "restore"):
+            # The schedule was paused for the restore; nothing was replaced, so it goes on.
+            self._timer.start()
             self._dialogs.error(self._parent, "The backup was not restored", message)
         else:
             self._dialogs.error(self._parent, "The backup failed", message)

@@ -36,7 +36,7 @@ from clinic_app.domain.print_queue import MAX_COPIES, HandoutChoice, HandoutRequ
 from clinic_app.services.container import Services
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.form_widgets import error_banner
-from clinic_app.ui.views.printouts import Output, deliver, handout_pdf, output_button
+from clinic_app.ui.views.printouts import Output, chosen_handout_pdf, deliver, output_button
 
 if TYPE_CHECKING:
     from clinic_app.reports.foot_map import HandoutFootMap
@@ -267,44 +267,56 @@ class HandoutPicker(QGroupBox):
         self.sig_queued.emit(made)
 
     def print_now(self, output: Output) -> None:
-        """Queue the picked handout if it is not queued yet, then print it here and log it."""
+        """Print the copy exactly as picked on screen, here and now, and log it.
+
+        It does not go through the front desk's queue (a queued copy stays queued), and it is
+        held like any of the visit's handouts while an urgent alert is unacknowledged.
+        """
         if self._principal is None or self._encounter_id is None:
             return
         self.message.hide()
         queue = self._services.print_queue
         choice = self.choice()
+        foot_map = None
         try:
-            open_requests = [
-                r
-                for r in queue.for_encounter(self._principal, self._encounter_id)
-                if (r.handout_id, r.language) == (choice.handout_id, choice.language) and not r.done
-            ]
-            request = (
-                open_requests[0]
-                if open_requests
-                else queue.request(self._principal, self._encounter_id, choice)
+            held = self._services.encounters.handout_block(self._principal, self._encounter_id)
+            if held:
+                raise ClinicError(held)
+            handout = queue.library_handout(
+                self._principal, choice.handout_id, choice.language.value
             )
-            job = queue.job(self._principal, request.id)
-            foot_map = self._foot_map(job.request.side) if self.with_map.isChecked() else None
-            pdf = handout_pdf(self._services, job, foot_map)
-            patient = job.patient_name
-            name = f"{job.handout.id}-{job.handout.language.value}-{patient}"
-            result = deliver(output, pdf, job.handout.title, name, self, self._pdfs, request.copies)
+            if self.with_map.isChecked():
+                foot_map = self._foot_map(choice.side)
+            patient = self._patient.display_name if self._patient is not None else ""
+            steps = self._services.handouts.next_steps().wording(
+                choice.next_steps, handout.language
+            )
+            pdf = chosen_handout_pdf(
+                self._services,
+                handout,
+                choice,
+                patient,
+                self._principal.display_name,
+                tuple(steps),
+                foot_map,
+            )
+            name = f"{handout.id}-{handout.language.value}-{patient}"
+            result = deliver(output, pdf, handout.title, name, self, self._pdfs, choice.copies)
             if result is None:
                 self.status.setText("Cancelled: nothing was printed.")
-                self.refresh_queued()
                 return
-            queue.record_print(self._principal, request.id, output.action)
-            queue.mark_done(self._principal, request.id)
-        except FieldErrors as exc:
-            self._error(" ".join(exc.errors.values()))
-            return
+            queue.record_library_print(
+                self._principal,
+                choice.handout_id,
+                choice.language.value,
+                output.action,
+                self._patient.id if self._patient is not None else None,
+            )
         except (ClinicError, PrintFailed) as exc:
             self._error(str(exc))
             return
         drawn = " With the foot drawing." if foot_map is not None else ""
-        self.status.setText(f"{result} Logged; it is off the front desk's queue.{drawn}")
-        self.refresh_queued()
+        self.status.setText(f"{result} Logged.{drawn}")
 
     def _foot_map(self, side: HandoutSide | None) -> HandoutFootMap | None:
         """The drawing of the patient's own foot, or None when nothing on it is marked."""

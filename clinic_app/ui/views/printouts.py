@@ -18,6 +18,7 @@ from clinic_app.ui.printing import PdfOutput, PrintFailed, safe_file_name
 
 if TYPE_CHECKING:
     from clinic_app.domain.handouts import Handout
+    from clinic_app.domain.print_queue import HandoutChoice
     from clinic_app.reports.foot_map import HandoutFootMap
     from clinic_app.reports.handout_pdf import Letterhead
     from clinic_app.services.encounters import VisitNoteData
@@ -73,6 +74,31 @@ def handout_pdf(services: Services, job: PrintJob, foot_map: HandoutFootMap | No
         foot_map=foot_map,
     )
     return render_handout(job.handout, options)
+
+
+def chosen_handout_pdf(
+    services: Services,
+    handout: Handout,
+    choice: HandoutChoice,
+    patient_name: str,
+    clinician: str,
+    next_steps: tuple[str, ...],
+    foot_map: HandoutFootMap | None = None,
+) -> bytes:
+    """A copy printed from the encounter as the clinician picked it on screen, dated today."""
+    from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
+
+    options = HandoutOptions(
+        letterhead=letterhead(services),
+        patient_name=patient_name,
+        side=choice.side,
+        visit_date=services.clock.today(),
+        clinician=clinician,
+        extra_next_steps=next_steps,
+        large_print=choice.large_print,
+        foot_map=foot_map,
+    )
+    return render_handout(handout, options)
 
 
 def library_handout_pdf(
@@ -148,6 +174,7 @@ def output_button(
 __all__ = [
     "Output",
     "PrintFailed",
+    "chosen_handout_pdf",
     "deliver",
     "handout_pdf",
     "letterhead",

@@ -315,6 +315,10 @@ def test_sqlite_set_aside_moves_the_damaged_file(
     assert adapter.set_aside(aside) == aside
     assert not live.exists()
     assert aside.read_bytes() == content
+    # A recovery that fails puts it back: the practice never starts on an empty database.
+    adapter.put_back(aside)
+    assert live.read_bytes() == content
+    assert not aside.exists()
 
 
 def test_postgres_backup_without_pg_dump_says_what_to_install(

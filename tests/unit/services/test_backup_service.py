@@ -40,6 +40,7 @@ class FakeBackupAdapter:
         self.fail_check = False
         self.restored: list[Path] = []
         self.set_aside_to: list[Path] = []
+        self.put_back_from: list[Path] = []
 
     def row_counts(self) -> dict[str, int]:
         return dict(self.rows)
@@ -72,6 +73,9 @@ class FakeBackupAdapter:
     def set_aside(self, path: Path) -> Path | None:
         self.set_aside_to.append(path)
         return path
+
+    def put_back(self, kept: Path) -> None:
+        self.put_back_from.append(kept)
 
 
 @pytest.fixture
@@ -297,3 +301,19 @@ def test_recovering_a_damaged_database_sets_it_aside(
     assert result.kept.name.endswith("-damaged.sqlite3")
     entry = db.committed.audit[-1]
     assert (entry.action, entry.username) == (AuditAction.RESTORE_BACKUP, "start-up recovery")
+
+
+def test_a_recovery_that_fails_puts_the_damaged_database_back(
+    service: BackupService, adapter: FakeBackupAdapter, tmp_path: Path
+) -> None:
+    made = service.run_scheduled()
+    assert made is not None
+
+    def broken(path: Path) -> BackupManifest:
+        raise BackupFailed("No space left on device.")
+
+    adapter.restore_from = broken  # type: ignore[method-assign]
+    with pytest.raises(BackupFailed, match="No space"):
+        service.recover_damaged(made)
+    assert adapter.put_back_from == adapter.set_aside_to
+    assert len(adapter.put_back_from) == 1

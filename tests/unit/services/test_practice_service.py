@@ -116,6 +116,16 @@ def test_a_stale_version_is_a_conflict_and_nothing_changes(
         ({"release_timeline": {"fr": ["a"]}}, "release_timeline", "en (English) and es"),
         ({"release_timeline": {"en": []}}, "release_timeline.en", "at least one step"),
         ({"release_timeline": {"en": ["ok", " "]}}, "release_timeline.en", "Step 2 is empty"),
+        (
+            {"release_timeline": {"es": ["Semana 1: reposo", "Día {2}"]}},
+            "release_timeline.es",
+            "Step 2: leave out the { and } characters.",
+        ),
+        (
+            {"release_timeline": {"en": ["Rest [DRNUNES-C]"]}},
+            "release_timeline.en",
+            "Step 1: leave out bracketed tags such as [ABC].",
+        ),
         ({"release_timeline": {"es": ["x" * 201]}}, "release_timeline.es", "Step 1 is longer"),
         ({"release_timeline": {"en": ["s"] * 21}}, "release_timeline.en", "at most 20 steps"),
     ],
