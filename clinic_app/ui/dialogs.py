@@ -40,11 +40,6 @@ class Dialogs:
                 return i
         return None
 
-    def ask_open_file(self, parent: QWidget | None, title: str, name_filter: str) -> Path | None:
-        """Ask for an existing file to read; None when cancelled."""
-        name, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
-        return Path(name) if name else None
-
     def save_file(
         self, parent: QWidget | None, title: str, suggested: Path, name_filter: str
     ) -> Path | None:

@@ -35,7 +35,9 @@ class ScriptedDialogs(Dialogs):
         self.next_file: Path | None = None
         self.shown: list[tuple[str, str]] = []
 
-    def ask_open_file(self, parent: QWidget | None, title: str, name_filter: str) -> Path | None:
+    def open_file(
+        self, parent: QWidget | None, title: str, folder: Path, name_filter: str
+    ) -> Path | None:
         return self.next_file
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:

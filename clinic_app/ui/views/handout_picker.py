@@ -36,14 +36,19 @@ from clinic_app.domain.print_queue import MAX_COPIES, HandoutChoice, HandoutRequ
 from clinic_app.services.container import Services
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.form_widgets import error_banner
-from clinic_app.ui.views.printouts import Output, chosen_handout_pdf, deliver, output_button
+from clinic_app.ui.views.printouts import (
+    LANGUAGE_WORDS,
+    Output,
+    chosen_handout_pdf,
+    deliver,
+    output_button,
+)
 
 if TYPE_CHECKING:
     from clinic_app.reports.foot_map import HandoutFootMap
 
 NO_SIDE = "not printed"
 SIDE_WORDS = {HandoutSide.RIGHT: "right", HandoutSide.LEFT: "left", HandoutSide.BOTH: "both"}
-LANGUAGE_WORDS = {HandoutLanguage.EN: "English", HandoutLanguage.ES: "Spanish (Español)"}
 
 
 class HandoutPicker(QGroupBox):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -116,7 +117,7 @@ class LogoPicker(QWidget):
 
     def choose(self) -> None:
         """Ask for an image file; a file that is too big or not PNG/JPEG is refused."""
-        path = self._dialogs.ask_open_file(self, "Choose the practice logo", LOGO_FILTER)
+        path = self._dialogs.open_file(self, "Choose the practice logo", Path.home(), LOGO_FILTER)
         if path is None:
             return
         try:

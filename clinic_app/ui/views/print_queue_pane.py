@@ -36,7 +36,13 @@ from clinic_app.domain.print_queue import PrintRecord, QueueLine
 from clinic_app.services.container import Services
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.form_widgets import error_banner
-from clinic_app.ui.views.printouts import Output, deliver, handout_pdf, library_handout_pdf
+from clinic_app.ui.views.printouts import (
+    LANGUAGE_WORDS,
+    Output,
+    deliver,
+    handout_pdf,
+    library_handout_pdf,
+)
 
 REFRESH_MS = 30_000
 """While the queue is on screen it is re-read this often (clinicians add to it all day)."""
@@ -356,4 +362,4 @@ class PrintQueuePane(QWidget):
 
 
 def _language_name(language: HandoutLanguage) -> str:
-    return {HandoutLanguage.EN: "English", HandoutLanguage.ES: "Spanish (Español)"}[language]
+    return LANGUAGE_WORDS[language]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
+from clinic_app.domain.handouts import HandoutLanguage
 from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.container import Services
 from clinic_app.ui.printing import PdfOutput, PrintFailed, safe_file_name
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from clinic_app.reports.handout_pdf import Letterhead
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.print_queue import PrintJob
+
+
+LANGUAGE_WORDS = {HandoutLanguage.EN: "English", HandoutLanguage.ES: "Spanish (Español)"}
+"""How a handout's language is named on screen (in English, with its own name)."""
 
 
 class Output(Enum):
@@ -172,6 +177,7 @@ def output_button(
 
 
 __all__ = [
+    "LANGUAGE_WORDS",
     "Output",
     "PrintFailed",
     "chosen_handout_pdf",
