@@ -183,27 +183,13 @@ def check_output_file(path: Path) -> Path:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file in the same folder and os.replace."""
-    import tempfile
+    """Write --out whole or not at all; a failure is one line naming the file."""
+    from clinic_app.services import files
 
     try:
-        handle, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise ClinicError(f"--out: cannot write in {path.parent}: {exc.strerror or exc}") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
+        files.write_atomically(path, data)
     except OSError as exc:
         raise ClinicError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        # Gone after a successful replace; on any failure (or Ctrl-C) no partial file stays.
-        temp.unlink(missing_ok=True)
 
 
 def password_from_user(username: str) -> str:

@@ -31,7 +31,13 @@ class _Frozen(BaseModel):
 
 
 class HandoutChoice(_Frozen):
-    """What the clinician picks for a patient: which handout, how, and with which next steps."""
+    """What the clinician picks for a patient: which handout, how, and with which next steps.
+
+    Attributes:
+        side: which foot the copy names, or None to leave the side off.
+        large_print: print the body at 16 pt.
+        next_steps: ids of the next steps ticked (``resources/handouts/next-steps.yaml``).
+    """
 
     handout_id: str = Field(min_length=1, max_length=64)
     language: HandoutLanguage
@@ -41,25 +47,16 @@ class HandoutChoice(_Frozen):
     next_steps: tuple[str, ...] = Field(default=(), max_length=MAX_NEXT_STEPS)
 
 
-class HandoutRequest(_Frozen):
-    """One handout the clinician picked for a patient during a visit."""
+class HandoutRequest(HandoutChoice):
+    """One handout the clinician picked for a patient during a visit: the choice, queued."""
 
     id: int
     encounter_id: int
     patient_id: int
-    handout_id: str
-    language: HandoutLanguage
-    copies: int = Field(ge=1, le=MAX_COPIES)
     requested_by_name: str
     requested_at: datetime
     done_at: datetime | None = None
     done_by_name: str | None = None
-    side: HandoutSide | None = None
-    """Which foot the copy names, or None to leave the side off."""
-    large_print: bool = False
-    """Print the body at 16 pt."""
-    next_steps: tuple[str, ...] = Field(default=(), max_length=MAX_NEXT_STEPS)
-    """Ids of the next steps the clinician ticked (``resources/handouts/next-steps.yaml``)."""
 
     @property
     def done(self) -> bool:

@@ -22,8 +22,9 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic_app import __version__
 from clinic_app.services.backup import BackupFailed, BackupInvalid
+from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
 from clinic_app.services.ports import BackupManifest
 from clinic_app.storage.db import (
     SCHEMA_HEAD,
@@ -107,32 +109,34 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _fsync(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename durable; not every platform can open a folder.
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _temp_beside(path: Path, suffix: str = ".tmp") -> Path:
     """A new empty file in path's folder (raises BackupFailed when the folder is unusable)."""
     folder = path.parent
     if not folder.is_dir():
         raise BackupFailed(f"The folder {folder} does not exist.")
     try:
-        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=suffix)
+        return temp_beside(path, suffix)
     except OSError as exc:
         raise BackupFailed(f"Cannot write in {folder} ({exc.strerror or exc}).") from None
-    os.close(handle)
-    return Path(name)
+
+
+class _Checked(ABC):
+    """What both adapters share: a written backup is kept only once it passes its check."""
+
+    @abstractmethod
+    def verify(self, path: Path) -> BackupManifest:
+        """Open and check a backup file (each adapter its own way)."""
+
+    def _keep_if_sound(self, temp: Path, path: Path) -> BackupManifest:
+        """Flush, check, then rename the finished backup into place (durably)."""
+        fsync_file(temp)
+        try:
+            checked = self.verify(temp)
+        except BackupInvalid as exc:
+            raise BackupFailed(f"The backup failed its check and was deleted: {exc}.") from None
+        os.replace(temp, path)
+        fsync_dir(path.parent)
+        return checked
 
 
 def _check_file(path: Path) -> bytes:
@@ -193,7 +197,7 @@ def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
-class SqliteBackup:
+class SqliteBackup(_Checked):
     """Backups of the embedded SQLite database, consistent while the app is running.
 
     Restoring replaces the database file atomically (os.replace) and refuses while another
@@ -267,14 +271,7 @@ class SqliteBackup:
                         dst.close()
                 except sqlite3.Error as exc:
                     raise BackupFailed(f"The backup could not be written ({exc}).") from None
-            _fsync(temp)
-            try:
-                checked = self.verify(temp)
-            except BackupInvalid as exc:
-                raise BackupFailed(f"The backup failed its check and was deleted: {exc}.") from None
-            os.replace(temp, path)
-            _fsync_dir(path.parent)
-            return checked
+            return self._keep_if_sound(temp, path)
         except OSError as exc:
             raise BackupFailed(
                 f"The backup could not be written ({exc.strerror or exc})."
@@ -383,7 +380,7 @@ class SqliteBackup:
                     raise BackupFailed("The restored copy failed its check; nothing was replaced.")
             finally:
                 check.close()
-            _fsync(temp)
+            fsync_file(temp)
             self._swap_in(temp)
         except sqlite3.Error as exc:
             raise BackupFailed(
@@ -405,7 +402,7 @@ class SqliteBackup:
         if not self._path.exists():
             os.replace(temp, self._path)
             self._remove_side_files()
-            _fsync_dir(self._path.parent)
+            fsync_dir(self._path.parent)
             return
         lock = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
         try:
@@ -421,7 +418,7 @@ class SqliteBackup:
                 ) from None
             os.replace(temp, self._path)
             self._remove_side_files()
-            _fsync_dir(self._path.parent)
+            fsync_dir(self._path.parent)
         finally:
             lock.close()
 
@@ -460,7 +457,7 @@ def _copy_table_name(line: bytes) -> str:
     return target.rsplit(".", 1)[-1]
 
 
-class PostgresBackup:
+class PostgresBackup(_Checked):
     """Backups of a PostgreSQL database with pg_dump / pg_restore / psql (postgresql-client).
 
     The row counts are read inside a repeatable-read transaction whose snapshot pg_dump
@@ -561,14 +558,7 @@ class PostgresBackup:
             with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
                 archive.writestr(ZIP_MANIFEST, json.dumps(manifest_values(manifest), indent=2))
                 archive.write(dump, ZIP_DUMP)
-            _fsync(temp)
-            try:
-                checked = self.verify(temp)
-            except BackupInvalid as exc:
-                raise BackupFailed(f"The backup failed its check and was deleted: {exc}.") from None
-            os.replace(temp, path)
-            _fsync_dir(path.parent)
-            return checked
+            return self._keep_if_sound(temp, path)
         except OSError as exc:
             raise BackupFailed(
                 f"The backup could not be written ({exc.strerror or exc})."

@@ -7,7 +7,6 @@ swap in one that records what was asked. Printing draws each page rendered by PD
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -16,6 +15,8 @@ from PySide6.QtCore import QRectF, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+from clinic_app.services.files import write_atomically
 
 PRINT_DPI = 300
 """Pages are rendered at the printer's resolution, but never above this (memory)."""
@@ -38,22 +39,9 @@ def write_pdf(path: Path, pdf: bytes) -> None:
         PrintFailed: the folder cannot be written (full disk, no permission).
     """
     try:
-        handle, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise PrintFailed(f"Cannot write in {path.parent}: {exc.strerror or exc}.") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(pdf)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
+        write_atomically(path, pdf)
     except OSError as exc:
         raise PrintFailed(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def paint_pdf(printer: QPrinter, pdf: bytes) -> int:

@@ -373,17 +373,20 @@ class EncounterPane(QWidget):
 
     def _printable_exam(self) -> NeuroFootExam | None:
         """The exam as stored, for a handout's foot drawing (the draft saved first)."""
-        if self.encounter is None:
-            return None
-        if not self.encounter.is_signed and self.dirty and not self.save_now():
+        if self.encounter is None or not self._saved_for_output():
             return None
         return effective_exam(self.encounter)[0]
+
+    def _saved_for_output(self) -> bool:
+        """Save a changed draft before printing from it; False when it could not be saved."""
+        assert self.encounter is not None
+        return self.encounter.is_signed or not self.dirty or self.save_now()
 
     def output_visit_note(self, output: Output) -> None:
         """Print, save or open the visit note of the encounter as stored (audited)."""
         if self.encounter is None or self._principal is None:
             return
-        if not self.encounter.is_signed and self.dirty and not self.save_now():
+        if not self._saved_for_output():
             self._fail("The visit note was not printed: the draft could not be saved first.")
             return
         enc = self.encounter

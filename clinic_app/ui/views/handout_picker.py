@@ -39,8 +39,8 @@ from clinic_app.ui.views.form_widgets import error_banner
 from clinic_app.ui.views.printouts import (
     LANGUAGE_WORDS,
     Output,
-    chosen_handout_pdf,
     deliver,
+    handout_copy_pdf,
     output_button,
 )
 
@@ -296,14 +296,16 @@ class HandoutPicker(QGroupBox):
             steps = self._services.handouts.next_steps().wording(
                 choice.next_steps, handout.language
             )
-            pdf = chosen_handout_pdf(
+            pdf = handout_copy_pdf(
                 self._services,
                 handout,
-                choice,
-                patient,
-                self._principal.display_name,
-                tuple(steps),
-                foot_map,
+                patient_name=patient,
+                side=choice.side,
+                visit_date=self._services.clock.today(),
+                clinician=self._principal.display_name,
+                next_steps=steps,
+                large_print=choice.large_print,
+                foot_map=foot_map,
             )
             name = f"{handout.id}-{handout.language.value}-{patient}"
             result = deliver(output, pdf, handout.title, name, self, self._pdfs, choice.copies)

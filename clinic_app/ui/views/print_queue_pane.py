@@ -40,8 +40,8 @@ from clinic_app.ui.views.printouts import (
     LANGUAGE_WORDS,
     Output,
     deliver,
+    handout_copy_pdf,
     handout_pdf,
-    library_handout_pdf,
 )
 
 REFRESH_MS = 30_000
@@ -341,8 +341,12 @@ class PrintQueuePane(QWidget):
         queue = self._services.print_queue
         try:
             handout = queue.library_handout(self._principal, handout_id, language)
-            pdf = library_handout_pdf(
-                self._services, handout, patient, self.library_large.isChecked()
+            pdf = handout_copy_pdf(
+                self._services,
+                handout,
+                patient_name=patient,
+                visit_date=self._services.clock.today(),
+                large_print=self.library_large.isChecked(),
             )
             name = f"{handout.id}-{handout.language.value}" + (f"-{patient}" if patient else "")
             result = deliver(output, pdf, handout.title, name, self, self._pdfs)

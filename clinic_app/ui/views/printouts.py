@@ -18,8 +18,9 @@ from clinic_app.services.container import Services
 from clinic_app.ui.printing import PdfOutput, PrintFailed, safe_file_name
 
 if TYPE_CHECKING:
-    from clinic_app.domain.handouts import Handout
-    from clinic_app.domain.print_queue import HandoutChoice
+    from datetime import date
+
+    from clinic_app.domain.handouts import Handout, HandoutSide
     from clinic_app.reports.foot_map import HandoutFootMap
     from clinic_app.reports.handout_pdf import Letterhead
     from clinic_app.services.encounters import VisitNoteData
@@ -63,62 +64,47 @@ def letterhead(services: Services) -> Letterhead | None:
     )
 
 
-def handout_pdf(services: Services, job: PrintJob, foot_map: HandoutFootMap | None = None) -> bytes:
-    """One queued handout, personalised as the clinician asked (with the foot drawing, if any)."""
+def handout_copy_pdf(
+    services: Services,
+    handout: Handout,
+    *,
+    patient_name: str = "",
+    side: HandoutSide | None = None,
+    visit_date: date | None = None,
+    clinician: str = "",
+    next_steps: tuple[str, ...] = (),
+    large_print: bool = False,
+    foot_map: HandoutFootMap | None = None,
+) -> bytes:
+    """One personalised copy of a handout under the practice letterhead."""
     from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
 
-    request = job.request
     options = HandoutOptions(
         letterhead=letterhead(services),
+        patient_name=patient_name,
+        side=side,
+        visit_date=visit_date,
+        clinician=clinician,
+        extra_next_steps=next_steps,
+        large_print=large_print,
+        foot_map=foot_map,
+    )
+    return render_handout(handout, options)
+
+
+def handout_pdf(services: Services, job: PrintJob) -> bytes:
+    """One queued handout, personalised as the clinician asked when queuing it."""
+    request = job.request
+    return handout_copy_pdf(
+        services,
+        job.handout,
         patient_name=job.patient_name,
         side=request.side,
         visit_date=request.requested_at.astimezone().date(),
         clinician=request.requested_by_name,
-        extra_next_steps=job.next_steps,
+        next_steps=job.next_steps,
         large_print=request.large_print,
-        foot_map=foot_map,
     )
-    return render_handout(job.handout, options)
-
-
-def chosen_handout_pdf(
-    services: Services,
-    handout: Handout,
-    choice: HandoutChoice,
-    patient_name: str,
-    clinician: str,
-    next_steps: tuple[str, ...],
-    foot_map: HandoutFootMap | None = None,
-) -> bytes:
-    """A copy printed from the encounter as the clinician picked it on screen, dated today."""
-    from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
-
-    options = HandoutOptions(
-        letterhead=letterhead(services),
-        patient_name=patient_name,
-        side=choice.side,
-        visit_date=services.clock.today(),
-        clinician=clinician,
-        extra_next_steps=next_steps,
-        large_print=choice.large_print,
-        foot_map=foot_map,
-    )
-    return render_handout(handout, options)
-
-
-def library_handout_pdf(
-    services: Services, handout: Handout, patient_name: str, large_print: bool
-) -> bytes:
-    """A handout straight from the library (the front desk's reprint), dated today."""
-    from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
-
-    options = HandoutOptions(
-        letterhead=letterhead(services),
-        patient_name=patient_name,
-        visit_date=services.clock.today(),
-        large_print=large_print,
-    )
-    return render_handout(handout, options)
 
 
 def visit_note_pdf(services: Services, data: VisitNoteData) -> bytes:
@@ -180,11 +166,10 @@ __all__ = [
     "LANGUAGE_WORDS",
     "Output",
     "PrintFailed",
-    "chosen_handout_pdf",
     "deliver",
+    "handout_copy_pdf",
     "handout_pdf",
     "letterhead",
-    "library_handout_pdf",
     "output_button",
     "visit_note_pdf",
 ]
