@@ -361,6 +361,8 @@ class PrintQueuePane(QWidget):
         self.refresh(keep_message=True)
 
     def _show_error(self, text: str) -> None:
+        # The last success no longer describes where things stand.
+        self.status.clear()
         self.message.setText(text)
         self.message.show()
 
