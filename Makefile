@@ -1,41 +1,44 @@
-# Developer entry points. `make run` starts the app; `make test` installs what the tests need
-# and runs the whole suite (lint, types, layering, unit, storage on SQLite and PostgreSQL, GUI).
+# Developer entry points; each is a task of tasks.py (`python -m tasks TASK` does the same
+# without make, on Windows and macOS too).
+#   make run      installs the app into .venv (no test tools), checks Qt's libraries, starts it
+#   make test     installs the test tools and the Debian packages the tests need, runs the suite
+#   make lint     ruff, ruff format --check, mypy, lint-imports
+#   make lock     refreshes constraints.txt (the exact versions every install uses)
+#   make clean    removes .venv, build/, dist/, *.egg-info and every cache
+# PYTHON=python3.12 make run makes .venv with another Python (3.11 or newer).
 
 PYTHON ?= python3
-VENV ?= .venv
-BIN := $(VENV)/bin
+TASKS := $(PYTHON) tasks.py
 
-.PHONY: run test system-deps bench clean bundle bundle-test
+.PHONY: run test lint bench bundle bundle-test lock system-deps clean
 
-run: $(VENV)/.installed
-	$(BIN)/clinic-app $(ARGS)
+run:
+	@$(TASKS) run -- $(ARGS)
 
-test: $(VENV)/.installed system-deps
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
+test:
+	@$(TASKS) test -- $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py $(ARGS)
+lint:
+	@$(TASKS) lint
+
+bench:
+	@$(TASKS) bench -- $(ARGS)
 
 # The one-folder desktop build in dist/clinic_app/ (PyInstaller, packaging/clinic_app.spec).
-# The system packages come first: PyInstaller copies the Qt platform libraries it finds here.
-bundle: $(VENV)/.installed system-deps
-	$(BIN)/python -m pip install --quiet -e ".[packaging]"
-	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/clinic_app.spec
+bundle:
+	@$(TASKS) bundle
 
 # Builds the bundle, then runs it: self-test, a clean failure, start-up time against the
 # source tree, and its size (packaging/smoke_test.py).
-bundle-test: bundle
-	$(BIN)/python packaging/smoke_test.py --no-build $(ARGS)
+bundle-test:
+	@$(TASKS) bundle-test -- $(ARGS)
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $@
+lock:
+	@$(TASKS) lock
 
-# Debian packages: the PostgreSQL server for the server tests and the libraries Qt needs.
+# Debian packages the tests need (Qt's libraries, the PostgreSQL server), only those missing.
 system-deps:
-	@sh packaging/linux/install-system-deps.sh
+	@sh packaging/linux/install-system-deps.sh test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	@$(TASKS) clean

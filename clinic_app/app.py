@@ -34,7 +34,7 @@ def build_services(settings: AppSettings) -> Services:
         uow_factory,
         SystemClock(),
         form_catalog(),
-        backup=open_backup_adapter(engine),
+        backup=open_backup_adapter(engine, settings.pg_bin_dir),
         backup_policy=backup_policy(settings),
     )
 
@@ -58,14 +58,18 @@ def build_recovery(settings: AppSettings) -> BackupService:
 
     Used when the database is damaged: it finds the newest good backup and puts it back.
     """
+    from sqlalchemy.pool import NullPool
+
     from clinic_app.services.backup import BackupService
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.db import make_engine
     from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
 
-    engine = make_engine(settings.database_url)
+    # No pool: a connection kept open after the recovery would hold the restored file (a
+    # later restore would be refused, and Windows cannot replace an open file).
+    engine = make_engine(settings.database_url, poolclass=NullPool)
     return BackupService(
-        open_backup_adapter(engine),
+        open_backup_adapter(engine, settings.pg_bin_dir),
         SqlAlchemyUnitOfWorkFactory(engine),
         SystemClock(),
         backup_policy(settings),

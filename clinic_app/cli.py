@@ -1,26 +1,65 @@
-"""The command line: `clinic-app [--data-dir DIR] [--db-url URL] [COMMAND ...]`."""
+"""The command line: `clinic-app [COMMAND ...] [--data-dir DIR | --temp-data-dir] [--db-url URL]`.
+
+The global options (--data-dir, --temp-data-dir, --db-url) may stand before or after the
+command: `clinic-app demo --data-dir X --patients 3` and `clinic-app --data-dir X demo` are the
+same.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from clinic_app import __version__
 from clinic_app.domain.errors import ClinicError
 
 EXIT_BAD_INPUT = 2
+REQUIRED_PREFIX = "the following arguments are required: "
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Says each option's default (when it has one) after its help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "%(default)" in text
+            or "default:" in text
+            or not action.option_strings
+            or default in (None, False, "", argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line naming the problem, exit status 2."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         """Print one line and exit 2."""
+        if message.startswith(REQUIRED_PREFIX):
+            message = self._required_message(message.removeprefix(REQUIRED_PREFIX))
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see --help)\n")
+
+    def _required_message(self, names: str) -> str:
+        """`--out FILE is required` rather than argparse's list of names."""
+        shown = []
+        for name in names.split(", "):
+            action = next((a for a in self._actions if name in a.option_strings), None)
+            metavar = action.metavar if action is not None else None
+            shown.append(f"{name} {metavar}" if isinstance(metavar, str) else name)
+        verb = "is" if len(shown) == 1 else "are"
+        return f"{' and '.join(shown)} {verb} required"
 
 
 def positive_count(text: str) -> int:
@@ -45,34 +84,103 @@ def age_years(text: str) -> int:
     return value
 
 
-def build_parser() -> OneLineParser:
-    """All commands and options."""
-    parser = OneLineParser(prog="clinic-app", description="Offline neuro-foot charting assistant.")
-    parser.add_argument("--version", action="version", version=f"clinic_app {__version__}")
-    parser.add_argument(
-        "--data-dir", type=Path, help="folder for the database, settings and backups"
+def default_data_dir_text() -> str:
+    """Where the data lives when no option says otherwise, for the help."""
+    from clinic_app.settings import default_data_dir
+
+    return f"$CLINIC_DATA_DIR, else {default_data_dir()}"
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, in_command: bool) -> None:
+    """--data-dir, --temp-data-dir and --db-url.
+
+    The top-level parser holds their defaults; each command's parser takes them too, with
+    no default of its own, so a value given before the command is kept and one given after
+    it is used.
+    """
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if in_command else {}
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"folder for the database, settings and backups (default: {default_data_dir_text()})",
+        **unset,
     )
-    parser.add_argument(
+    group.add_argument(
         "--temp-data-dir",
         action="store_true",
-        help="use a new empty temporary data folder (for trying the app and for tests)",
+        help="use a new empty temporary data folder, deleted on exit (for trying the app and "
+        "for tests; default: off)",
+        **unset,
     )
-    parser.add_argument("--db-url", help="database URL, e.g. postgresql://user:pw@host/db")
-    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    group.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="database URL, e.g. postgresql://user:pw@host/db (default: db_url in "
+        "settings.json or $CLINIC_DB_URL, else the SQLite file in the data folder)",
+        **unset,
+    )
 
-    demo = sub.add_parser("demo", help="fill the data folder with synthetic demo patients")
-    demo.add_argument("--patients", type=positive_count, default=50)
-    demo.add_argument("--seed", type=int, default=2026)
 
-    assess = sub.add_parser(
+def add_command(
+    sub: argparse._SubParsersAction[OneLineParser], name: str, summary: str, description: str
+) -> OneLineParser:
+    """A command with a one-line summary (in the list) and a description (in its --help)."""
+    parser = sub.add_parser(name, help=summary, description=description)
+    add_global_options(parser, in_command=True)
+    return parser
+
+
+def build_parser() -> OneLineParser:
+    """All commands and options."""
+    parser = OneLineParser(
+        prog="clinic-app",
+        description="Offline neuro-foot charting assistant. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"clinic_app {__version__}")
+    add_global_options(parser, in_command=False)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
+
+    demo = add_command(
+        sub,
+        "demo",
+        "fill the data folder with synthetic demo patients",
+        "Add clearly synthetic demo patients, encounters and accounts to the database. It "
+        "writes to the real data folder unless --data-dir, --temp-data-dir or --db-url says "
+        "otherwise: try it on a separate folder.",
+    )
+    demo.add_argument(
+        "--patients", type=positive_count, default=50, metavar="N", help="how many patients"
+    )
+    demo.add_argument(
+        "--seed", type=int, default=2026, metavar="S", help="the same seed makes the same patients"
+    )
+
+    assess = add_command(
+        sub,
         "assess",
-        help="print the assessment of one exam JSON file as JSON",
-        description="Assess one exam (the JSON schema is forms/neuro_foot_exam.schema.json). "
-        "Suggestions, never diagnoses: the clinician decides.",
+        "print the assessment of one exam JSON file as JSON",
+        "Assess one exam file (its format: `clinic-app assess --schema`). Needs no database "
+        "and writes nothing. Suggestions, never diagnoses: the clinician decides.",
     )
-    assess.add_argument("exam", type=Path, metavar="EXAM.json")
-    assess.add_argument("--diabetes", choices=("yes", "no", "unknown"), default="unknown")
-    assess.add_argument("--age", type=age_years, help="the patient's age in years")
+    assess.add_argument(
+        "exam", type=Path, nargs="?", metavar="EXAM.json", help="the exam to assess"
+    )
+    assess.add_argument(
+        "--schema",
+        action="store_true",
+        help="print the JSON schema of an exam file and exit",
+    )
+    assess.add_argument(
+        "--diabetes",
+        choices=("yes", "no", "unknown"),
+        default="unknown",
+        help="whether the patient has diabetes",
+    )
+    assess.add_argument(
+        "--age", type=age_years, metavar="N", help="the patient's age in years (default: unknown)"
+    )
     assess.add_argument(
         "--release",
         choices=("none", "right", "left", "both"),
@@ -80,66 +188,158 @@ def build_parser() -> OneLineParser:
         help="a tarsal tunnel release is planned on this side (applies the R11 gate)",
     )
     assess.add_argument(
-        "--foot-primary-reason", default="", help="why the foot is the primary source (R11)"
+        "--foot-primary-reason",
+        default="",
+        metavar="TEXT",
+        help="why the foot is the primary source (R11) (default: none given)",
     )
 
-    handout = sub.add_parser(
+    handout = add_command(
+        sub,
         "handout",
-        help="list the patient handouts, or print one to a PDF file",
-        description="Print a patient handout to PDF (no database needed). "
+        "list the patient handouts, or print one to a PDF file",
+        "Print a patient handout to PDF (no database needed). "
         "`clinic-app handout --list` shows the ids and languages.",
     )
     handout.add_argument("handout_id", nargs="?", metavar="ID", help="the handout to print")
     handout.add_argument("--list", action="store_true", help="list the handouts and exit")
-    handout.add_argument("--lang", metavar="en|es", help="the language to print")
-    handout.add_argument("--out", type=Path, metavar="FILE.pdf", help="the PDF file to write")
-    handout.add_argument("--patient", metavar="NAME", default="", help="the patient's name")
-    handout.add_argument("--side", choices=("left", "right", "both"), help="which foot")
+    handout.add_argument(
+        "--lang", metavar="en|es", help="the language to print (required with an ID)"
+    )
+    handout.add_argument(
+        "--out", type=Path, metavar="FILE.pdf", help="the PDF file to write (required with an ID)"
+    )
+    handout.add_argument(
+        "--patient",
+        metavar="NAME",
+        default="",
+        help="the patient's name printed on it (default: a blank line to write it on)",
+    )
+    handout.add_argument(
+        "--side",
+        choices=("left", "right", "both"),
+        help="which foot (default: no side printed)",
+    )
     handout.add_argument(
         "--large-print", action="store_true", help="16 pt body text instead of 12 pt"
     )
 
-    sub.add_parser(
+    add_command(
+        sub,
         "self-test",
-        help="check this installation: open the database, migrate, load every form and "
-        "handout, render a PDF; exit 0 when all is well",
+        "check this installation; exit 0 when all is well",
+        "Check this installation: open the database, migrate, load every form and handout, "
+        "render a PDF, load Qt; one line per check. Use --temp-data-dir to leave the real "
+        "data alone.",
     )
 
-    backup = sub.add_parser(
+    backup = add_command(
+        sub,
         "backup",
-        help="write a verified backup of the database to a new file",
-        description="Back up the database while the app may be running (SQLite online "
-        "backup; pg_dump on PostgreSQL). The copy is checked before it is kept.",
+        "write a verified backup of the database to a new file",
+        "Back up the database while the app may be running (SQLite online backup; pg_dump "
+        "on PostgreSQL). The copy is checked before it is kept.",
     )
-    backup.add_argument("--out", type=Path, metavar="FILE", help="the backup file to write")
     backup.add_argument(
-        "--user", metavar="NAME", help="audit it as this admin (password from CLINIC_PASSWORD)"
+        "--user",
+        metavar="NAME",
+        help="audit it as this admin (password from CLINIC_PASSWORD or asked; default: "
+        "not audited under a name)",
+    )
+    required = backup.add_argument_group("required options")
+    required.add_argument(
+        "--out", type=Path, metavar="FILE", required=True, help="the new backup file to write"
     )
 
-    restore = sub.add_parser(
+    restore = add_command(
+        sub,
         "restore",
-        help="replace the database with a backup (admin; close the app first)",
-        description="Restore a backup made by `clinic-app backup` or the schedule. Needs a "
-        "practice admin's name and password (asked, or CLINIC_PASSWORD). The replaced "
-        "database is kept in <data dir>/replaced.",
+        "replace the database with a backup (admin; close the app first)",
+        "Restore a backup made by `clinic-app backup` or the schedule. Needs the user name "
+        "and password of a practice admin of the database being replaced (the password is "
+        "asked, or read from CLINIC_PASSWORD). The replaced database is kept in "
+        "<data dir>/replaced.",
     )
     restore.add_argument("file", type=Path, metavar="FILE", help="the backup to restore")
-    restore.add_argument("--user", metavar="NAME", help="a practice admin's user name")
+    required = restore.add_argument_group("required options")
+    required.add_argument(
+        "--user",
+        metavar="NAME",
+        required=True,
+        help="a practice admin of the database being replaced",
+    )
 
-    audit = sub.add_parser("audit", help="audit trail tools")
+    audit = add_command(
+        sub,
+        "audit",
+        "audit trail tools",
+        "Tools for the hash-chained audit trail.",
+    )
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
     )
-    audit_sub.add_parser("verify", help="check the audit trail's hash chain")
+    add_command(
+        audit_sub,
+        "verify",
+        "check the audit trail's hash chain",
+        "Check every link of the audit trail's hash chain: exit 0 when intact, 1 naming the "
+        "first broken entry.",
+    )
+
+    codes = add_command(
+        sub,
+        "codes",
+        "diagnosis code tools",
+        "Tools for the ICD-10-CM codes the assessment offers.",
+    )
+    codes_sub = codes.add_subparsers(
+        dest="codes_command", metavar="{import}", required=True, parser_class=OneLineParser
+    )
+    codes_import = add_command(
+        codes_sub,
+        "import",
+        "load the CMS ICD-10-CM code-description file of a fiscal year (the code-set year "
+        "the app offers codes from)",
+        "Load the CMS ICD-10-CM code-description file of a fiscal year (the code-set year "
+        "the app offers codes from).",
+    )
+    codes_import.add_argument(
+        "file", type=Path, metavar="FILE", help="the CMS code-description file"
+    )
     return parser
+
+
+def print_exam_schema() -> int:
+    """`clinic-app assess --schema`: the exam file format as JSON schema."""
+    from clinic_app.schema import render_schema
+
+    sys.stdout.write(render_schema())
+    return 0
+
+
+def run_codes(settings: Any, args: argparse.Namespace) -> int:
+    """`clinic-app codes import FILE`, when this version has it."""
+    from clinic_app import app
+
+    runner = getattr(app, "run_codes_import", None)
+    if runner is None:
+        raise ClinicError("codes import: this version of clinic_app cannot import codes yet")
+    return int(runner(settings, args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clinic-app` script."""
     args = build_parser().parse_args(argv)
+    temp_dir: Path | None = None
     try:
         if args.command == "assess":
             # Pure: no settings, no database, nothing written.
+            if args.schema:
+                return print_exam_schema()
+            if args.exam is None:
+                raise ClinicError(
+                    "assess: EXAM.json is required (its format: clinic-app assess --schema)"
+                )
             from clinic_app.app import run_assess
 
             return run_assess(args)
@@ -152,7 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         data_dir = args.data_dir
         if args.temp_data_dir:
-            data_dir = Path(tempfile.mkdtemp(prefix="clinic_app-"))
+            if data_dir is not None:
+                raise ClinicError("--temp-data-dir: give it or --data-dir, not both")
+            temp_dir = data_dir = Path(tempfile.mkdtemp(prefix="clinic_app-"))
         settings = load_settings(data_dir, args.db_url)
         if args.command == "self-test":
             from clinic_app.selftest import run_self_test
@@ -162,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from clinic_app.app import run_gui
 
             return run_gui(settings)
+        if args.command == "codes":
+            return run_codes(settings, args)
         from clinic_app.app import run_command
 
         return run_command(settings, args)
@@ -170,3 +374,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    finally:
+        if temp_dir is not None:
+            remove_temp_data_dir(temp_dir)
+
+
+def remove_temp_data_dir(path: Path) -> None:
+    """Delete the --temp-data-dir folder, after closing what still holds files in it."""
+    import gc
+
+    # An engine not yet garbage-collected still holds the database file (Windows cannot
+    # delete an open file).
+    gc.collect()
+    shutil.rmtree(path, ignore_errors=True)

@@ -20,6 +20,8 @@ DB_FILE = "clinic.sqlite3"
 BACKUP_DIR = "backups"
 REPLACED_DIR = "replaced"
 BACKUP_FIELDS = ("backup_dir", "backup_keep", "backup_every_hours")
+# Written to the settings file only once changed from their defaults.
+OPTIONAL_FIELDS = (*BACKUP_FIELDS, "pg_bin_dir")
 DB_URL_RE = re.compile(r"(?P<backend>[A-Za-z][A-Za-z0-9]*)(\+[A-Za-z0-9_]+)?://")
 DB_BACKENDS = frozenset({"sqlite", "postgresql"})
 
@@ -42,6 +44,9 @@ class AppSettings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=365)
     backup_every_hours: int = Field(default=24, ge=1, le=168)
+    # The folder of the PostgreSQL client programs (pg_dump, pg_restore, psql) when they are
+    # neither on PATH nor where the usual installers put them (None: look for them).
+    pg_bin_dir: Path | None = None
 
     @field_validator("db_url")
     @classmethod
@@ -129,8 +134,8 @@ def save_settings(settings: AppSettings) -> None:
     path = settings.data_dir / SETTINGS_FILE
     tmp = path.with_suffix(".tmp")
     data = settings.model_dump(mode="json", exclude={"data_dir"})
-    # Backup settings appear in the file only once changed from their defaults.
-    for name in BACKUP_FIELDS:
+    # Backup settings and pg_bin_dir appear in the file only once changed from their defaults.
+    for name in OPTIONAL_FIELDS:
         if data[name] == AppSettings.model_fields[name].default:
             del data[name]
     with tmp.open("w", encoding="utf-8") as fh:

@@ -53,7 +53,7 @@ def read_exam_file(path: Path) -> NeuroFootExam:
     if not isinstance(data, dict) or "schema_version" not in data:
         raise ExamFileError(
             f"{path}: not a clinic_app exam (expected a JSON object with a schema_version; "
-            "see forms/neuro_foot_exam.schema.json)"
+            "its format: clinic-app assess --schema)"
         )
     try:
         return NeuroFootExam.model_validate(data)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -55,14 +56,28 @@ ZIP_MAGIC = b"PK\x03\x04"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 LOCK_TIMEOUT_S = 1.0
 TOOL_TIMEOUT_S = 3600
-PG_CLIENT_HINT = "install the PostgreSQL client tools (Debian/Ubuntu package postgresql-client)"
+PG_CLIENT_HINT = (
+    "install the PostgreSQL client tools (Debian/Ubuntu package postgresql-client; Windows and "
+    "macOS: the PostgreSQL installer, Postgres.app or Homebrew's libpq), or name their folder "
+    "in the pg_bin_dir setting"
+)
+# Windows cannot replace or rename a file any program holds open, this one included: there
+# the check connection is closed before the swap, and a program that opens the file in
+# between makes the swap fail instead of losing its writes (as it would on POSIX).
+OPEN_FILES_BLOCK_REPLACE = os.name == "nt"
+OPEN_ELSEWHERE = (
+    "The database is open in another program (clinic_app on this computer?); close it and "
+    "try again. Nothing was replaced."
+)
 
 
-def open_backup_adapter(engine: Engine) -> SqliteBackup | PostgresBackup:
-    """The backup adapter for the engine's database."""
+def open_backup_adapter(
+    engine: Engine, pg_bin_dir: Path | None = None
+) -> SqliteBackup | PostgresBackup:
+    """The backup adapter for the engine's database (pg_bin_dir: the pg_bin_dir setting)."""
     if is_sqlite(engine):
         return SqliteBackup(engine)
-    return PostgresBackup(engine)
+    return PostgresBackup(engine, pg_bin_dir)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -397,12 +412,11 @@ class SqliteBackup(_Checked):
         return manifest
 
     def _swap_in(self, temp: Path) -> None:
-        # This process's pooled connections would point at the old file after the swap.
+        # Every connection of this process is closed first: pooled connections would point
+        # at the old file after the swap, and Windows cannot replace a file that is open.
         self._engine.dispose()
         if not self._path.exists():
-            os.replace(temp, self._path)
-            self._remove_side_files()
-            fsync_dir(self._path.parent)
+            self._replace_with(temp)
             return
         lock = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
         try:
@@ -412,15 +426,22 @@ class SqliteBackup(_Checked):
                 lock.execute("PRAGMA journal_mode=DELETE")
                 lock.execute("BEGIN EXCLUSIVE")
             except sqlite3.OperationalError:
-                raise BackupFailed(
-                    "The database is open in another program (clinic_app on this computer?); "
-                    "close it and try again. Nothing was replaced."
-                ) from None
-            os.replace(temp, self._path)
-            self._remove_side_files()
-            fsync_dir(self._path.parent)
+                raise BackupFailed(OPEN_ELSEWHERE) from None
+            if OPEN_FILES_BLOCK_REPLACE:
+                # The check is done; the lock's own handle would make the swap fail.
+                lock.close()
+            self._replace_with(temp)
         finally:
             lock.close()
+
+    def _replace_with(self, temp: Path) -> None:
+        try:
+            os.replace(temp, self._path)
+        except PermissionError:
+            # Windows: another program opened the file since the check.
+            raise BackupFailed(OPEN_ELSEWHERE) from None
+        self._remove_side_files()
+        fsync_dir(self._path.parent)
 
     def _remove_side_files(self) -> None:
         # A stale -wal from the old file must never be replayed into the new one.
@@ -431,19 +452,61 @@ class SqliteBackup(_Checked):
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-def find_pg_tool(name: str) -> str:
-    """The path of a PostgreSQL client program (raises BackupFailed saying what to install)."""
+def pg_install_patterns() -> list[tuple[str, str]]:
+    """(folder, glob) pairs where PostgreSQL installers put the client programs' folders.
+
+    Debian and Ubuntu keep them out of PATH, one folder per major version; the EDB installer
+    uses one per version under Program Files (Windows) or /Library/PostgreSQL (macOS);
+    Postgres.app keeps versions inside the app; Homebrew links postgresql@N and libpq under
+    /opt/homebrew (Apple silicon) or /usr/local (Intel), which an app started from the Finder
+    does not have on its PATH.
+    """
+    patterns = [
+        ("/usr/lib/postgresql", "*/bin"),
+        ("/Applications/Postgres.app/Contents/Versions", "*/bin"),
+        ("/Library/PostgreSQL", "*/bin"),
+    ]
+    for brew in ("/opt/homebrew", "/usr/local"):
+        patterns += [(f"{brew}/opt", "postgresql@*/bin"), (f"{brew}/opt", "libpq/bin")]
+        patterns.append((brew, "bin"))
+    for variable in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)"):
+        folder = os.environ.get(variable)
+        if folder:
+            patterns.append((str(Path(folder) / "PostgreSQL"), "*/bin"))
+    return patterns
+
+
+def _version_key(folder: Path) -> tuple[int, ...]:
+    # .../postgresql/16/bin, .../Versions/16/bin, .../postgresql@16/bin: the newest first.
+    found = re.search(r"(\d+(?:\.\d+)*)", folder.parent.name)
+    return tuple(int(n) for n in found[1].split(".")) if found else ()
+
+
+def pg_bin_candidates() -> list[Path]:
+    """Folders that may hold the PostgreSQL programs, newest version first in each place."""
+    out: list[Path] = []
+    for base, pattern in pg_install_patterns():
+        out += sorted(Path(base).glob(pattern), key=_version_key, reverse=True)
+    return out
+
+
+def find_pg_tool(name: str, bin_dir: Path | None = None) -> str:
+    """The path of a PostgreSQL client program (raises BackupFailed saying what to install).
+
+    bin_dir (the pg_bin_dir setting) is the only place looked in when given; otherwise PATH,
+    then where the usual installers put it. The newest version can read older servers.
+    """
+    program = f"{name}.exe" if os.name == "nt" else name
+    if bin_dir is not None:
+        if (bin_dir / program).is_file():
+            return str(bin_dir / program)
+        raise BackupFailed(f"{name} is not in {bin_dir} (the pg_bin_dir setting).")
     found = shutil.which(name)
     if found:
         return found
-    # Debian and Ubuntu keep versioned copies out of PATH; the newest can read older servers.
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    if versions:
-        return str(versions[0])
+    for folder in pg_bin_candidates():
+        if (folder / program).is_file():
+            return str(folder / program)
     raise BackupFailed(f"{name} is not installed: {PG_CLIENT_HINT}.")
 
 
@@ -469,8 +532,9 @@ class PostgresBackup(_Checked):
     backend = "postgresql"
     suffix = ".zip"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, pg_bin_dir: Path | None = None) -> None:
         self._engine = engine
+        self._bin_dir = pg_bin_dir
 
     def _conninfo(self) -> tuple[str, dict[str, str]]:
         url = self._engine.url
@@ -516,7 +580,7 @@ class PostgresBackup(_Checked):
 
     def backup_to(self, path: Path, created_at: datetime) -> BackupManifest:
         """Run pg_dump in the snapshot the counts were read in; zip it with the manifest."""
-        pg_dump = find_pg_tool("pg_dump")
+        pg_dump = find_pg_tool("pg_dump", self._bin_dir)
         path = path.absolute()
         temp = _temp_beside(path)
         work = Path(tempfile.mkdtemp(prefix="clinic-backup-"))
@@ -603,7 +667,7 @@ class PostgresBackup(_Checked):
     def verify(self, path: Path) -> BackupManifest:
         """Zip checksums, manifest, pg_restore reads the archive, dumped rows match the counts."""
         name = str(path)
-        pg_restore = find_pg_tool("pg_restore")
+        pg_restore = find_pg_tool("pg_restore", self._bin_dir)
         with self._opened(path) as (manifest, dump):
             try:
                 self._run([pg_restore, "--list", str(dump)])
@@ -652,8 +716,8 @@ class PostgresBackup(_Checked):
 
     def restore_from(self, path: Path) -> BackupManifest:
         """Drop this schema's tables and load the dump, all in one transaction, then migrate."""
-        pg_restore = find_pg_tool("pg_restore")
-        psql = find_pg_tool("psql")
+        pg_restore = find_pg_tool("pg_restore", self._bin_dir)
+        psql = find_pg_tool("psql", self._bin_dir)
         with self._opened(path) as (manifest, dump):
             script = dump.with_name("restore.sql")
             self._run([pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(dump)])

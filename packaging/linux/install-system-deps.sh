@@ -1,19 +1,48 @@
 #!/bin/sh
-# Install the Debian packages clinic_app and its tests need, only those missing.
-# Qt's xcb/offscreen platforms need libegl1, libgl1, libxkbcommon, libfontconfig and
-# libxcb-cursor0; the PostgreSQL tests need the server binaries (postgresql).
-# libxcb-icccm4 and libxcb-keysyms1: Qt's xcb (X11) platform plugin links them; the desktop
-# build (make bundle) copies them into the bundle from this machine, so it starts on X11
-# desktops that lack them.
+# Install the Debian/Ubuntu packages a task needs, only those missing; root (or sudo) is asked
+# for only when something is missing.
+#
+#   sh packaging/linux/install-system-deps.sh run      the libraries Qt needs to open a window
+#   sh packaging/linux/install-system-deps.sh test     run + the PostgreSQL server for the tests
+#                                                      (not needed when CLINIC_TEST_PG_URL is set)
+#   sh packaging/linux/install-system-deps.sh bundle   run + what the desktop build copies in
+#
+# Qt's platform plugins load libEGL, libGL, libxkbcommon, libfontconfig, libdbus and libglib;
+# the X11 (xcb) plugin also libxkbcommon-x11, libxcb-cursor, libxcb-icccm and libxcb-keysyms.
+# The desktop build (make bundle) copies the last two from this machine into the bundle, so it
+# starts on X11 desktops that lack them.
+# CHECK_ONLY=1 prints what is missing (one line) and exits 1 instead of installing.
 set -eu
+group=${1:-test}
+qt="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0
+    libxcb-icccm4 libxcb-keysyms1 libdbus-1-3 libglib2.0-0"
+case "$group" in
+    run|bundle) wanted=$qt ;;
+    test)
+        wanted=$qt
+        # A server URL for the tests: no local PostgreSQL server needed.
+        [ -n "${CLINIC_TEST_PG_URL:-}" ] || wanted="$wanted postgresql"
+        ;;
+    *)
+        echo "install-system-deps.sh: unknown group '$group' (use run, test or bundle)" >&2
+        exit 2
+        ;;
+esac
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "install-system-deps.sh: not a Debian-based system; install the equivalents of:" \
+        $wanted >&2
+    exit 0
+fi
 need=""
-for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0 \
-           libxcb-icccm4 libxcb-keysyms1 \
-           libdbus-1-3 libglib2.0-0 postgresql poppler-utils; do
+for pkg in $wanted; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
         || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
+if [ -n "${CHECK_ONLY:-}" ]; then
+    echo "Missing Debian packages:$need (apt-get install$need)" >&2
+    exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
         echo "Missing Debian packages:$need (run as root: apt-get install$need)" >&2
