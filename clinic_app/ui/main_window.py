@@ -26,6 +26,7 @@ from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.domain.patient import Patient
 from clinic_app.services.container import Services
 from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.forms.controls import install_wheel_guard
 from clinic_app.ui.models.patient_table_model import PatientTableModel
 from clinic_app.ui.views.accounts_pane import AccountsPane
 from clinic_app.ui.views.backup_actions import BackupActions
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.activity)
+        # No combo, spin box or date edit anywhere changes as a page or dialog scrolls.
+        install_wheel_guard()
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -252,7 +255,10 @@ class MainWindow(QMainWindow):
             "&Encounter", "Copy &forward from last visit", "Ctrl+Shift+F", pane.copy_forward
         )
         self._action("&Encounter", "Fill section as &normal", "Alt+N", pane.fill_normal)
-        self._action("&Encounter", "&Undo fill or copy", "Alt+U", pane.undo_fill)
+        undo = self._action("&Encounter", "&Undo last change", "Ctrl+Z", pane.undo_fill)
+        undo.setShortcuts([QKeySequence("Ctrl+Z"), QKeySequence("Alt+U")])
+        redo = self._action("&Encounter", "&Redo", "Ctrl+Shift+Z", pane.redo_change)
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self._action(
             "&Encounter", "&Confirm copied findings in section", "Alt+C", pane.confirm_copied
         )

@@ -133,6 +133,8 @@ def test_normal_fills_only_its_section_and_undo_restores(qtbot, form):
     exam = NeuroFootExam.model_validate(form.values())
     assert exam.lumbar.right.slr.symptom == "not_tested"
     assert exam.left.tinel.tarsal_tunnel.result == "positive"
+    assert form.undo()  # then the edit made before the fill
+    assert form.values()["left"]["tinel"]["tarsal_tunnel"]["result"] == "not_tested"
     assert not form.undo()
 
 
@@ -155,6 +157,9 @@ def test_copy_forward_marks_values_until_changed_or_confirmed(qtbot, form):
     assert "right.tinel.tarsal_tunnel.result" not in form.unconfirmed
     assert form.confirm_section("slr") == 2
     assert form.unconfirmed == []
+    assert form.undo()  # undoes today's re-test: the copied value is back, marked again
+    assert form.values()["right"]["tinel"]["tarsal_tunnel"]["result"] == "positive"
+    assert form.unconfirmed == ["right.tinel.tarsal_tunnel.result"]  # slr stays confirmed
     assert form.undo()  # undoes the copy itself
     assert NeuroFootExam.model_validate(form.values()) == NeuroFootExam()
 

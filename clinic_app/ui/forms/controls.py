@@ -10,9 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QWheelEvent
-from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QListWidgetItem, QWidget
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QScrollBar,
+    QWidget,
+)
 
 NOT_TESTED = "not_tested"
 NOT_TESTED_LABEL = "not tested"
@@ -33,6 +45,132 @@ CHOICE_LABELS: dict[str, str] = {
 def choice_label(value: str) -> str:
     """What a stored choice value reads as on screen."""
     return CHOICE_LABELS.get(value, value.replace("_", " "))
+
+
+# --- the wheel guard -----------------------------------------------------------------------
+
+VALUE_CONTROLS: tuple[type[QWidget], ...] = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+"""Widgets whose value the mouse wheel would change (date edits are spin boxes)."""
+
+
+def is_value_control(widget: QObject | None) -> bool:
+    """True for a combo box, spin box, date edit or slider (a scroll bar only scrolls)."""
+    return isinstance(widget, VALUE_CONTROLS) and not isinstance(widget, QScrollBar)
+
+
+def _value_control_holding(widget: QObject | None) -> QWidget | None:
+    """The value control that is or contains ``widget`` (a spin box's line edit), if any."""
+    while isinstance(widget, QWidget):
+        if is_value_control(widget):
+            return widget
+        if widget.isWindow():
+            return None
+        widget = widget.parentWidget()
+    return None
+
+
+def _in_popup(widget: QWidget) -> bool:
+    return widget.window().windowType() == Qt.WindowType.Popup
+
+
+def _is_read_only(control: QWidget) -> bool:
+    read_only = getattr(control, "isReadOnly", None)
+    return bool(read_only()) if callable(read_only) else False
+
+
+class WheelGuard(QObject):
+    """Application-wide filter: the wheel changes a value only where the user clicked.
+
+    Scrolling a long form passes combo boxes, spin boxes and date edits under the pointer;
+    Qt would change each value it passes over and the autosave would store it. Here a value
+    control takes the wheel only while it has the keyboard focus *and* the user clicked
+    into it (Tab alone is not enough: the pointer may be anywhere); otherwise the wheel
+    scrolls the nearest scroll area around it. One filter covers every control in the app,
+    including ones built later and inside dialogs.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._armed: QWidget | None = None
+
+    def armed(self) -> QWidget | None:
+        """The control the user last clicked into, while it keeps the focus."""
+        if self._armed is not None and not shiboken6.isValid(self._armed):
+            self._armed = None
+        return self._armed
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arm on a click, disarm when focus leaves, redirect a wheel that is not wanted."""
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            # A click in a combo's open list belongs to the combo that opened it.
+            if not (isinstance(watched, QWidget) and _in_popup(watched)):
+                self._armed = _value_control_holding(watched)
+        elif kind == QEvent.Type.Wheel and is_value_control(watched):
+            assert isinstance(watched, QWidget)
+            assert isinstance(event, QWheelEvent)
+            if not self.allows(watched):
+                self._scroll_instead(watched, event)
+                return True
+        return False
+
+    def allows(self, control: QWidget) -> bool:
+        """Whether the wheel may change this control's value now."""
+        return (
+            control is self.armed()
+            and control.isEnabled()
+            and control.hasFocus()
+            and not _is_read_only(control)
+        )
+
+    def focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        """Disarm once the focus leaves the clicked control (a combo's open list keeps it)."""
+        armed = self.armed()
+        if armed is None or now is None or QApplication.activePopupWidget() is not None:
+            return
+        if now is not armed and not armed.isAncestorOf(now):
+            self._armed = None
+
+    @staticmethod
+    def _scroll_instead(control: QWidget, event: QWheelEvent) -> None:
+        """Hand the wheel to the scroll area around the control (the form scrolls on)."""
+        event.accept()  # the control must not see it, and its parents must not see it twice
+        parent = control.parentWidget()
+        while parent is not None and not isinstance(parent, QAbstractScrollArea):
+            parent = parent.parentWidget()
+        if parent is None:
+            return
+        viewport = parent.viewport()
+        position = QPointF(viewport.mapFromGlobal(event.globalPosition().toPoint()))
+        forwarded = QWheelEvent(
+            position,
+            event.globalPosition(),
+            event.pixelDelta(),
+            event.angleDelta(),
+            event.buttons(),
+            event.modifiers(),
+            event.phase(),
+            event.inverted(),
+            event.source(),
+        )
+        QApplication.sendEvent(viewport, forwarded)
+
+
+_guards: dict[int, WheelGuard] = {}
+
+
+def install_wheel_guard() -> WheelGuard | None:
+    """Install the one application-wide wheel guard (idempotent); None without an app."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return None
+    guard = _guards.get(id(app))
+    if guard is None or not shiboken6.isValid(guard):
+        guard = WheelGuard(app)
+        app.installEventFilter(guard)
+        app.focusChanged.connect(guard.focus_changed)
+        _guards[id(app)] = guard
+    return guard
 
 
 class ChoiceBox(QComboBox):
@@ -56,8 +194,9 @@ class ChoiceBox(QComboBox):
             self.addItem(choice_label(value), value)
         # Compact: a finding's value is a word or two; long boxes make the eye travel.
         self.setMaximumWidth(self.fontMetrics().averageCharWidth() * 30)
-        # The wheel must not change findings while the form scrolls past this box.
+        # The wheel never focuses a finding; WheelGuard keeps it from changing one.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        install_wheel_guard()
         self.currentIndexChanged.connect(self._emit)
 
     def _emit(self, _index: int) -> None:
@@ -98,12 +237,9 @@ class ChoiceBox(QComboBox):
             return
         super().mousePressEvent(event)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        """Scroll the form, not the value, unless the box has focus."""
-        if self._read_only or not self.hasFocus():
-            event.ignore()
-            return
-        super().wheelEvent(event)
+    def isReadOnly(self) -> bool:  # named like QLineEdit's, so the wheel guard reads both
+        """True while the box shows a value but takes no input."""
+        return self._read_only
 
 
 class MultiChoiceList(QListWidget):
@@ -162,14 +298,20 @@ class MultiChoiceList(QListWidget):
     def set_read_only(self, read_only: bool) -> None:
         """Signed exams show their values but take no input."""
         self._read_only = read_only
-        for i in range(self.count()):
-            item = self.item(i)
-            flags = item.flags()
-            if read_only:
-                flags &= ~Qt.ItemFlag.ItemIsUserCheckable
-            else:
-                flags |= Qt.ItemFlag.ItemIsUserCheckable
-            item.setFlags(flags)
+        # A flag change emits itemChanged too; it is not a user edit (every opened encounter
+        # would otherwise count as changed and be saved again).
+        self._setting = True
+        try:
+            for i in range(self.count()):
+                item = self.item(i)
+                flags = item.flags()
+                if read_only:
+                    flags &= ~Qt.ItemFlag.ItemIsUserCheckable
+                else:
+                    flags |= Qt.ItemFlag.ItemIsUserCheckable
+                item.setFlags(flags)
+        finally:
+            self._setting = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Space (or Enter) toggles the current item."""
@@ -223,3 +365,22 @@ class LineField(QLineEdit):
     def set_read_only(self, read_only: bool) -> None:
         """Signed exams show their values but take no input."""
         self.setReadOnly(read_only)
+
+    def event(self, event: QEvent) -> bool:
+        """Leave Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y to the form's undo across fields."""
+        if event.type() == QEvent.Type.ShortcutOverride and _is_undo_key(event):
+            event.ignore()
+            return True
+        return super().event(event)
+
+
+def _is_undo_key(event: QEvent) -> bool:
+    """Undo or redo: the platform's keys, Ctrl+Shift+Z and Ctrl+Y."""
+    if not isinstance(event, QKeyEvent):
+        return False
+    if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo):
+        return True
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    shift = Qt.KeyboardModifier.ShiftModifier
+    chord = (event.key(), event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+    return chord in ((Qt.Key.Key_Z, ctrl | shift), (Qt.Key.Key_Y, ctrl))

@@ -3,7 +3,8 @@
 Each control's ``objectName`` is its model path, so tests and styles find it. The renderer
 collects raw values, lets the model validate them, and maps each ``ValidationError``
 location back to the control that shows it. Section presets ("normal") and copy-forward
-go through one undo stack, and copied values stay marked until confirmed or changed.
+go through one undo stack with every single edit (Ctrl+Z / Ctrl+Shift+Z), copied values stay
+marked until confirmed or changed, and changed values stay marked until saved.
 """
 
 from __future__ import annotations
@@ -38,12 +39,19 @@ from clinic_app.domain.layout import (
     get_path,
     set_path,
 )
-from clinic_app.ui.forms.controls import ChoiceBox, LineField, MultiChoiceList
+from clinic_app.ui.forms.controls import (
+    ChoiceBox,
+    LineField,
+    MultiChoiceList,
+    install_wheel_guard,
+)
 from clinic_app.ui.views.form_widgets import ERROR_STYLE
 
 HELP_STYLE = "color: #555;"
 UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
 AMENDED_STYLE = "background: #dcebff; border-left: 4px solid #1c5fb8; padding-left: 3px;"
+CHANGED_STYLE = "background: #f1e4f7; border-left: 4px solid #6a1b9a; padding-left: 3px;"
+CHANGED_TIP = "Changed, not saved yet (the draft autosaves within a second). Ctrl+Z undoes it."
 FOCUS_STYLE = """
 QComboBox:focus, QLineEdit:focus, QListWidget:focus {
     border: 2px solid #1c5fb8; border-radius: 3px;
@@ -94,9 +102,12 @@ class _Bound:
 
 @dataclass(frozen=True)
 class _Undo:
+    """One step of the undo (or redo) stack: the values to put back, and the copy marks."""
+
     description: str
     values: dict[str, Any]
-    unconfirmed: frozenset[str]
+    unconfirmed: frozenset[str]  # which of its paths were marked as copied
+    typing: bool = False  # a run of typing in one text field, merged into one step
 
 
 class FormView(QWidget):
@@ -128,10 +139,19 @@ class FormView(QWidget):
         self._sections: list[QGroupBox] = []
         self._normal_buttons: dict[str, QPushButton] = {}
         self._undo: list[_Undo] = []
+        self._redo: list[_Undo] = []
+        # Each control's value as last shown or recorded (the "before" of the next edit), and
+        # as last saved (a value differing from it is marked as changed).
+        self._last: dict[str, Any] = {}
+        self._saved: dict[str, Any] = {}
+        self._pending: set[str] = set()
+        self._applying = False
+        self._marks: dict[str, str] = {}
         self._unconfirmed: set[str] = set()
         self._amended: dict[str, int] = {}
         self._base: dict[str, Any] = model().model_dump(mode="json")
         self._read_only = False
+        install_wheel_guard()  # no control of a rendered form changes as the form scrolls
         self.setStyleSheet(FOCUS_STYLE)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -335,9 +355,13 @@ class FormView(QWidget):
         self._base = dict(data)
         for path, bound in self._bound.items():
             bound.control.set_value(get_path(data, path))
+        self._last = {path: bound.control.value() for path, bound in self._bound.items()}
+        self._saved = dict(self._last)
+        self._pending.clear()
         self._unconfirmed = set(unconfirmed) & set(self._bound)
         self._amended = {p: n for p, n in (amended or {}).items() if p in self._bound}
         self._undo.clear()
+        self._redo.clear()
         self.set_errors({})
         self._refresh_marks()
 
@@ -420,20 +444,24 @@ class FormView(QWidget):
             return []
         self._push_undo(f"normal {section.title}", preset)
         changed: list[str] = []
-        for path, value in preset.items():
-            bound = self._bound[path]
-            preset_fn = getattr(bound.control, "apply_preset", None)
-            if bound.row.widget is not None and preset_fn is not None:
-                preset_fn(value)  # emits its own change
-            else:
-                bound.control.set_value(value)
-            self._unconfirmed.discard(path)
-            changed.append(path)
-        self._refresh_marks()
+        self._applying = True  # one undo step for the fill, not one per control
+        try:
+            for path, value in preset.items():
+                bound = self._bound[path]
+                preset_fn = getattr(bound.control, "apply_preset", None)
+                if bound.row.widget is not None and preset_fn is not None:
+                    preset_fn(value)  # emits its own change
+                else:
+                    bound.control.set_value(value)
+                self._unconfirmed.discard(path)
+                changed.append(path)
+        finally:
+            self._applying = False
+        self._recorded(changed)
         for path in changed:
             self.sig_value_changed.emit(path)
         self.sig_status.emit(
-            f"{section.title}: {len(changed)} items filled as normal. Alt+U undoes it."
+            f"{section.title}: {len(changed)} items filled as normal. Ctrl+Z undoes it."
         )
         return changed
 
@@ -450,32 +478,103 @@ class FormView(QWidget):
         for path in changed:
             self._bound[path].control.set_value(incoming[path])
             self._unconfirmed.add(path)
-        self._refresh_marks()
+        self._recorded(changed)
         for path in changed:
             self.sig_value_changed.emit(path)
         self.sig_status.emit(
             f"Copied {len(changed)} findings from {source}: marked until confirmed "
-            "(Alt+C confirms a section) or changed. Alt+U undoes the copy."
+            "(Alt+C confirms a section) or changed. Ctrl+Z undoes the copy."
         )
         return changed
 
     def _push_undo(self, description: str, paths: Mapping[str, Any]) -> None:
         before = {path: self._bound[path].control.value() for path in paths}
-        self._undo.append(_Undo(description, before, frozenset(self._unconfirmed)))
+        self._undo.append(_Undo(description, before, frozenset(self._unconfirmed & set(paths))))
+        self._redo.clear()
+
+    def _recorded(self, paths: Iterable[str]) -> None:
+        """Take note of new values (after a fill, copy, undo or redo) and mark them."""
+        touched = set(paths)
+        for path in touched:
+            self._last[path] = self._bound[path].control.value()
+        self._update_pending(touched)
+        self._refresh_marks()
+
+    def _update_pending(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if self._last[path] != self._saved.get(path):
+                self._pending.add(path)
+            else:
+                self._pending.discard(path)
+
+    def describe(self, path: str) -> str:
+        """A finding's spoken name, e.g. "Right Tarsal tunnel: Tinel result"."""
+        name = self._bound[path].control.accessibleName()
+        return str(name) if name else path
+
+    @property
+    def can_undo(self) -> bool:
+        """True while there is a change to undo."""
+        return bool(self._undo) and not self._read_only
+
+    @property
+    def can_redo(self) -> bool:
+        """True while there is an undone change to redo."""
+        return bool(self._redo) and not self._read_only
 
     def undo(self) -> bool:
-        """Undo the last section fill or copy forward; False when there is none."""
+        """Undo the last change (an edit, a section fill or a copy); False when there is none."""
         if self._read_only or not self._undo:
             return False
         step = self._undo.pop()
-        for path, value in step.values.items():
-            self._bound[path].control.set_value(value)
-        self._unconfirmed = set(step.unconfirmed)
-        self._refresh_marks()
+        self._redo.append(self._apply_step(step))
+        self.sig_status.emit(f"Undone: {step.description}. Ctrl+Shift+Z redoes it.")
+        return True
+
+    def redo(self) -> bool:
+        """Apply again the change undone last; False when there is none."""
+        if self._read_only or not self._redo:
+            return False
+        step = self._redo.pop()
+        self._undo.append(self._apply_step(step))
+        self.sig_status.emit(f"Redone: {step.description}.")
+        return True
+
+    def _apply_step(self, step: _Undo) -> _Undo:
+        """Put a step's values back; returns the step that reverses it."""
+        inverse = _Undo(
+            step.description,
+            {path: self._bound[path].control.value() for path in step.values},
+            frozenset(self._unconfirmed & set(step.values)),
+        )
+        self._applying = True
+        try:
+            for path, value in step.values.items():
+                self._bound[path].control.set_value(value)
+        finally:
+            self._applying = False
+        # Only the step's own paths get their copy marks back; confirmations made since stay.
+        self._unconfirmed = (self._unconfirmed - set(step.values)) | set(step.unconfirmed)
+        self._recorded(step.values)
+        if len(step.values) == 1:
+            # A single finding: show where it changed back.
+            self.focus_path(next(iter(step.values)))
         for path in step.values:
             self.sig_value_changed.emit(path)
-        self.sig_status.emit(f"Undone: {step.description}.")
-        return True
+        return inverse
+
+    @property
+    def pending(self) -> list[str]:
+        """Paths changed since the last save (marked), in keyboard order."""
+        return [p for p in self._order if p in self._pending]
+
+    def mark_saved(self, held: Iterable[str] = ()) -> None:
+        """The values on screen are stored, except the ``held`` paths: clear their marks."""
+        keep = set(held) & self._pending
+        for path in self._pending - keep:
+            self._saved[path] = self._last[path]
+        self._pending = keep
+        self._refresh_marks()
 
     @property
     def unconfirmed(self) -> list[str]:
@@ -495,19 +594,33 @@ class FormView(QWidget):
         return len(paths)
 
     def _refresh_marks(self) -> None:
+        """Restyle the rows whose mark changed (a style sheet per row is slow to set)."""
         for path, bound in self._bound.items():
             if path in self._unconfirmed:
                 style = UNCONFIRMED_STYLE
                 tip = "Copied from a previous visit: confirm (Alt+C) or change it."
+            elif path in self._pending:
+                style, tip = CHANGED_STYLE, CHANGED_TIP
             elif path in self._amended:
                 style = AMENDED_STYLE
                 tip = f"Changed by addendum #{self._amended[path]}; the signed value is kept."
             else:
                 style = tip = ""
+            if self._marks.get(path, "") == style + tip:
+                continue
+            self._marks[path] = style + tip
             # Scoped to the row itself, so the box inside keeps its own frame.
             row_id = bound.container.objectName()
             bound.container.setStyleSheet(f"QWidget#{row_id} {{{style}}}" if style else "")
             bound.container.setToolTip(tip)
+
+    def mark_of(self, path: str) -> str:
+        """Which mark a row shows: "unconfirmed", "changed", "amended" or ""."""
+        if path in self._unconfirmed:
+            return "unconfirmed"
+        if path in self._pending:
+            return "changed"
+        return "amended" if path in self._amended else ""
 
     def changed_from_shown(self) -> dict[str, Any]:
         """Path -> value for every control that differs from what set_values showed."""
@@ -518,9 +631,28 @@ class FormView(QWidget):
         }
 
     def _user_changed(self, path: str) -> None:
-        if path in self._unconfirmed:
-            self._unconfirmed.discard(path)
-            self._refresh_marks()
+        if self._applying:
+            return  # a fill or undo records (and announces) its own paths
+        before = self._last.get(path)
+        after = self._bound[path].control.value()
+        if after != before:
+            top = self._undo[-1] if self._undo else None
+            typing = isinstance(self._bound[path].control, LineField)
+            if not (typing and top is not None and top.typing and set(top.values) == {path}):
+                # Typing in one field is one step; every other edit is a step of its own.
+                self._undo.append(
+                    _Undo(
+                        f"change of {self.describe(path)}",
+                        {path: before},
+                        frozenset(self._unconfirmed & {path}),
+                        typing=typing,
+                    )
+                )
+            self._redo.clear()
+            self._last[path] = after
+            self._update_pending((path,))
+        self._unconfirmed.discard(path)
+        self._refresh_marks()
         self.sig_value_changed.emit(path)
 
     # --- navigation ----------------------------------------------------------------------

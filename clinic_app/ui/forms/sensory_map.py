@@ -64,6 +64,7 @@ from clinic_app.domain.exam import (
 )
 from clinic_app.domain.foot_map import Edge, FootMapGeometry, MapView, interior_point
 from clinic_app.domain.regions import REGIONS, RegionCode, describe
+from clinic_app.ui.forms.controls import install_wheel_guard
 
 ERROR_STYLE = "color: #a40000; font-weight: bold;"
 BLANK = RegionFindings()
@@ -914,6 +915,7 @@ class SensoryMapView(QWidget):
         self._read_only = False
         self._highlight: frozenset[RegionCode] = frozenset()
         self._syncing = False
+        install_wheel_guard()  # the editors under the map keep their values as the form scrolls
         title = self.side_title
         prefix = f"{side.value}_sensory"
         self.setObjectName(f"{prefix}_map")

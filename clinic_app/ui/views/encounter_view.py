@@ -135,7 +135,8 @@ class EncounterPane(QWidget):
         self.fill_status.setWordWrap(True)
         tools.addWidget(self.fill_status, 1)
         keys = QLabel(
-            "Ctrl+PgDn/PgUp section · Alt+N normal · Alt+U undo fill · Alt+C confirm copied"
+            "Ctrl+PgDn/PgUp section · Alt+N normal · Ctrl+Z undo · Ctrl+Shift+Z redo · "
+            "Alt+C confirm copied"
         )
         keys.setObjectName("exam_keys_hint")
         keys.setStyleSheet("color: #555;")
@@ -622,6 +623,10 @@ class EncounterPane(QWidget):
         self._show_errors(held)
         self.dirty = bool(held)
         self.encounter = saved
+        if self.form is not None:
+            # Saved findings lose their "changed" mark; refused ones keep it.
+            exam_held = (k.removeprefix("exam.") for k in held if k.startswith("exam."))
+            self.form.mark_saved(filter(None, map(self.form.path_for_error, exam_held)))
         if self._save_failure_shown:
             # The failure reported earlier (full disk, busy database) is over.
             self._save_failure_shown = False
@@ -804,10 +809,16 @@ class EncounterPane(QWidget):
         form.apply_normal(section.id)
 
     def undo_fill(self) -> None:
-        """Alt+U: undo the last normal fill or copy forward."""
+        """Ctrl+Z (or Alt+U): undo the last change to a finding, a fill or a copy forward."""
         form = self._editable_form()
-        if form is not None and not form.undo():
+        if form is not None and self.isVisible() and not form.undo():
             self.fill_status.setText("Nothing to undo.")
+
+    def redo_change(self) -> None:
+        """Ctrl+Shift+Z or Ctrl+Y: apply again the change undone last."""
+        form = self._editable_form()
+        if form is not None and self.isVisible() and not form.redo():
+            self.fill_status.setText("Nothing to redo.")
 
     def confirm_copied(self) -> None:
         """Alt+C: confirm the copied findings of the focused section."""
