@@ -26,7 +26,7 @@ from pydantic import (
 
 from clinic_app.domain.regions import REGIONS, RegionCode, RegionGroup
 
-EXAM_SCHEMA_VERSION = 2
+EXAM_SCHEMA_VERSION = 3
 MAX_NOTE = 2_000
 
 
@@ -210,6 +210,64 @@ class SlumpStage(StrEnum):
     DORSIFLEXION = "dorsiflexion"
 
 
+class PlantarResponse(StrEnum):
+    """The plantar (Babinski) response [BABINSKI-SPR].
+
+    Extensor (upgoing) signals an upper motor neuron lesion; indifferent (no response) can be
+    normal or a peripheral sign.
+    """
+
+    NOT_TESTED = "not_tested"
+    FLEXOR = "flexor"
+    EXTENSOR = "extensor"
+    INDIFFERENT = "indifferent"
+
+
+class Clonus(StrEnum):
+    """Ankle clonus: sustained clonus is always abnormal [NINDS-CDE][JABFM-CSM]."""
+
+    NOT_TESTED = "not_tested"
+    NONE = "none"
+    UNSUSTAINED = "unsustained"
+    SUSTAINED = "sustained"
+
+
+class WeaknessCourse(StrEnum):
+    """Whether a motor weakness is getting better, staying the same or getting worse."""
+
+    NOT_TESTED = "not_tested"
+    IMPROVING = "improving"
+    STABLE = "stable"
+    WORSE = "worse"
+
+
+class Pulse(StrEnum):
+    """A foot pulse on palpation [IWGDF-PAD-SUM][RHEUM-LSS]."""
+
+    NOT_TESTED = "not_tested"
+    PALPABLE = "palpable"
+    REDUCED = "reduced"
+    ABSENT = "absent"
+
+
+class TunnelImaging(StrEnum):
+    """Ultrasound or MRI of the tarsal tunnel (10.9) [POM][ANTON]; not tested = not done."""
+
+    NOT_TESTED = "not_tested"
+    NORMAL = "normal"
+    SPACE_OCCUPYING_LESION = "space_occupying_lesion"
+    OTHER_FINDING = "other_finding"
+
+
+class NeedleEmg(StrEnum):
+    """Needle EMG of the leg and paraspinals (10.8) [MED-WORKUP]; not tested = not done."""
+
+    NOT_TESTED = "not_tested"
+    NORMAL = "normal"
+    S1_ROOT_PATTERN = "s1_root_pattern"
+    OTHER = "other"
+
+
 # --- building blocks -----------------------------------------------------------------------
 
 
@@ -312,6 +370,15 @@ class Tinel(_Part):
         if value and info.data.get("result") not in (TestResult.POSITIVE, TestResult.EQUIVOCAL):
             raise ValueError("Distal radiation is recorded only for a positive or equivocal Tinel.")
         return tuple(sorted(set(value), key=list(RegionCode).index))
+
+    @property
+    def is_response(self) -> bool:
+        """Charted positive and not "pain on tapping only": a true Tinel response.
+
+        Pain alone on tapping points to neuroma-type tenderness, not a Tinel response; a
+        response that radiates only up the calf (Valleix) still counts [ORTHOFIXAR][HSR][MED].
+        """
+        return self.result is TestResult.POSITIVE and self.local_pain_only is not YesNo.YES
 
 
 class TinelSites(_Part):
@@ -476,6 +543,29 @@ class NerveConduction(_Part):
     superficial_peroneal: NcsResult = NcsResult.NOT_TESTED
     medial_plantar: NcsResult = NcsResult.NOT_TESTED
     lateral_plantar: NcsResult = NcsResult.NOT_TESTED
+    needle_emg: NeedleEmg = NeedleEmg.NOT_TESTED
+    """Needle EMG: an S1 root pattern, or normal (S1 excluded) [MED-WORKUP]."""
+
+
+class Pulses(_Part):
+    """Dorsalis pedis and posterior tibial pulses (10.9) [IWGDF-PAD-SUM][ETG-PAD].
+
+    Palpable pulses do not exclude arterial disease; a reduced or absent pulse asks for
+    ankle-brachial or toe pressures before surgery.
+    """
+
+    dorsalis_pedis: Pulse = Pulse.NOT_TESTED
+    posterior_tibial: Pulse = Pulse.NOT_TESTED
+
+    @property
+    def charted(self) -> bool:
+        """Both pulses recorded."""
+        return Pulse.NOT_TESTED not in (self.dorsalis_pedis, self.posterior_tibial)
+
+    @property
+    def diminished(self) -> bool:
+        """Either pulse reduced or absent."""
+        return bool({self.dorsalis_pedis, self.posterior_tibial} & {Pulse.REDUCED, Pulse.ABSENT})
 
 
 class FootExam(_Part):
@@ -489,7 +579,10 @@ class FootExam(_Part):
     sensory: SensoryMap = SensoryMap()
     vibration_hallux: Vibration = Vibration.NOT_TESTED
     intrinsics: IntrinsicStrength = IntrinsicStrength()
+    pulses: Pulses = Pulses()
     nerve_conduction: NerveConduction = NerveConduction()
+    imaging_tunnel: TunnelImaging = TunnelImaging.NOT_TESTED
+    """Ultrasound or MRI of the tarsal tunnel: a space-occupying lesion supports release."""
 
 
 # --- lumbar screen (section 3) ---------------------------------------------------------------
@@ -584,7 +677,30 @@ class LumbarSide(_Part):
     slump: Slump = Slump()
     patellar: Reflex = Reflex()
     achilles: Reflex = Reflex()
+    plantar_response: PlantarResponse = PlantarResponse.NOT_TESTED
+    """Extensor (upgoing) is an upper motor neuron sign (R15) [BABINSKI-SPR]."""
+    ankle_clonus: Clonus = Clonus.NOT_TESTED
+    """Sustained ankle clonus is an upper motor neuron sign (R15) [NINDS-CDE][JABFM-CSM]."""
     myotomes: Myotomes = Myotomes()
+    weakness_onset_weeks: int | None = Field(default=None, ge=0, le=5200)
+    """How many weeks ago the leg or foot weakness began (R16: new within 6 weeks)."""
+    weakness_course: WeaknessCourse = WeaknessCourse.NOT_TESTED
+    """Whether the weakness is improving, stable or getting worse (R16)."""
+
+
+class Claudication(_Part):
+    """Neurogenic claudication (10.7) [NASS-LSS][MSD-LSS][SURI-JAMA].
+
+    Leg symptoms brought on by walking or standing and relieved by sitting or bending
+    forward; a negative SLR does not exclude lumbar stenosis.
+    """
+
+    symptoms_walking_standing: YesNo = YesNo.NOT_TESTED
+    """Buttock or leg pain, numbness or fatigue that comes on with walking or standing."""
+    walk_minutes_to_symptoms: int | None = Field(default=None, ge=0, le=600)
+    """Minutes of walking before the symptoms start."""
+    relief_sitting: YesNo = YesNo.NOT_TESTED
+    relief_bending_forward: YesNo = YesNo.NOT_TESTED
 
 
 class LumbarScreen(_Part):
@@ -594,6 +710,7 @@ class LumbarScreen(_Part):
     worse_leg_or_back: WorseOf = WorseOf.NOT_TESTED
     valsalva_worse: YesNo = YesNo.NOT_TESTED
     pain_reaches: PainReach = PainReach.NOT_TESTED
+    claudication: Claudication = Claudication()
     right: LumbarSide = LumbarSide()
     left: LumbarSide = LumbarSide()
 
@@ -677,6 +794,9 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 _MIGRATIONS: dict[int, Migration] = {
     # Version 2 added nerve conduction results; version-1 exams had none (all not tested).
     1: lambda data: data,
+    # Version 3 added the plantar response, ankle clonus, the weakness's onset and course,
+    # neurogenic claudication, foot pulses, tunnel imaging and needle EMG: all not tested.
+    2: lambda data: data,
 }
 """from_version -> function returning the data at from_version + 1."""
 

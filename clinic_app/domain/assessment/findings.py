@@ -44,8 +44,11 @@ HEEL = tuple(code for code in RegionCode if code in HEEL_REGIONS)
 BORDER_DORSUM_LEG = (
     regions_in(RegionGroup.BORDER) + regions_in(RegionGroup.DORSUM) + regions_in(RegionGroup.LEG)
 )
-S1_REGIONS = (_C.BD_LAT, _C.PL_HEEL_LAT, _C.PL_TOE_5, _C.LG_POST)
-"""R6: lateral border, lateral heel, toe 5, posterior calf [HARR][GPN]."""
+S1_REGIONS = (_C.BD_LAT, _C.PL_HEEL_LAT, _C.LG_POST)
+"""R6: skin S1 has and a plantar-nerve lesion does not: the lateral border and the little toe's
+lateral side (BD-LAT), the lateral heel, the posterior calf (10.8 fact 3; 10.12 R1, R6)
+[HARR][GPN][WHEEL][QUT]. The plantar skin of toe 5 is lateral plantar nerve skin (2.3): never,
+by itself, an S1 sign."""
 L5_REGIONS = (_C.DO_WEB1, _C.DO_MID, _C.LG_LAT)
 """R7: first web space, dorsum of the midfoot, lateral leg [NEUPSY][HARR]."""
 L4_REGIONS = (_C.LG_MED, _C.BD_MED)

@@ -67,6 +67,19 @@ class Reason(_Frozen):
     findings: tuple[FiredFinding, ...] = ()
 
 
+class ReportWhen(StrEnum):
+    """When a suggested code may be reported (ICD-10-CM outpatient guideline IV.H; 10.5).
+
+    An uncertain diagnosis ("consistent with", "possible", "consider") is not coded at an
+    outpatient visit: the signs and symptoms that fired it are reported now, and the diagnosis
+    code only once the clinician records the diagnosis as confirmed [CHIRO-2025-C]
+    [AAPC-CC2005][AGES-IB4-C][CMS-MLN-SS].
+    """
+
+    NOW = "now"
+    CONFIRMED = "confirmed"
+
+
 class CodeSuggestion(_Frozen):
     """A suggested ICD-10-CM code (only codes the reference marks VERIFIED)."""
 
@@ -75,6 +88,7 @@ class CodeSuggestion(_Frozen):
     laterality: Laterality
     system: str
     version: str
+    report_when: ReportWhen = ReportWhen.CONFIRMED
     note: str = ""
 
 
@@ -110,12 +124,84 @@ class Suggestion(_Frozen):
         return tuple(seen.values())
 
 
+class GateItem(StrEnum):
+    """The five items of the pre-operative gate (R11 as amended in 10.12)."""
+
+    LUMBAR_SCREEN = "lumbar_screen"
+    VASCULAR_SCREEN = "vascular_screen"
+    TUNNEL_EVIDENCE = "tunnel_evidence"
+    COMPETING_CAUSES = "competing_causes"
+    NERVE_STUDIES = "nerve_studies"
+
+
+OVERRIDABLE_ITEMS = frozenset({GateItem.TUNNEL_EVIDENCE, GateItem.COMPETING_CAUSES})
+"""Only these may be passed by a named, timed, audited override with its own reason."""
+ACKNOWLEDGED_ITEMS = frozenset({GateItem.NERVE_STUDIES})
+"""Studies can be falsely negative [AHMAD]: this item is an acknowledgement, not a block."""
+
+
+class GateState(StrEnum):
+    """Where the pre-operative gate stands."""
+
+    NOT_APPLICABLE = "not_applicable"
+    BLOCKED = "blocked"
+    OPEN = "open"
+    OVERRIDDEN = "overridden"
+
+
+class GateCheck(_Frozen):
+    """One gate item for one side, with what it asks and the findings to go to."""
+
+    item: GateItem
+    side: Side
+    label: str
+    paths: tuple[str, ...] = ()
+
+
+class Gate(_Frozen):
+    """The pre-operative gate's verdict (R11 as amended in 10.12), per side and item."""
+
+    state: GateState = GateState.NOT_APPLICABLE
+    sides: tuple[Side, ...] = ()
+    unmet: tuple[GateCheck, ...] = ()
+    """Items that still refuse signing."""
+    overridden: tuple[GateCheck, ...] = ()
+    """Items 3-4 passed only by the clinician's audited override."""
+    acknowledged: tuple[GateCheck, ...] = ()
+    """The nerve-studies item, acknowledged by the clinician."""
+    advisories: tuple[str, ...] = ()
+    """Notes that do not refuse signing (a reduced pulse asks for pressures)."""
+
+    @property
+    def open(self) -> bool:
+        """True when signing may go ahead as far as the gate is concerned."""
+        return self.state is not GateState.BLOCKED
+
+
 class PatientFacts(_Frozen):
     """What the rules read about the patient besides the exam."""
 
     diabetes: bool | None = None
     """True / False when known, None when unknown."""
     age: int | None = Field(default=None, ge=0, le=150)
+
+
+class CodeSet(_Frozen):
+    """An ICD-10-CM code set: its fiscal year and the codes (with CMS descriptions) it holds.
+
+    Only codes the app can offer need be listed; a code missing here is never offered.
+    """
+
+    year: str
+    codes: dict[str, str]
+
+
+class Lops(StrEnum):
+    """Loss of protective sensation per foot (R18, 10.11) [ADA-SOC-MIRROR]."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    INDETERMINATE = "indeterminate"
 
 
 class AssessmentContext(_Frozen):
@@ -127,7 +213,13 @@ class AssessmentContext(_Frozen):
     foot_primary_reason: str = ""
     """The clinician's written reason why the foot is the primary source (R11)."""
     acknowledged_red_flags: tuple[str, ...] = ()
-    """Red-flag names the clinician has acknowledged (R0)."""
+    """Urgent flag names the clinician has acknowledged (R0, R16)."""
+    gate_overridden: bool = False
+    """A named, timed, audited override of gate items 3-4 is on record (R11)."""
+    no_studies_acknowledged: bool = False
+    """The clinician acknowledged signing without electrodiagnostic confirmation (R11)."""
+    code_set: CodeSet | None = None
+    """The ICD-10-CM code set in force (None: the built-in verified list)."""
     today: date | None = None
     """For 'recent onset' wording (R0); None leaves onset dates unjudged."""
 
@@ -137,13 +229,19 @@ class Assessment(_Frozen):
 
     suggestions: tuple[Suggestion, ...] = ()
     urgent_flags: tuple[str, ...] = ()
-    """Cauda equina red flags answered yes (R0), by field name."""
+    """Urgent flags: cauda equina red flags answered yes (R0) by field name, and major motor
+    weakness (R16) as ``major_weakness_<side>``."""
+    urgent_paths: tuple[str, ...] = ()
+    """The exam path each urgent flag points at, in the same order."""
     urgent_acknowledged: bool = True
     """False while urgent red flags are present and not all acknowledged."""
     lumbar_missing: tuple[str, ...] = ()
     """Lumbar-screen paths not tested, when a release is planned (R11); in form order."""
     foot_primary_reason_needed: bool = False
-    """True when a release is planned, any R6-R9 suggestion is active and no reason is written."""
+    """True when a release is planned, a competing cause is active and no reason is written."""
+    gate: Gate = Gate()
+    lops: dict[Side, Lops] = Field(default_factory=dict)
+    """Loss of protective sensation per foot (R18)."""
     code_system: str = ""
     code_version: str = ""
 
@@ -169,4 +267,4 @@ class Assessment(_Frozen):
     @property
     def gate_open(self) -> bool:
         """False while the pre-operative gate (R11) would refuse signing."""
-        return not self.lumbar_missing and not self.foot_primary_reason_needed
+        return self.gate.open

@@ -8,12 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from clinic_app.domain.assessment.codes import CODE_VERSION, VERIFIED_CODES
+from clinic_app.domain.assessment.codes import CODE_VERSION, SYMPTOM_CODES, VERIFIED_CODES
 from clinic_app.domain.assessment.model import (
     Assessment,
     AssessmentContext,
+    GateState,
     Laterality,
     PatientFacts,
+    ReportWhen,
     Severity,
 )
 from clinic_app.domain.assessment.rules import ROUTINE_FOOT_RULES, assess
@@ -64,6 +66,8 @@ CONTEXTS = st.builds(
     release_sides=st.sampled_from([(), (Side.RIGHT,), (Side.LEFT,), (Side.RIGHT, Side.LEFT)]),
     foot_primary_reason=st.sampled_from(["", "Plantar studies abnormal, MRI clear of roots."]),
     acknowledged_red_flags=st.sampled_from([(), ("saddle_numbness", "bladder_change")]),
+    gate_overridden=st.booleans(),
+    no_studies_acknowledged=st.booleans(),
 )
 
 
@@ -80,19 +84,26 @@ def check_invariants(found: Assessment) -> None:
             assert c.version == CODE_VERSION
             if c.code[:5] in ("G57.5", "G57.3"):
                 assert c.laterality is not Laterality.NOT_APPLICABLE
+            # Outpatient coding (10.12): no diagnosis code is ever reported now.
+            assert (c.report_when is ReportWhen.NOW) == (c.code in SYMPTOM_CODES), c.code
         if s.rule in ("R3", "R4"):
-            assert not s.codes, "unverified branch codes are never suggested"
+            assert all(c.report_when is ReportWhen.NOW for c in s.codes), (
+                "unverified branch diagnosis codes are never suggested"
+            )
         if s.held_back:
             assert s.rule in ROUTINE_FOOT_RULES
             assert not found.urgent_acknowledged
     if found.urgent_flags and not found.urgent_acknowledged:
-        assert found.get("R0-CES") is not None
+        assert found.get("R0-CES") is not None or found.get("R16") is not None
         assert all(s.held_back for s in found.suggestions if s.rule in ROUTINE_FOOT_RULES)
     if found.get("R1") is not None or found.get("R1-CHECK") is not None:
         lumbar = [s for s in found.suggestions if s.rule in ("R6", "R7", "R8", "R9")]
         assert (found.get("R10") is not None) == bool(lumbar), "R10 is never suppressed"
     if found.get("R10") is not None:
         assert found.get("R10").severity is Severity.WARNING  # type: ignore[union-attr]
+    gate = found.gate
+    assert (gate.state is GateState.BLOCKED) == bool(gate.unmet)
+    assert (found.get("R11") is not None) == (gate.state is GateState.BLOCKED)
     severities = [s.severity for s in found.suggestions]
     order = [Severity.URGENT, Severity.WARNING, Severity.SUGGESTION]
     assert severities == sorted(severities, key=order.index)
@@ -103,9 +114,51 @@ def check_invariants(found: Assessment) -> None:
 def test_every_exam_assesses_without_error_and_keeps_the_invariants(
     exam: NeuroFootExam, ctx: AssessmentContext
 ) -> None:
+    before = exam.model_dump(mode="json")
     found = assess(exam, ctx)
     check_invariants(found)
     assert assess(exam, ctx) == found, "the rules are pure"
+    assert exam.model_dump(mode="json") == before, "the rules never change the exam"
+
+
+LATERAL_PLANTAR = [
+    RegionCode.PL_MID_LAT,
+    RegionCode.PL_FORE_LAT,
+    RegionCode.PL_TOE_4,
+    RegionCode.PL_TOE_5,
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    side=st.sampled_from(list(Side)),
+    codes=st.lists(st.sampled_from(LATERAL_PLANTAR), min_size=1, unique=True),
+    charts=st.lists(REGION_VALUES, min_size=4, max_size=4),
+    tinel=st.sampled_from(["not_tested", "negative", "positive", "equivocal"]),
+    lumbar_normal=st.booleans(),
+)
+def test_lateral_plantar_skin_alone_never_raises_s1_or_double_crush(
+    side: Side,
+    codes: list[RegionCode],
+    charts: list[dict[str, Any]],
+    tinel: str,
+    lumbar_normal: bool,
+) -> None:
+    """10.12 R1: the lateral plantar nerve's skin (toe 5, toe 4, lateral forefoot and mid-sole)
+    is part of the tibial pattern and never, by itself, an S1 sign."""
+    data: dict[str, Any] = NeuroFootExam().model_dump(mode="json")
+    data[side.value]["sensory"]["regions"] = {c.value: charts[i] for i, c in enumerate(codes)}
+    data[side.value]["tinel"]["tarsal_tunnel"]["result"] = tinel
+    if lumbar_normal:
+        data["lumbar"]["back_pain"] = "no"
+        for s in Side:
+            leg = data["lumbar"][s.value]
+            leg["leg_pain_below_knee"] = "no"
+            leg["slr"]["symptom"] = "none"
+            leg["achilles"]["grade"] = "2+"
+    found = assess(NeuroFootExam.model_validate(data))
+    assert found.get("R6") is None
+    assert found.get("R10") is None
 
 
 @settings(max_examples=150, deadline=None)

@@ -14,11 +14,18 @@ from pydantic import ValidationError
 from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
 from clinic_app.domain.encounter import CONTENT_SCHEMA_VERSION, EncounterContent
 from clinic_app.domain.exam import (
+    EXAM_SCHEMA_VERSION,
     SLR_HELP,
     TWO_POINT_HELP,
+    Claudication,
+    Clonus,
     Monofilament,
+    NcsResult,
+    NeedleEmg,
     NerveConduction,
     NeuroFootExam,
+    PlantarResponse,
+    Pulses,
     RegionFindings,
     SensoryGrade,
     SensoryMap,
@@ -26,6 +33,8 @@ from clinic_app.domain.exam import (
     StraightLegRaise,
     Symptom,
     TestResult,
+    TunnelImaging,
+    WeaknessCourse,
 )
 from clinic_app.domain.layout import error_path, field_spec, get_path, leaf_paths, set_path
 from clinic_app.domain.regions import REGIONS, RegionCode, RegionGroup
@@ -359,16 +368,61 @@ def test_a_full_exam_round_trips_through_json() -> None:
 
 
 def test_a_newer_exam_schema_version_is_refused_clearly() -> None:
-    with pytest.raises(ValidationError, match=r"version 3 is newer than this app understands"):
-        NeuroFootExam.model_validate({"schema_version": 3})
+    with pytest.raises(ValidationError, match=r"version 4 is newer than this app understands"):
+        NeuroFootExam.model_validate({"schema_version": 4})
 
 
 def test_a_version_1_exam_opens_with_nerve_conduction_not_tested() -> None:
     stored = {"schema_version": 1, "right": {"tinel": {"tarsal_tunnel": {"result": "positive"}}}}
     exam = NeuroFootExam.model_validate(stored)
-    assert exam.schema_version == 2
+    assert exam.schema_version == EXAM_SCHEMA_VERSION
     assert exam.right.tinel.tarsal_tunnel.result is TestResult.POSITIVE
     assert exam.right.nerve_conduction == NerveConduction()
+
+
+def test_a_version_2_exam_opens_with_the_2026_12_items_not_tested() -> None:
+    stored = {
+        "schema_version": 2,
+        "right": {"nerve_conduction": {"medial_plantar": "abnormal"}},
+        "lumbar": {"left": {"achilles": {"grade": "1+"}}},
+    }
+    exam = NeuroFootExam.model_validate(stored)
+    assert exam.schema_version == 3
+    assert exam.right.nerve_conduction.medial_plantar is NcsResult.ABNORMAL
+    assert exam.right.nerve_conduction.needle_emg is NeedleEmg.NOT_TESTED
+    assert exam.right.imaging_tunnel is TunnelImaging.NOT_TESTED
+    assert exam.right.pulses == Pulses()
+    assert exam.lumbar.left.plantar_response is PlantarResponse.NOT_TESTED
+    assert exam.lumbar.left.ankle_clonus is Clonus.NOT_TESTED
+    assert exam.lumbar.left.weakness_onset_weeks is None
+    assert exam.lumbar.left.weakness_course is WeaknessCourse.NOT_TESTED
+    assert exam.lumbar.claudication == Claudication()
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("lumbar", "right", "weakness_onset_weeks"), -1),
+        (("lumbar", "right", "weakness_onset_weeks"), "soon"),
+        (("lumbar", "claudication", "walk_minutes_to_symptoms"), 601),
+        (("right", "pulses", "dorsalis_pedis"), "weak"),
+        (("left", "imaging_tunnel"), "ganglion"),
+        (("left", "nerve_conduction", "needle_emg"), "l5"),
+        (("lumbar", "left", "plantar_response"), "upgoing"),
+        (("lumbar", "left", "ankle_clonus"), "3 beats"),
+    ],
+)
+def test_the_2026_12_items_refuse_a_bad_value_at_the_field(
+    path: tuple[str, ...], value: object
+) -> None:
+    data: dict[str, object] = {}
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {})  # type: ignore[assignment]
+    node[path[-1]] = value
+    with pytest.raises(ValidationError) as caught:
+        NeuroFootExam.model_validate(data)
+    assert tuple(caught.value.errors()[0]["loc"]) == path
 
 
 def test_version_1_encounter_content_opens_with_a_blank_exam() -> None:

@@ -20,7 +20,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from clinic_app.domain.assessment.model import Assessment, AssessmentContext, PatientFacts
+from clinic_app.domain.assessment.model import (
+    Assessment,
+    AssessmentContext,
+    PatientFacts,
+    ReportWhen,
+)
 from clinic_app.domain.assessment.record import ReleasePlan
 from clinic_app.domain.assessment.rules import assess
 from clinic_app.domain.exam import NeuroFootExam, RedFlags, SensoryMap, Side
@@ -55,18 +60,38 @@ RULE_KEYS: tuple[str, ...] = (
     "R14-ROOT",
     "R14-POLY",
     "R14-TTS",
+    "R15",
+    "R16",
+    "R16-CHART",
+    "R17",
+    "R18",
 )
 """Every suggestion key the rules emit (the rule semantics the engine implements)."""
 
 TOP_KEYS = frozenset({"charts", "vignettes"})
 REQUIRED = frozenset({"id", "rule", "title", "story", "start", "findings", "expect"})
-OPTIONAL = frozenset({"patient", "release", "foot_primary_reason", "acknowledged", "not_done"})
+OPTIONAL = frozenset(
+    {
+        "patient",
+        "release",
+        "foot_primary_reason",
+        "acknowledged",
+        "not_done",
+        "override",
+        "studies_acknowledged",
+    }
+)
 EXPECT_REQUIRED = frozenset({"fires", "not"})
 EXPECT_OPTIONAL = frozenset(
     {
         "held_back",
         "codes",
+        "codes_now",
         "no_codes",
+        "gate_state",
+        "gate_unmet",
+        "lops",
+        "urgent",
         "sides",
         "confidence",
         "gate_open",
@@ -219,6 +244,8 @@ def build_context(vignette: dict[str, Any]) -> AssessmentContext:
         release_sides=ReleasePlan(vignette.get("release", "none")).sides,
         foot_primary_reason=(vignette.get("foot_primary_reason") or "").strip(),
         acknowledged_red_flags=tuple(vignette.get("acknowledged", ())),
+        gate_overridden=bool(vignette.get("override", False)),
+        no_studies_acknowledged=bool(vignette.get("studies_acknowledged", False)),
     )
 
 
@@ -265,15 +292,36 @@ def check(vignette: dict[str, Any], result: Assessment) -> list[str]:
                 f"got {sorted(held) or 'nothing'}"
             )
 
-    for key, codes in (expect.get("codes") or {}).items():
-        got = {c.code for s in by_key.get(key, ()) for c in s.codes}
-        if key in fired and got != set(codes):
-            problems.append(f"{key} codes: expected {sorted(codes)}, got {sorted(got) or 'none'}")
+    for field, when in (("codes", ReportWhen.CONFIRMED), ("codes_now", ReportWhen.NOW)):
+        for key, codes in (expect.get(field) or {}).items():
+            got = {c.code for s in by_key.get(key, ()) for c in s.codes if c.report_when is when}
+            if key in fired and got != set(codes):
+                problems.append(
+                    f"{key} {field}: expected {sorted(codes)}, got {sorted(got) or 'none'}"
+                )
 
     for key in expect.get("no_codes", ()):
-        got = {c.code for s in by_key.get(key, ()) for c in s.codes}
+        got = {
+            c.code
+            for s in by_key.get(key, ())
+            for c in s.codes
+            if c.report_when is ReportWhen.CONFIRMED
+        }
         if got:
-            problems.append(f"{key} must suggest no code; it suggested {sorted(got)}")
+            problems.append(f"{key} must suggest no diagnosis code; it suggested {sorted(got)}")
+
+    if "gate_state" in expect and result.gate.state.value != expect["gate_state"]:
+        problems.append(f"gate_state: expected {expect['gate_state']}, got {result.gate.state}")
+    if "gate_unmet" in expect:
+        got_unmet = sorted(f"{c.item.value} {c.side.value}" for c in result.gate.unmet)
+        if got_unmet != sorted(expect["gate_unmet"]):
+            problems.append(f"gate_unmet: expected {sorted(expect['gate_unmet'])}, got {got_unmet}")
+    for side, value in (expect.get("lops") or {}).items():
+        got_lops = result.lops.get(Side(side))
+        if got_lops is None or got_lops.value != value:
+            problems.append(f"lops {side}: expected {value}, got {got_lops}")
+    if "urgent" in expect and sorted(result.urgent_flags) != sorted(expect["urgent"]):
+        problems.append(f"urgent: expected {sorted(expect['urgent'])}, got {result.urgent_flags}")
 
     for key, sides in (expect.get("sides") or {}).items():
         got_sides = {side.value for s in by_key.get(key, ()) for side in s.sides}
@@ -290,8 +338,7 @@ def check(vignette: dict[str, Any], result: Assessment) -> list[str]:
     if "gate_open" in expect and result.gate_open is not expect["gate_open"]:
         problems.append(
             f"gate_open: expected {expect['gate_open']}, got {result.gate_open} "
-            f"(missing {list(result.lumbar_missing)}, "
-            f"reason needed {result.foot_primary_reason_needed})"
+            f"(unmet {[f'{c.item.value} {c.side.value}' for c in result.gate.unmet]})"
         )
     if (
         "reason_needed" in expect
@@ -401,7 +448,7 @@ def _expect_problems(v: dict[str, Any]) -> list[str]:
     both = fires & set(expect.get("not", ()))
     if both:
         problems.append(f"{vid}: {sorted(both)} both fire and must not")
-    for field in ("held_back", "no_codes", "codes", "sides", "confidence"):
+    for field in ("held_back", "no_codes", "codes", "codes_now", "sides", "confidence"):
         unfired = [key for key in (expect.get(field) or ()) if key not in fires]
         if unfired:
             problems.append(f"{vid}: {field} names keys not in fires: {unfired}")
