@@ -243,8 +243,7 @@ def build_parser() -> OneLineParser:
     backup.add_argument(
         "--user",
         metavar="NAME",
-        help="audit it as this admin (password from CLINIC_PASSWORD or asked; default: "
-        "not audited under a name)",
+        help="the practice admin it is audited as (password from CLINIC_PASSWORD, or asked)",
     )
     required = backup.add_argument_group("required options")
     required.add_argument(

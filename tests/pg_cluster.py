@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pwd
 import shlex
 import shutil
 import socket
@@ -19,10 +18,18 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from clinic_app.storage.backup import pg_bin_candidates
+
+try:  # POSIX only: Windows has no pwd module and no root to drop privileges from.
+    import pwd
+except ImportError:
+    pwd = None  # type: ignore[assignment]
+
 SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; as root the cluster belongs to this system account.
 SYSTEM_USER = "postgres"
 START_TIMEOUT_S = 60
+SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 PORT_ATTEMPTS = 5
 
 
@@ -43,17 +50,36 @@ def find_bindir() -> Path | None:
     initdb = shutil.which("initdb")
     if initdb:
         candidates.append(Path(initdb).parent)
-    # Debian and Ubuntu keep the server binaries out of PATH, one folder per major version.
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    candidates += debian
+    # Debian and Ubuntu keep the server binaries out of PATH, one folder per major version;
+    # the Windows and macOS installers have their own folders (the app looks in the same).
+    candidates += pg_bin_candidates()
+    suffix = ".exe" if os.name == "nt" else ""
     for bindir in candidates:
-        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+        if all((bindir / f"{tool}{suffix}").is_file() for tool in SERVER_PROGRAMS):
             return bindir
     return None
+
+
+def privilege_drop(base: Path) -> list[str]:
+    """The command prefix that runs the server as SYSTEM_USER when the tests run as root.
+
+    PostgreSQL refuses to run as root. Windows (no pwd, no geteuid) and a normal user need
+    no prefix.
+    """
+    if pwd is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return []
+    try:
+        account = pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        raise ClusterError(
+            f"running as root needs the {SYSTEM_USER!r} system user to own the cluster "
+            "(install Debian's postgresql package or run the tests as a normal user)"
+        ) from None
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise ClusterError("running as root needs runuser (util-linux) to drop privileges")
+    os.chown(base, account.pw_uid, account.pw_gid)
+    return [runuser, "-u", SYSTEM_USER, "--"]
 
 
 def free_port() -> int:
@@ -72,22 +98,11 @@ class TempCluster:
         self.data = self.base / "data"
         self.log = self.base / "server.log"
         self.port: int | None = None
-        self._prefix: list[str] = []
-        if os.geteuid() == 0:
-            try:
-                account = pwd.getpwnam(SYSTEM_USER)
-            except KeyError:
-                shutil.rmtree(self.base, ignore_errors=True)
-                raise ClusterError(
-                    f"running as root needs the {SYSTEM_USER!r} system user to own the cluster "
-                    "(install Debian's postgresql package or run the tests as a normal user)"
-                ) from None
-            runuser = shutil.which("runuser")
-            if runuser is None:
-                shutil.rmtree(self.base, ignore_errors=True)
-                raise ClusterError("running as root needs runuser (util-linux) to drop privileges")
-            os.chown(self.base, account.pw_uid, account.pw_gid)
-            self._prefix = [runuser, "-u", SYSTEM_USER, "--"]
+        try:
+            self._prefix = privilege_drop(self.base)
+        except ClusterError:
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
 
     def _run(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -6,16 +6,22 @@ traceback, and nothing written.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 
+from clinic_app.cli import build_parser
+from clinic_app.cli import main as cli_main
 from clinic_app.domain.errors import AuthenticationFailed
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.audit_trail import AuditTrailService
@@ -204,3 +210,168 @@ def test_audit_verify_names_the_broken_entry(
     assert len(lines) == 1, output
     assert f"BROKEN at entry {seq}:" in lines[0]
     assert words in lines[0]
+
+
+# --------------------------------------------------------------------------- options and help
+
+
+def run_plain(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command line exactly as given (no --data-dir added), in a clean environment."""
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith("CLINIC_")
+        and name not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    }
+    clean.update(
+        HOME=str(tmp_path / "home"),
+        XDG_DATA_HOME=str(tmp_path / "home" / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "home" / "config"),
+    )
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_app", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_global_options_after_the_command(tmp_path: Path) -> None:
+    folder = tmp_path / "practice"
+    result = run_plain(tmp_path, "demo", "--data-dir", str(folder), "--patients", "3")
+    assert result.returncode == 0, result.stderr
+    assert str(folder / DB_FILE) in result.stdout
+    assert (folder / DB_FILE).is_file()
+    # Nothing went to the default data folder.
+    assert not (tmp_path / "home").exists()
+
+
+def test_handout_list_with_data_dir_after_it(tmp_path: Path) -> None:
+    result = run_plain(tmp_path, "handout", "--list", "--data-dir", str(tmp_path / "x"))
+    assert result.returncode == 0, result.stderr
+    assert "tarsal-tunnel-release" in result.stdout
+
+
+def test_temp_data_dir_is_removed_on_exit(tmp_path: Path) -> None:
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    result = run_plain(
+        tmp_path, "demo", "--patients", "1", "--temp-data-dir", env={"TMPDIR": str(temp_root)}
+    )
+    assert result.returncode == 0, result.stderr
+    # It was used (the summary names the database in it), then deleted.
+    assert str(temp_root / "clinic_app-") in result.stdout
+    assert list(temp_root.iterdir()) == []
+
+
+def test_temp_data_dir_and_data_dir_together_are_refused(tmp_path: Path) -> None:
+    result = run_plain(tmp_path, "--temp-data-dir", "demo", "--data-dir", str(tmp_path / "x"))
+    assert_one_line_refusal(result, "--temp-data-dir", "--data-dir", "not both")
+    assert not (tmp_path / "x").exists()
+
+
+def test_restore_help_shows_user_as_required(tmp_path: Path) -> None:
+    result = run_plain(tmp_path, "restore", "--help")
+    assert result.returncode == 0, result.stderr
+    usage = result.stdout.split("\n\n", 1)[0]
+    assert "--user NAME" in usage
+    assert "[--user" not in usage
+    assert "required options:\n  --user NAME" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["restore", "backup.sqlite3"], ["restore", "--user NAME is required"]),
+        (["backup"], ["backup", "--out FILE is required"]),
+        (["assess"], ["EXAM.json is required", "clinic-app assess --schema"]),
+        (["codes"], ["codes", "required", "import"]),
+        (["codes", "import"], ["FILE is required"]),
+        (["demo", "--data-dir"], ["--data-dir", "expected one argument"]),
+    ],
+    ids=" ".join,
+)
+def test_missing_required_input_is_one_line(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
+    result = run_cli(tmp_path, *args)
+    assert_one_line_refusal(result, *words)
+    assert written_files(tmp_path) == []
+
+
+def test_assess_schema_prints_the_exam_schema(tmp_path: Path) -> None:
+    from clinic_app.domain.exam import exam_json_schema
+
+    result = run_plain(tmp_path, "assess", "--schema")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == exam_json_schema()
+    assert written_files(tmp_path) == []
+
+
+def test_assess_refusal_points_to_the_schema_command(tmp_path: Path) -> None:
+    exam = tmp_path / "exam.json"
+    exam.write_text("{}", encoding="utf-8")
+    result = run_plain(tmp_path, "assess", str(exam))
+    line = assert_one_line_refusal(result, "clinic-app assess --schema")
+    assert "forms/" not in line
+
+
+def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parser and every command's parser under it, recursively."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from all_parsers(sub)
+
+
+def test_every_command_and_option_explains_itself() -> None:
+    parsers = list(all_parsers(build_parser()))
+    names = {p.prog.removeprefix("clinic-app").strip() for p in parsers}
+    assert {"demo", "assess", "handout", "backup", "restore", "audit verify", "codes import"} <= (
+        names
+    )
+    for parser in parsers:
+        assert parser.description, f"{parser.prog} has no description"
+        help_text = parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) or action.dest == "help":
+                continue
+            assert action.help, f"{parser.prog} {action.dest} has no help"
+            if action.option_strings and action.default not in (
+                None,
+                False,
+                "",
+                argparse.SUPPRESS,
+            ):
+                # Wrapped help may break "(default: X)" across lines.
+                assert f"default: {action.default}" in " ".join(help_text.split()), (
+                    f"{parser.prog} {action.option_strings[0]} does not say its default"
+                )
+
+
+def test_codes_import_runs_the_import_when_this_version_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clinic_app import app
+
+    calls: list[tuple[Path, Path]] = []
+
+    def run_codes_import(settings: Any, args: argparse.Namespace) -> int:
+        calls.append((settings.data_dir, args.file))
+        return 0
+
+    monkeypatch.setattr(app, "run_codes_import", run_codes_import, raising=False)
+    codes = tmp_path / "icd10cm_codes_2026.txt"
+    assert cli_main(["codes", "import", str(codes), "--data-dir", str(tmp_path / "d")]) == 0
+    assert calls == [(tmp_path / "d", codes)]
+
+    monkeypatch.delattr(app, "run_codes_import")
+    assert cli_main(["codes", "import", str(codes), "--data-dir", str(tmp_path / "d")]) == 2
+    assert "cannot import codes" in capsys.readouterr().err

@@ -326,3 +326,233 @@ def test_the_bundle_builds_and_passes_its_smoke_test() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke test passed" in result.stdout
+
+
+# --- installing: the system packages, the task runner, the pins ---------------------------------
+
+INSTALL_SCRIPT = PACKAGING / "linux" / "install-system-deps.sh"
+
+
+def load_tasks() -> ModuleType:
+    """tasks.py, the task runner behind the Makefile (`python -m tasks`)."""
+    spec = importlib.util.spec_from_file_location("clinic_tasks", ROOT / "tasks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tasks = load_tasks()
+
+
+def run_install_script(
+    tmp_path: Path,
+    group: str,
+    *,
+    installed: str,
+    uid: int,
+    sudo: bool = False,
+    dpkg: bool = True,
+    **env: str,
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """install-system-deps.sh against stand-ins for dpkg-query, id, apt-get and sudo.
+
+    `installed` lists the packages the stand-in dpkg-query reports installed; the commands
+    apt-get and sudo were run with are returned, one line each.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "calls.log"
+    stubs = {
+        "dpkg-query": 'for pkg; do :; done; case " $STUB_INSTALLED " in *" $pkg "*) '
+        'printf "install ok installed";; *) exit 1;; esac',
+        "id": 'echo "$STUB_UID"',
+        "apt-get": f'echo "apt-get $*" >> "{log}"',
+    }
+    if not dpkg:
+        del stubs["dpkg-query"]
+    if sudo:
+        stubs["sudo"] = f'echo "sudo $*" >> "{log}"; "$@"'
+    for name, body in stubs.items():
+        path = bin_dir / name
+        path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        path.chmod(0o755)
+    grep = shutil.which("grep")
+    assert grep is not None
+    (bin_dir / "grep").symlink_to(grep)
+    environ = {"PATH": str(bin_dir), "STUB_INSTALLED": installed, "STUB_UID": str(uid), **env}
+    result = subprocess.run(
+        ["/bin/sh", str(INSTALL_SCRIPT), group],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    calls = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return result, calls
+
+
+QT_PACKAGES = (
+    "libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0 "
+    "libxcb-icccm4 libxcb-keysyms1 libdbus-1-3 libglib2.0-0"
+)
+needs_posix_shell = pytest.mark.skipif(
+    not Path("/bin/sh").exists(), reason="the install script is for Debian-based Linux"
+)
+
+
+@needs_posix_shell
+def test_install_script_needs_no_root_when_everything_is_there(tmp_path: Path) -> None:
+    result, calls = run_install_script(
+        tmp_path, "test", installed=f"{QT_PACKAGES} postgresql", uid=1000
+    )
+    assert (result.returncode, calls) == (0, []), result.stderr
+
+
+@needs_posix_shell
+def test_install_script_needs_no_server_when_a_server_url_is_given(tmp_path: Path) -> None:
+    result, calls = run_install_script(
+        tmp_path, "test", installed=QT_PACKAGES, uid=1000, CLINIC_TEST_PG_URL="postgresql://x/y"
+    )
+    assert (result.returncode, calls) == (0, []), result.stderr
+
+
+@needs_posix_shell
+def test_install_script_run_group_needs_only_qt(tmp_path: Path) -> None:
+    result, calls = run_install_script(tmp_path, "run", installed=QT_PACKAGES, uid=1000)
+    assert (result.returncode, calls) == (0, []), result.stderr
+
+
+@needs_posix_shell
+def test_install_script_without_root_or_sudo_names_what_is_missing(tmp_path: Path) -> None:
+    result, calls = run_install_script(tmp_path, "test", installed=QT_PACKAGES, uid=1000)
+    assert result.returncode == 1
+    assert calls == []
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Missing Debian packages: postgresql" in lines[0]
+
+
+@needs_posix_shell
+def test_install_script_uses_sudo_only_for_what_is_missing(tmp_path: Path) -> None:
+    installed = QT_PACKAGES.replace("libxcb-cursor0 ", "")
+    result, calls = run_install_script(
+        tmp_path, "test", installed=f"{installed} postgresql", uid=1000, sudo=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls[0] == "sudo apt-get update -qq"
+    assert calls[-1].endswith("install -y -qq --no-install-recommends libxcb-cursor0")
+    assert "poppler" not in " ".join(calls)
+
+
+@needs_posix_shell
+def test_install_script_as_root_installs_without_sudo(tmp_path: Path) -> None:
+    result, calls = run_install_script(tmp_path, "test", installed=QT_PACKAGES, uid=0)
+    assert result.returncode == 0, result.stderr
+    assert calls == [
+        "apt-get update -qq",
+        "apt-get install -y -qq --no-install-recommends postgresql",
+    ]
+
+
+@needs_posix_shell
+def test_install_script_elsewhere_than_debian_installs_nothing(tmp_path: Path) -> None:
+    result, calls = run_install_script(tmp_path, "test", installed="", uid=0, dpkg=False)
+    assert (result.returncode, calls) == (0, []), result.stderr
+    assert "not a Debian-based system" in result.stderr
+
+
+def test_qt_check_names_the_missing_package_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def cdll(name: str) -> object:
+        if name == "libxcb-cursor.so.0":
+            raise OSError(f"{name}: cannot open shared object file")
+        return object()
+
+    monkeypatch.setattr(tasks.sys, "platform", "linux")
+    monkeypatch.setattr(tasks.ctypes, "CDLL", cdll)
+    missing = tasks.missing_qt_libraries("xcb")
+    assert missing == {"libxcb-cursor.so.0": "libxcb-cursor0"}
+    message = tasks.qt_message(missing)
+    assert "\n" not in message
+    assert "package libxcb-cursor0" in message
+    # Headless, the X11 libraries are not needed.
+    assert tasks.missing_qt_libraries("offscreen") == {}
+
+
+def test_a_half_made_virtualenv_is_made_again(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    # What a `python -m venv` without ensurepip (no python3-venv) leaves behind.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    assert not tasks.venv_is_usable(venv)
+    tasks.ensure_venv(venv)
+    assert tasks.venv_is_usable(venv)
+
+
+def test_clean_removes_every_build_product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = [
+        "build/lib/x.py",
+        "dist/clinic_app/clinic-app",
+        "clinic_app.egg-info/PKG-INFO",
+        ".venv/pyvenv.cfg",
+        ".pytest_cache/README.md",
+        ".mypy_cache/3.11/x.json",
+        ".ruff_cache/x",
+        ".hypothesis/examples/x",
+        ".import_linter_cache/x",
+        "clinic_app/__pycache__/cli.cpython-311.pyc",
+    ]
+    for name in [*made, "clinic_app/cli.py"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    monkeypatch.setattr(tasks, "ROOT", tmp_path)
+    monkeypatch.setattr(tasks, "VENV", tmp_path / ".venv")
+    assert tasks.task_clean(()) == 0
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert left == ["clinic_app", "clinic_app/cli.py"]
+
+
+def test_constraints_pin_every_dependency_within_its_bounds() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin"
+            pins[canonicalize_name(name)] = version.strip()
+    needed = [
+        *project["dependencies"],
+        *project["optional-dependencies"]["test"],
+        *project["optional-dependencies"]["packaging"],
+    ]
+    for text in needed:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not in constraints.txt: run make lock"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"constraints.txt pins {name}=={pins[name]}, outside {requirement}: run make lock"
+        )
+
+
+def test_lint_and_type_tools_are_pinned_exactly_and_runtime_has_upper_bounds() -> None:
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    test_extra = {
+        Requirement(r).name.lower(): Requirement(r)
+        for r in project["optional-dependencies"]["test"]
+    }
+    for tool in ("ruff", "mypy", "import-linter", "types-pyyaml", "types-reportlab"):
+        operators = {spec.operator for spec in test_extra[tool].specifier}
+        assert operators == {"=="}, f"{tool} is not pinned exactly"
+    for text in project["dependencies"]:
+        requirement = Requirement(text)
+        if requirement.name == "argon2-cffi":
+            continue  # calendar-versioned: no major version to bound
+        assert any(spec.operator == "<" for spec in requirement.specifier), (
+            f"{requirement.name} has no upper bound"
+        )
