@@ -62,7 +62,13 @@ def test_a_handout_is_printed_to_the_file_and_its_path_printed(tmp_path: Path) -
     assert out.read_bytes().startswith(b"%PDF-")
     text = pdf_text(out)
     handout = LIBRARY.get("tarsal-tunnel-release", "es")
-    for word in (handout.title, "José Peña", "Pie izquierdo", "Página 1 de", "versión 1"):
+    for word in (
+        handout.title,
+        "José Peña",
+        "Pie izquierdo",
+        "Página 1 de",
+        f"versión {handout.version}",
+    ):
         assert word in text
     # Only the PDF: no temporary file left beside it, no data folder made.
     assert sorted(p.name for p in out.parent.iterdir()) == ["home care.pdf"]

@@ -317,6 +317,9 @@ TEACH_BACK_MIN = 2
 TEACH_BACK_MAX = 3
 """AHRQ Tool 5: print 2-3 "tell me in your own words" prompts (clinical-reference.md 6.5)."""
 
+FEVER_SLOT = "{fever}"
+"""Where the practice's fever threshold goes in a "get help" line (clinical-reference.md 10.1)."""
+
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _INLINE_TAG = re.compile(r"\[[A-Z0-9][A-Z0-9-]*\]")
 _DIGIT = re.compile(r"\d")
@@ -342,6 +345,31 @@ class HandoutSide(StrEnum):
     BOTH = "both"
 
 
+SIDE_NAMES: dict[HandoutLanguage, dict[HandoutSide, str]] = {
+    HandoutLanguage.EN: {
+        HandoutSide.LEFT: "Left foot",
+        HandoutSide.RIGHT: "Right foot",
+        HandoutSide.BOTH: "Both feet",
+    },
+    HandoutLanguage.ES: {
+        HandoutSide.LEFT: "Pie izquierdo",
+        HandoutSide.RIGHT: "Pie derecho",
+        HandoutSide.BOTH: "Ambos pies",
+    },
+}
+"""A side as printed on a handout ("Right foot", "Pie derecho")."""
+
+FEVER_WORDS: dict[HandoutLanguage, tuple[str, str]] = {
+    HandoutLanguage.EN: ("a temperature of {value} or higher", "a fever"),
+    HandoutLanguage.ES: ("una temperatura de {value} o más", "fiebre"),
+}
+"""What stands in the fever slot: with the practice's threshold, and without one set.
+
+No guideline fixes one threshold (clinical-reference.md 10.1 fact 2), so the number is the
+practice's own setting; without it the line names a fever and no number.
+"""
+
+
 class HandoutKind(StrEnum):
     """What a handout is for; the library lists handouts grouped by kind."""
 
@@ -355,16 +383,38 @@ class HandoutKind(StrEnum):
     """What the patient can do at home."""
 
 
-def _clean_text(value: str) -> str:
+class VisitFact(StrEnum):
+    """Something about the visit a block of text may depend on (``only_if`` / ``unless``).
+
+    The handout file says which blocks depend on which fact; code never picks text by handout.
+    """
+
+    LUMBAR_SCREEN_COMPLETE = "lumbar-screen-complete"
+    """Every lumbar-screen item of the pre-operative gate (rule R11) was charted."""
+
+
+def _clean(value: str, slots: tuple[str, ...] = ()) -> str:
     # YAML folded text keeps line breaks and runs of spaces; print wants single spaces.
     text = " ".join(value.split())
     if not text:
         raise ValueError("text is empty")
-    if "{" in text or "}" in text:
-        raise ValueError("braces are reserved for personalisation slots, which handouts do not use")
+    rest = text
+    for slot in slots:
+        rest = rest.replace(slot, "")
+    if "{" in rest or "}" in rest:
+        allowed = f" other than {', '.join(slots)}" if slots else ""
+        raise ValueError(f"braces are reserved for personalisation slots{allowed}")
     if _INLINE_TAG.search(text):
         raise ValueError("put source tags in 'sources', not in the text")
     return text
+
+
+def _clean_text(value: str) -> str:
+    return _clean(value)
+
+
+def _clean_help_text(value: str) -> str:
+    return _clean(value, (FEVER_SLOT,))
 
 
 def _kebab(value: str) -> str:
@@ -382,6 +432,9 @@ def _known_tag(value: str) -> str:
 
 Text = Annotated[StrictStr, AfterValidator(_clean_text)]
 """Printed text: whitespace collapsed, never empty, no slots and no inline source tags."""
+
+HelpText = Annotated[StrictStr, AfterValidator(_clean_help_text)]
+"""Printed text of the "get help" box: like Text, and it may hold the ``{fever}`` slot."""
 
 KebabId = Annotated[StrictStr, AfterValidator(_kebab)]
 SourceTag = Annotated[StrictStr, AfterValidator(_known_tag)]
@@ -407,12 +460,16 @@ class Block(_Content):
         sources: bibliography tags backing every claim in the block.
         claims: False for plain advice with no clinical claim; such a block has no sources and
             no numbers.
+        only_if: printed only when every one of these facts holds for the visit.
+        unless: printed only when none of these facts holds (the neutral wording).
     """
 
     text: Text | None = None
     items: tuple[Text, ...] | None = Field(default=None, min_length=1)
     sources: tuple[SourceTag, ...] = ()
     claims: StrictBool = True
+    only_if: tuple[VisitFact, ...] = ()
+    unless: tuple[VisitFact, ...] = ()
 
     @model_validator(mode="after")
     def _one_kind_and_sourced(self) -> Block:
@@ -424,6 +481,8 @@ class Block(_Content):
             raise ValueError(
                 "a block that states facts needs source tags; mark plain advice 'claims: false'"
             )
+        if set(self.only_if) & set(self.unless):
+            raise ValueError("a fact is both in 'only_if' and in 'unless'")
         if not self.claims:
             if self.sources:
                 raise ValueError("a block with 'claims: false' cites no sources")
@@ -436,6 +495,22 @@ class Block(_Content):
         if self.text is not None:
             return (self.text,)
         return self.items or ()
+
+    def applies(self, facts: frozenset[VisitFact]) -> bool:
+        """True when the block prints for a visit with these facts."""
+        return set(self.only_if) <= facts and not set(self.unless) & facts
+
+    @property
+    def conditional(self) -> bool:
+        """True when the block depends on the visit."""
+        return bool(self.only_if or self.unless)
+
+
+class HelpBlock(Block):
+    """A block of the "get help" box: its lines may hold the ``{fever}`` slot."""
+
+    text: HelpText | None = None
+    items: tuple[HelpText, ...] | None = Field(default=None, min_length=1)
 
 
 class Section(_Content):
@@ -498,6 +573,114 @@ class RecoveryTimeline(_Content):
         return (self.heading, self.intro, *steps, *note)
 
 
+class SurgeonDriving(_Content):
+    """The surgeon's own words on driving again after surgery on one side (Practice details)."""
+
+    side: HandoutSide
+    text: StrictStr
+
+
+class DrivingAdvice(_Content):
+    """When the patient may drive again: conditions to check, never a fixed number of days.
+
+    clinical-reference.md 10.2 withdraws fixed driving days; any number of weeks is the
+    surgeon's, entered per side in Practice details and printed after ``surgeon_intro``.
+
+    Attributes:
+        heading: the printed heading.
+        blocks: the conditions the patient can check, with their sources.
+        ask_surgeon: printed when the surgeon entered nothing for this language and side.
+        surgeon_intro: printed before the surgeon's own words, one line per side.
+        surgeon: the surgeon's words, set when a copy is personalised (never in the file).
+    """
+
+    heading: Text
+    blocks: tuple[Block, ...] = Field(min_length=1)
+    ask_surgeon: Text
+    surgeon_intro: Text
+    surgeon: tuple[SurgeonDriving, ...] = ()
+
+    @model_validator(mode="after")
+    def _plain(self) -> DrivingAdvice:
+        _no_number(self.heading, "the driving heading")
+        _no_number(self.ask_surgeon, "the driving 'ask_surgeon' line")
+        _no_number(self.surgeon_intro, "the driving 'surgeon_intro' line")
+        if self.surgeon:
+            raise ValueError("the surgeon's driving weeks come from Practice details")
+        return self
+
+    def lines(self, language: HandoutLanguage) -> tuple[str, ...]:
+        """The printed lines: heading, the conditions, then the surgeon's words or the ask."""
+        body = [line for block in self.blocks for line in block.lines()]
+        if self.surgeon:
+            names = SIDE_NAMES[language]
+            body.append(self.surgeon_intro)
+            body += [f"{names[entry.side]}: {entry.text}" for entry in self.surgeon]
+        else:
+            body.append(self.ask_surgeon)
+        return (self.heading, *body)
+
+
+class HelpGroup(_Content):
+    """One half of the "get help" box: what it means (call 911 now, call us today) and the signs.
+
+    Attributes:
+        label: the printed lead ("Call 911 now if you have any of these:").
+        label_sources: sources of the label, needed when it holds a number (911).
+        blocks: the signs.
+    """
+
+    label: Text
+    label_sources: tuple[SourceTag, ...] = ()
+    blocks: tuple[HelpBlock, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _label_sourced(self) -> HelpGroup:
+        if not self.label_sources:
+            _no_number(self.label, "a 'get help' label without 'label_sources'")
+        return self
+
+    def label_block(self) -> Block:
+        """The label as a block, so its number is checked against the reference like any."""
+        if self.label_sources:
+            return Block(text=self.label, sources=self.label_sources)
+        return Block(text=self.label, claims=False)
+
+    def lines(self) -> tuple[str, ...]:
+        """The label, then one line per sign."""
+        return (self.label, *(line for block in self.blocks for line in block.lines()))
+
+
+class HelpBox(_Content):
+    """The "when to get help" box that ends every handout (clinical-reference.md 10.1).
+
+    Attributes:
+        heading: the printed heading.
+        now: emergencies: call 911 now.
+        today: call the practice today; the practice's phone number is printed under it.
+        phone_label: the words before the practice's phone number.
+    """
+
+    heading: Text
+    now: HelpGroup
+    today: HelpGroup
+    phone_label: Text
+
+    @model_validator(mode="after")
+    def _plain(self) -> HelpBox:
+        _no_number(self.heading, "the 'get help' heading")
+        _no_number(self.phone_label, "the phone label")
+        return self
+
+    def groups(self) -> tuple[HelpGroup, HelpGroup]:
+        """Call 911 now, then call us today."""
+        return (self.now, self.today)
+
+    def lines(self) -> tuple[str, ...]:
+        """The printed lines without the phone number: heading, then each group."""
+        return (self.heading, *self.now.lines(), *self.today.lines())
+
+
 class Handout(_Content):
     """One handout in one language, at one version.
 
@@ -505,28 +688,34 @@ class Handout(_Content):
         id: kebab-case, the same in every language (the folder name).
         language: the language of this text.
         version: a whole number raised with every content change; printed and logged.
-        review_date: when the content was last checked against the clinical reference.
+        review_date: when this language version was last reviewed.
+        reviewer: who reviewed this language version; printed in the footer.
         kind: what the handout is for.
         title: the printed title.
-        summary: the main message, first on the page.
+        do_first: the one thing to do, first in the summary box.
+        summary: the main message, in the summary box after ``do_first``.
         sections: the body, in order.
         timeline: the recovery timeline of a procedure.
-        next_steps: what to do next.
-        when_to_call: warning signs and whom to call, where they apply.
-        teach_back: two or three prompts for the clinician copy.
+        driving: when the patient may drive again, after a procedure.
+        next_steps: what to do next, printed as numbered steps.
+        get_help: when to call 911 and when to call the practice; ends every handout.
+        teach_back: two or three prompts for the clinician (on screen and the clinician copy).
     """
 
     id: KebabId
     language: HandoutLanguage
     version: StrictInt = Field(ge=1)
     review_date: date
+    reviewer: Text
     kind: HandoutKind
     title: Text
+    do_first: Text
     summary: Block
     sections: tuple[Section, ...] = Field(min_length=1)
     timeline: RecoveryTimeline | None = None
+    driving: DrivingAdvice | None = None
     next_steps: Section
-    when_to_call: Section | None = None
+    get_help: HelpBox
     teach_back: tuple[Text, ...] = Field(min_length=TEACH_BACK_MIN, max_length=TEACH_BACK_MAX)
 
     @model_validator(mode="after")
@@ -536,30 +725,36 @@ class Handout(_Content):
         if twice:
             raise ValueError(f"section id given twice: {', '.join(twice)}")
         _no_number(self.title, "the title")
+        _no_number(self.do_first, "the 'do_first' line")
         for section in self.all_sections():
             _no_number(section.heading, f"the heading of section {section.id!r}")
         for prompt in self.teach_back:
             _no_number(prompt, "a teach-back prompt")
         if not self.summary.claims:
             raise ValueError("the summary states the main message and needs source tags")
+        if self.summary.conditional:
+            raise ValueError("the summary prints on every copy: it takes no 'only_if'/'unless'")
+        if not any(block.items for block in self.next_steps.blocks):
+            raise ValueError("'next_steps' needs at least one list of steps")
         return self
 
     def all_sections(self) -> Iterator[Section]:
-        """Body sections, then next steps, then when to call."""
+        """Body sections, then next steps."""
         yield from self.sections
         yield self.next_steps
-        if self.when_to_call is not None:
-            yield self.when_to_call
 
     def blocks(self) -> Iterator[Block]:
-        """Every block of text, in print order (the timeline note included)."""
+        """Every block of text, in print order (the timeline note and help labels included)."""
         yield self.summary
         yield from (block for section in self.sections for block in section.blocks)
         if self.timeline is not None and self.timeline.note is not None:
             yield self.timeline.note
+        if self.driving is not None:
+            yield from self.driving.blocks
         yield from self.next_steps.blocks
-        if self.when_to_call is not None:
-            yield from self.when_to_call.blocks
+        for group in self.get_help.groups():
+            yield group.label_block()
+            yield from group.blocks
 
     @property
     def source_tags(self) -> tuple[str, ...]:
@@ -570,36 +765,147 @@ class Handout(_Content):
             cited.append(self.timeline.sources)
             if self.timeline.note is not None:
                 cited.append(self.timeline.note.sources)
+        if self.driving is not None:
+            cited += [block.sources for block in self.driving.blocks]
         cited += [block.sources for block in self.next_steps.blocks]
-        if self.when_to_call is not None:
-            cited += [block.sources for block in self.when_to_call.blocks]
+        for group in self.get_help.groups():
+            cited.append(group.label_sources)
+            cited += [block.sources for block in group.blocks]
         return tuple(dict.fromkeys(tag for tags in cited for tag in tags))
 
 
-def plain_text(handout: Handout, *, teach_back: bool = False) -> str:
+# --- one copy for one visit -------------------------------------------------------------------
+
+
+class HandoutContext(_Content):
+    """What one copy depends on: the visit, the side, the practice's settings.
+
+    Attributes:
+        facts: what holds for the visit (an empty set: no visit, so the neutral wording).
+        side: which foot the copy is about, or None.
+        fever: the practice's fever threshold as printed ("100.4 °F (38.0 °C)"), or None.
+        driving: the surgeon's words on driving, per side, in the handout's language.
+        timeline: the surgeon's recovery plan in the handout's language (one step a line).
+    """
+
+    facts: frozenset[VisitFact] = frozenset()
+    side: HandoutSide | None = None
+    fever: str | None = None
+    driving: dict[HandoutSide, str] = Field(default_factory=dict)
+    timeline: tuple[str, ...] = ()
+
+
+def _kept(blocks: Iterable[Block], facts: frozenset[VisitFact]) -> tuple[Block, ...]:
+    # A kept block no longer depends on the visit: personalising twice changes nothing more.
+    return tuple(
+        block.model_copy(update={"only_if": (), "unless": ()}) if block.conditional else block
+        for block in blocks
+        if block.applies(facts)
+    )
+
+
+def _section_for(section: Section, facts: frozenset[VisitFact]) -> Section | None:
+    blocks = _kept(section.blocks, facts)
+    return section.model_copy(update={"blocks": blocks}) if blocks else None
+
+
+def _fill_fever(block: HelpBlock, words: str) -> HelpBlock:
+    if block.text is not None:
+        return block.model_copy(update={"text": block.text.replace(FEVER_SLOT, words)})
+    items = tuple(item.replace(FEVER_SLOT, words) for item in block.items or ())
+    return block.model_copy(update={"items": items})
+
+
+def _group_for(group: HelpGroup, facts: frozenset[VisitFact], fever: str) -> HelpGroup:
+    blocks = [block for block in group.blocks if block.applies(facts)]
+    filled = tuple(
+        _fill_fever(block.model_copy(update={"only_if": (), "unless": ()}), fever)
+        for block in blocks
+    )
+    return group.model_copy(update={"blocks": filled})
+
+
+def _driving_for(
+    driving: DrivingAdvice, facts: frozenset[VisitFact], context: HandoutContext
+) -> DrivingAdvice:
+    update: dict[str, object] = {"blocks": _kept(driving.blocks, facts)}
+    if context.driving:
+        sides = (
+            [context.side]
+            if context.side in (HandoutSide.LEFT, HandoutSide.RIGHT)
+            else [HandoutSide.RIGHT, HandoutSide.LEFT]
+        )
+        entries = tuple(
+            SurgeonDriving(side=side, text=" ".join(context.driving[side].split()))
+            for side in sides
+            if side is not None and context.driving.get(side, "").strip()
+        )
+        if entries:
+            update["surgeon"] = entries
+    return driving.model_copy(update=update)
+
+
+def personalise(handout: Handout, context: HandoutContext | None = None) -> Handout:
+    """The copy of a handout for one visit: the text the visit calls for, the practice's values.
+
+    Blocks print by their ``only_if``/``unless`` facts; the fever slot takes the practice's
+    threshold (or the words for a fever without a number); the surgeon's recovery plan and
+    driving words replace the handout's own where the practice entered them. Personalising a
+    personalised copy again with an empty context changes nothing.
+    """
+    ctx = context or HandoutContext()
+    facts = ctx.facts
+    with_value, without = FEVER_WORDS[handout.language]
+    fever = with_value.format(value=ctx.fever) if ctx.fever else without
+    sections = tuple(
+        kept for kept in (_section_for(s, facts) for s in handout.sections) if kept is not None
+    )
+    update: dict[str, object] = {
+        "sections": sections,
+        "next_steps": handout.next_steps.model_copy(
+            update={"blocks": _kept(handout.next_steps.blocks, facts)}
+        ),
+        "get_help": handout.get_help.model_copy(
+            update={
+                "now": _group_for(handout.get_help.now, facts, fever),
+                "today": _group_for(handout.get_help.today, facts, fever),
+            }
+        ),
+    }
+    if handout.driving is not None:
+        update["driving"] = _driving_for(handout.driving, facts, ctx)
+    copy = handout.model_copy(update=update)
+    return with_practice_timeline(copy, ctx.timeline)
+
+
+def plain_text(
+    handout: Handout, *, teach_back: bool = False, context: HandoutContext | None = None
+) -> str:
     """The printed words of a handout, one heading, paragraph, bullet or step per line.
 
-    This is the patient copy in reading order: title, summary, body sections, recovery
-    timeline, next steps, when to call. Reading-grade checks and PDF text tests use it.
+    This is the patient copy in reading order: title, the one thing to do, summary, body
+    sections, recovery timeline, driving, next steps, the get-help box (without the phone
+    number). The handout is personalised first (with no visit facts unless given).
 
     Args:
         handout: the handout.
         teach_back: also add the teach-back prompts (they go on the clinician copy).
+        context: the visit and practice the copy is for.
     """
-    lines: list[str] = [handout.title, *handout.summary.lines()]
-    for section in handout.sections:
+    copy = personalise(handout, context)
+    lines: list[str] = [copy.title, copy.do_first, *copy.summary.lines()]
+    for section in copy.sections:
         lines.append(section.heading)
         lines.extend(line for block in section.blocks for line in block.lines())
-    if handout.timeline is not None:
-        lines.extend(handout.timeline.lines())
-    closing = [handout.next_steps]
-    if handout.when_to_call is not None:
-        closing.append(handout.when_to_call)
-    for section in closing:
-        lines.append(section.heading)
-        lines.extend(line for block in section.blocks for line in block.lines())
+    if copy.timeline is not None:
+        lines.extend(copy.timeline.lines())
+    if copy.driving is not None:
+        lines.extend(copy.driving.lines(copy.language))
+    lines.append(copy.next_steps.heading)
+    lines.extend(line for block in copy.next_steps.blocks for line in block.lines())
+    lines.extend(copy.get_help.lines())
     if teach_back:
-        lines.extend(handout.teach_back)
+        lines.extend(copy.teach_back)
     return "\n".join(lines)
 
 

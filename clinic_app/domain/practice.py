@@ -1,8 +1,18 @@
-"""The practice's own details: the letterhead on every handout and the surgeon's recovery plan."""
+"""The practice's own details: letterhead, surgeon's plan and driving words, fever threshold.
+
+The fever threshold is printed in every handout's "when to get help" box.
+
+No guideline fixes one fever threshold (clinical-reference.md 10.1 fact 2) and no study gives
+driving weeks after a tarsal tunnel release (10.2): both are the practice's own settings, never
+fixed in code. The surgeon's words are kept per handout language, because a Spanish copy can
+print only what was written in Spanish.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -12,9 +22,16 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
-from clinic_app.domain.handouts import practice_timeline_step
+from clinic_app.domain.handouts import (
+    HandoutContext,
+    HandoutLanguage,
+    HandoutSide,
+    VisitFact,
+    practice_timeline_step,
+)
 from clinic_app.domain.patient import Language, has_control_character
 
 MAX_PRACTICE_NAME = 120
@@ -24,6 +41,7 @@ MAX_PHONE = 40
 MAX_LOGO_BYTES = 1024 * 1024
 MAX_TIMELINE_STEPS = 20
 MAX_STEP_LENGTH = 200
+MAX_DRIVING_LENGTH = 160
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Digits, spaces, + ( ) - . / and an optional extension ("ext. 12", "x12").
@@ -99,6 +117,138 @@ def _steps(value: object) -> tuple[str, ...]:
 TimelineSteps = Annotated[tuple[str, ...], BeforeValidator(_steps)]
 
 
+class TemperatureUnit(StrEnum):
+    """The unit a fever threshold is entered in; the handout prints both."""
+
+    FAHRENHEIT = "F"
+    CELSIUS = "C"
+
+
+FEVER_RANGE = {TemperatureUnit.FAHRENHEIT: (99.0, 104.0), TemperatureUnit.CELSIUS: (37.2, 40.0)}
+"""Values accepted as a fever threshold: a typing slip (10.04, 1004) is refused."""
+
+
+class FeverThreshold(BaseModel):
+    """The temperature from which the practice wants a call: "{value} or higher".
+
+    Sources differ (> 38 °C / 100.4 °F, >= 101 °F, > 102 °F; clinical-reference.md 10.1 fact 2),
+    so the practice chooses. Printed in the entered unit first, then the other.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float
+    unit: TemperatureUnit = TemperatureUnit.FAHRENHEIT
+
+    @model_validator(mode="after")
+    def _plausible(self) -> FeverThreshold:
+        low, high = FEVER_RANGE[self.unit]
+        if not low <= self.value <= high:
+            raise ValueError(
+                f"A fever threshold in °{self.unit.value} is between {low:g} and {high:g}."
+            )
+        if round(self.value, 1) != self.value:
+            raise ValueError("Give the fever threshold with at most one decimal.")
+        return self
+
+    def printed(self) -> str:
+        """Both units, the entered one first: "100.4 °F (38.0 °C)"."""
+        if self.unit is TemperatureUnit.FAHRENHEIT:
+            other = (self.value - 32) * 5 / 9
+            return f"{self.value:.1f} °F ({other:.1f} °C)"
+        other = self.value * 9 / 5 + 32
+        return f"{self.value:.1f} °C ({other:.1f} °F)"
+
+
+def _driving_text(value: object, side: str) -> str:
+    text = _line(value if value is not None else "", f"driving text for the {side} foot")
+    if len(text) > MAX_DRIVING_LENGTH:
+        raise ValueError(
+            f"The driving text for the {side} foot holds at most {MAX_DRIVING_LENGTH} characters."
+        )
+    if "{" in text or "}" in text:
+        raise ValueError(f"Driving, {side} foot: leave out the {{ and }} characters.")
+    if _BRACKET_TAG.search(text):
+        raise ValueError(f"Driving, {side} foot: leave out bracketed tags such as [ABC].")
+    return text
+
+
+class SurgeonDriving(BaseModel):
+    """The surgeon's words on driving again after surgery on each foot, in one language.
+
+    Empty means "not given": that side's copy tells the patient to ask the surgeon.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    right: str = ""
+    left: str = ""
+
+    @field_validator("right", mode="before")
+    @classmethod
+    def _right(cls, value: object) -> str:
+        return _driving_text(value, "right")
+
+    @field_validator("left", mode="before")
+    @classmethod
+    def _left(cls, value: object) -> str:
+        return _driving_text(value, "left")
+
+    @property
+    def given(self) -> bool:
+        """True when either side has words."""
+        return bool(self.right or self.left)
+
+    def by_side(self) -> dict[HandoutSide, str]:
+        """The sides that have words, for a handout."""
+        return {
+            side: text
+            for side, text in ((HandoutSide.RIGHT, self.right), (HandoutSide.LEFT, self.left))
+            if text
+        }
+
+
+LANGUAGE_NAMES = {Language.ENGLISH: "English", Language.SPANISH: "Spanish"}
+
+
+def _names(codes: Iterable[str]) -> str:
+    return " and ".join(LANGUAGE_NAMES[lang] for lang in Language if lang.value in set(codes))
+
+
+def language_gaps(
+    timeline: Iterable[str], driving: Mapping[str, Mapping[str, str]]
+) -> tuple[str, ...]:
+    """What the surgeon wrote in one language only, one sentence per gap, for the admin.
+
+    A patient reading the other language gets the generic text: the published example
+    timeline, or "ask your surgeon" about driving.
+
+    Args:
+        timeline: the language codes that have the surgeon's own recovery timeline.
+        driving: language code -> {"right": words, "left": words}; empty words are not given.
+    """
+    every = {lang.value for lang in Language}
+    gaps: list[str] = []
+    have = set(timeline) & every
+    if have and have != every:
+        gaps.append(
+            f"The recovery timeline is written in {_names(have)} only: {_names(every - have)} "
+            "handouts print the published example instead."
+        )
+    for side in (HandoutSide.RIGHT, HandoutSide.LEFT):
+        have = {
+            lang
+            for lang, entry in driving.items()
+            if lang in every and str(entry.get(side.value) or "").strip()
+        }
+        if have and have != every:
+            gaps.append(
+                f"Driving for the {side.value} foot is written in {_names(have)} only: "
+                f"{_names(every - have)} handouts tell the patient to ask the surgeon."
+            )
+    return tuple(gaps)
+
+
 class PracticeDetails(BaseModel):
     """The practice's letterhead and the surgeon's own release recovery timeline.
 
@@ -112,6 +262,10 @@ class PracticeDetails(BaseModel):
         release_timeline: per handout language, the steps that replace the tarsal tunnel
             release handout's recovery timeline; None (or a language left out) prints the
             handout's own.
+        driving: per handout language, the surgeon's words on driving again per foot; a
+            language left out prints "ask your surgeon".
+        fever_threshold: the temperature from which patients are asked to call, printed in
+            every handout's help box; None prints "a fever" without a number.
         version: raised with every save (0: never saved); guards against two admins
             overwriting each other.
     """
@@ -123,6 +277,8 @@ class PracticeDetails(BaseModel):
     phone: str = ""
     logo: bytes | None = Field(default=None, repr=False)
     release_timeline: dict[Language, TimelineSteps] | None = None
+    driving: dict[Language, SurgeonDriving] | None = None
+    fever_threshold: FeverThreshold | None = None
     version: int = Field(default=0, ge=0)
 
     @field_validator("name", mode="before")
@@ -200,6 +356,61 @@ class PracticeDetails(BaseModel):
         # No language left means "use the handout's own timeline" everywhere.
         return value or None
 
+    @field_validator("driving", mode="before")
+    @classmethod
+    def _driving(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError("Driving weeks are given per language.")
+        known = {lang.value for lang in Language}
+        for key in value:
+            if str(key) not in known:
+                raise ValueError("Driving weeks are kept for en (English) and es (Spanish) only.")
+        kept = {
+            key: entry
+            for key, entry in value.items()
+            if not isinstance(entry, dict) or any(str(v or "").strip() for v in entry.values())
+        }
+        return kept or None
+
+    @field_validator("driving", mode="after")
+    @classmethod
+    def _driving_given(
+        cls, value: dict[Language, SurgeonDriving] | None
+    ) -> dict[Language, SurgeonDriving] | None:
+        kept = {lang: entry for lang, entry in (value or {}).items() if entry.given}
+        return kept or None
+
+    def driving_for(self, language: str) -> dict[HandoutSide, str]:
+        """The surgeon's driving words per foot for a handout language (empty: none given)."""
+        for lang, entry in (self.driving or {}).items():
+            if lang.value == language:
+                return entry.by_side()
+        return {}
+
+    def language_gaps(self) -> tuple[str, ...]:
+        """What is written in one language only (see ``language_gaps``)."""
+        return language_gaps(
+            [lang.value for lang in self.release_timeline or {}],
+            {lang.value: entry.model_dump() for lang, entry in (self.driving or {}).items()},
+        )
+
+    def handout_context(
+        self,
+        language: HandoutLanguage,
+        side: HandoutSide | None = None,
+        facts: frozenset[VisitFact] = frozenset(),
+    ) -> HandoutContext:
+        """What a handout copy in this language takes from the practice's settings."""
+        return HandoutContext(
+            facts=facts,
+            side=side,
+            fever=self.fever_threshold.printed() if self.fever_threshold else None,
+            driving=self.driving_for(language.value),
+            timeline=self.timeline_for(language.value) or (),
+        )
+
     def timeline_for(self, language: str) -> tuple[str, ...] | None:
         """The surgeon's steps for a handout language, or None to print the handout's own."""
         if not self.release_timeline:
@@ -220,5 +431,13 @@ class PracticeDetails(BaseModel):
                 {lang.value: list(steps) for lang, steps in self.release_timeline.items()}
                 if self.release_timeline
                 else None
+            ),
+            "driving": (
+                {lang.value: entry.model_dump() for lang, entry in self.driving.items()}
+                if self.driving
+                else None
+            ),
+            "fever_threshold": (
+                self.fever_threshold.model_dump(mode="json") if self.fever_threshold else None
             ),
         }

@@ -1,9 +1,15 @@
-"""A patient handout as a PDF: letterhead, personal details, the content, teach-back, footer.
+"""A patient handout as a PDF: letterhead, personal details, the content, the help box, footer.
 
 Layout follows clinical-reference.md 6.4 (older readers): body 12 pt (16 pt in large print),
 line spacing about 1.5, left-aligned ragged-right text, black on white, no italics or capitals,
-bullets and boxes as visual cues. DejaVu Sans is embedded (subset) so every accented Spanish
-letter and the opening marks print on any printer and in any viewer.
+bullets and boxes as visual cues. Actionability follows 6.2-6.5: the summary box opens with the
+one thing to do, next steps are numbered, and every handout ends with the "when to get help"
+box (call 911 now / call us today, with the practice's phone number in the box). Teach-back
+prompts print only on the clinician copy.
+
+DejaVu Sans is embedded (subset) so every accented Spanish letter and the opening marks print
+on any printer and in any viewer; names and free text in other scripts print through the
+fallback fonts of ``clinic_app.reports.fonts`` (CJK, shaped right-to-left Arabic).
 
 The same handout and options give the same bytes (reportlab's invariant mode, fixed metadata),
 so a print can be reproduced and compared.
@@ -12,7 +18,6 @@ so a print can be reproduced and compared.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +32,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -43,9 +47,24 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from clinic_app.domain.errors import ClinicError
-from clinic_app.domain.handouts import Block, Handout, HandoutLanguage, Section
+from clinic_app.domain.handouts import (
+    SIDE_NAMES,
+    Block,
+    DrivingAdvice,
+    Handout,
+    HandoutContext,
+    HandoutLanguage,
+    HelpBox,
+    Section,
+    personalise,
+)
 from clinic_app.domain.handouts import HandoutSide as HandoutSide  # re-exported for callers
+
+# Re-exported: the visit note and older callers take the fonts from here.
+from clinic_app.reports.fonts import FONT as FONT
+from clinic_app.reports.fonts import FONT_BOLD as FONT_BOLD
+from clinic_app.reports.fonts import markup as markup
+from clinic_app.reports.fonts import register_fonts as register_fonts
 from clinic_app.reports.foot_map import (
     HANDOUT_LARGE_SCALE,
     HANDOUT_MAP_MAX_PT,
@@ -56,10 +75,6 @@ from clinic_app.reports.foot_map import (
 )
 from clinic_app.reports.foot_map import HandoutFootMap as HandoutFootMap  # re-exported for callers
 from clinic_app.reports.foot_map import handout_style as handout_map_style
-
-FONT = "ClinicSans"
-FONT_BOLD = "ClinicSans-Bold"
-_FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
 
 BODY_PT = 12.0
 """Body text size: 12 pt is the minimum the leaflet guidelines recommend (section 6.4)."""
@@ -104,6 +119,10 @@ class HandoutOptions:
         large_print: body text of 16 pt instead of 12 pt, headings larger to match.
         foot_map: a simple sensory map of the patient's own foot, printed after the summary
             when it marks a region with less or no feeling; None to print no map.
+        context: the visit and the practice's settings the copy is personalised for (which
+            blocks print, the fever threshold, the surgeon's plan and driving words); None
+            prints the neutral wording.
+        clinician_copy: the clinician's copy: marked as such, with the teach-back prompts.
     """
 
     letterhead: Letterhead | None = None
@@ -114,6 +133,8 @@ class HandoutOptions:
     extra_next_steps: tuple[str, ...] = field(default_factory=tuple)
     large_print: bool = False
     foot_map: HandoutFootMap | None = None
+    context: HandoutContext | None = None
+    clinician_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,9 +152,12 @@ class _Words:
     what: str
     teach_back: str
     teach_back_done: str
+    clinician_copy: str
+    no_phone: str
     page: str
     version: str
     reviewed: str
+    reviewer: str
 
 
 WORDS = {
@@ -143,11 +167,7 @@ WORDS = {
         date="Date",
         clinician="Clinician",
         phone="Phone",
-        sides={
-            HandoutSide.LEFT: "Left foot",
-            HandoutSide.RIGHT: "Right foot",
-            HandoutSide.BOTH: "Both feet",
-        },
+        sides=SIDE_NAMES[HandoutLanguage.EN],
         months=(
             "January",
             "February",
@@ -168,9 +188,12 @@ WORDS = {
         what="What happens",
         teach_back="For your care team: check understanding",
         teach_back_done="Teach-back done",
+        clinician_copy="Clinician copy: not for the patient",
+        no_phone="(write the clinic's number here)",
         page="Page {page} of {pages}",
         version="version",
         reviewed="reviewed",
+        reviewer="by",
     ),
     HandoutLanguage.ES: _Words(
         patient="Paciente",
@@ -178,11 +201,7 @@ WORDS = {
         date="Fecha",
         clinician="Profesional",
         phone="Teléfono",
-        sides={
-            HandoutSide.LEFT: "Pie izquierdo",
-            HandoutSide.RIGHT: "Pie derecho",
-            HandoutSide.BOTH: "Ambos pies",
-        },
+        sides=SIDE_NAMES[HandoutLanguage.ES],
         months=(
             "enero",
             "febrero",
@@ -203,9 +222,12 @@ WORDS = {
         what="Qué pasa",
         teach_back="Para su equipo de salud: comprobar que se entendió",
         teach_back_done="Comprobación hecha (teach-back)",
+        clinician_copy="Copia del profesional: no es para el paciente",
+        no_phone="(escriba aquí el número de la clínica)",
         page="Página {page} de {pages}",
         version="versión",
         reviewed="revisado",
+        reviewer="por",
     ),
 }
 
@@ -219,31 +241,6 @@ def long_date(day: date, words: _Words) -> str:
     """A date written out in the handout's language ("May 4, 2026", "4 de mayo de 2026")."""
     month = words.months[day.month - 1]
     return words.date_format.format(month=month, day=day.day, year=day.year)
-
-
-# --- fonts --------------------------------------------------------------------------------------
-
-_fonts_lock = threading.Lock()
-_fonts_loaded: Path | None = None
-
-
-def register_fonts(folder: Path) -> None:
-    """Register the embedded fonts once per process (parsing them costs tens of ms)."""
-    global _fonts_loaded
-    with _fonts_lock:
-        if _fonts_loaded == folder:
-            return
-        for name, filename in _FONT_FILES.items():
-            path = folder / filename
-            try:
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-            except (OSError, ValueError) as exc:
-                raise ClinicError(f"cannot load the print font {path}: {exc}") from None
-        # <b> in a paragraph maps to the bold face; there are no italics (section 6.4).
-        pdfmetrics.registerFontFamily(
-            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-        )
-        _fonts_loaded = folder
 
 
 # --- styles -------------------------------------------------------------------------------------
@@ -309,8 +306,8 @@ def table_style(st: Styles, commands: list[Any]) -> TableStyle:
 
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
-    # Handout text and names are plain text: escape the characters reportlab reads as markup.
-    return Paragraph(escape(text), style)
+    # Handout text and names are plain text: escaped, and set in a font that has their script.
+    return Paragraph(markup(text, style.fontName), style)
 
 
 # --- the story ----------------------------------------------------------------------------------
@@ -326,6 +323,26 @@ def _bullets(lines: Iterable[str], st: Styles, bullet: str = "•") -> ListFlowa
         bulletFontName=FONT,
         bulletFontSize=size,
         leftIndent=size * 1.6,
+        bulletOffsetY=0,
+    )
+
+
+def _numbered(lines: Iterable[str], st: Styles, start: int, box: bool = False) -> ListFlowable:
+    """Numbered steps from ``start`` (PEMAT-P: actions broken into explicit steps)."""
+    size = st.body.fontSize
+    prefix = f"{CHECKBOX} " if box else ""
+    items: list[Any] = [
+        ListItem(_para(f"{prefix}{line}", st.body), value=number)
+        for number, line in enumerate(lines, start=start)
+    ]
+    return ListFlowable(
+        items,
+        bulletType="1",
+        start=start,
+        bulletFormat="%s.",
+        bulletFontName=FONT_BOLD,
+        bulletFontSize=size,
+        leftIndent=size * 2.0,
         bulletOffsetY=0,
     )
 
@@ -369,8 +386,9 @@ def letterhead_flowables(
     """The practice's name, address, phone and logo (nothing when there is no letterhead)."""
     if letterhead is None:
         return []
-    lines = [f"<b>{escape(letterhead.name)}</b>"] if letterhead.name.strip() else []
-    lines += [escape(line) for line in letterhead.address_lines if line.strip()]
+    bold = markup(letterhead.name, FONT_BOLD)
+    lines = [f"<b>{bold}</b>"] if letterhead.name.strip() else []
+    lines += [markup(line) for line in letterhead.address_lines if line.strip()]
     if letterhead.phone.strip():
         lines.append(f"{words.phone}: {escape(letterhead.phone)}")
     text = [Paragraph(line, st.practice) for line in lines]
@@ -428,25 +446,33 @@ def _personal(options: HandoutOptions, st: Styles, words: _Words) -> list[Any]:
     return [table, Spacer(1, st.body.fontSize * 0.5)]
 
 
-def _summary(block: Block, st: Styles) -> Table:
-    # The main message sits in a light box: a visual cue without reverse (light-on-dark) text.
+def _boxed(content: list[Flowable], st: Styles, *, rule: float = 1.0) -> Table:
+    # A light box: a visual cue without reverse (light-on-dark) text. One row per flowable, so
+    # a box taller than a page (large print) splits between rows and keeps its frame.
     pad = st.body.fontSize * 0.6
-    content: list[Flowable] = [_block(block, st)]
     return Table(
-        [[content]],
+        [[item] for item in content],
         hAlign="LEFT",
+        splitByRow=1,
         style=table_style(
             st,
             [
-                ("BOX", (0, 0), (-1, -1), 1, colors.black),
+                ("BOX", (0, 0), (-1, -1), rule, colors.black),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F2F2F2")),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad),
                 ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, -1), pad),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                # A cell drops its last paragraph's space after: put it back as padding.
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), st.body.spaceAfter),
+                ("TOPPADDING", (0, 0), (-1, 0), pad),
             ],
         ),
     )
+
+
+def _summary(handout: Handout, st: Styles) -> Table:
+    """The summary box: the one thing to do, in bold, then the main message."""
+    return _boxed([_para(handout.do_first, st.bold), _block(handout.summary, st)], st)
 
 
 def _timeline(handout: Handout, st: Styles, words: _Words, width: float) -> list[Flowable]:
@@ -542,13 +568,47 @@ def _foot_map(
 
 
 def _next_steps(handout: Handout, options: HandoutOptions, st: Styles, words: _Words) -> list[Any]:
-    story: list[Any] = _section(handout.next_steps, st)
+    """What to do next: every list a numbered step, the clinician's ticked steps numbered on."""
+    story: list[Any] = _heading(handout.next_steps.heading, st)
+    number = 1
+    for block in handout.next_steps.blocks:
+        if block.items is not None:
+            story.append(_numbered(block.items, st, number))
+            number += len(block.items)
+        else:
+            story.append(_block(block, st))
     extra = [step for step in (s.strip() for s in options.extra_next_steps) if step]
     if extra:
         story.append(
-            KeepTogether([_para(words.extra_steps, st.bold), _bullets(extra, st, CHECKBOX)])
+            KeepTogether([_para(words.extra_steps, st.bold), _numbered(extra, st, number, True)])
         )
     return story
+
+
+def _driving(driving: DrivingAdvice | None, language: HandoutLanguage, st: Styles) -> list[Any]:
+    """Driving again: the conditions to check, then the surgeon's words or "ask your surgeon"."""
+    if driving is None:
+        return []
+    story: list[Any] = [*_heading(driving.heading, st), *(_block(b, st) for b in driving.blocks)]
+    if driving.surgeon:
+        names = SIDE_NAMES[language]
+        lines = [f"{names[entry.side]}: {entry.text}" for entry in driving.surgeon]
+        story.append(KeepTogether([_para(driving.surgeon_intro, st.bold), _bullets(lines, st)]))
+    else:
+        story.append(_para(driving.ask_surgeon, st.bold))
+    return story
+
+
+def _get_help(help_box: HelpBox, phone: str, st: Styles, words: _Words) -> Flowable:
+    """The "when to get help" box: call 911 now, call us today, and the practice's number."""
+    content: list[Flowable] = [_para(help_box.heading, st.heading)]
+    for group in help_box.groups():
+        content.append(_para(group.label, st.bold))
+        for block in group.blocks:
+            content.append(_block(block, st))
+    number = phone.strip() or words.no_phone
+    content.append(_para(f"{help_box.phone_label} {number}", st.title))
+    return KeepTogether([Spacer(1, st.body.fontSize * 0.5), _boxed(content, st, rule=2.0)])
 
 
 def _teach_back(handout: Handout, st: Styles, words: _Words) -> Flowable:
@@ -564,17 +624,21 @@ def _teach_back(handout: Handout, st: Styles, words: _Words) -> Flowable:
 def _story(handout: Handout, options: HandoutOptions, st: Styles, width: float) -> list[Any]:
     words = WORDS[handout.language]
     story: list[Any] = letterhead_flowables(options.letterhead, st, words)
+    if options.clinician_copy:
+        story.append(_para(words.clinician_copy, st.bold))
     story.append(_para(handout.title, st.title))
     story += _personal(options, st, words)
-    story.append(_summary(handout.summary, st))
+    story.append(_summary(handout, st))
     story += _foot_map(options.foot_map, handout.language, st, words, width)
     for section in handout.sections:
         story += _section(section, st)
     story += _timeline(handout, st, words, width)
+    story += _driving(handout.driving, handout.language, st)
     story += _next_steps(handout, options, st, words)
-    if handout.when_to_call is not None:
-        story.append(KeepTogether(_section(handout.when_to_call, st)))
-    story.append(_teach_back(handout, st, words))
+    phone = options.letterhead.phone if options.letterhead is not None else ""
+    story.append(_get_help(handout.get_help, phone, st, words))
+    if options.clinician_copy:
+        story.append(_teach_back(handout, st, words))
     return story
 
 
@@ -584,8 +648,8 @@ def _story(handout: Handout, options: HandoutOptions, st: Styles, width: float) 
 class FooterCanvas(Canvas):
     """Holds pages back until the end so each footer can say "page N of M".
 
-    The footer has two lines: the handout id and version with the page count, then the date
-    the content was last reviewed.
+    The footer has two lines: the handout id, version and language with the page count, then
+    the date this language version was last reviewed and who reviewed it.
     """
 
     def __init__(
@@ -639,7 +703,8 @@ def render_handout(
 
     Args:
         handout: the content, in its language.
-        options: letterhead, patient details, ticked next steps, large print.
+        options: letterhead, patient details, ticked next steps, large print, the visit and
+            practice settings the copy depends on, patient or clinician copy.
         fonts_dir: the folder holding the DejaVu Sans files (default: the shipped fonts).
 
     Raises:
@@ -650,6 +715,7 @@ def render_handout(
 
         fonts_dir = resources.fonts_dir()
     register_fonts(fonts_dir)
+    handout = personalise(handout, options.context)
     words = WORDS[handout.language]
     st = styles(options.large_print)
     buffer = io.BytesIO()
@@ -674,8 +740,9 @@ def render_handout(
         invariant=1,
     )
     footer = (
-        f"{handout.id} {words.version} {handout.version}",
-        f"{words.reviewed} {long_date(handout.review_date, words)}",
+        f"{handout.id} {words.version} {handout.version} ({handout.language.value})",
+        f"{words.reviewed} {long_date(handout.review_date, words)} "
+        f"{words.reviewer} {handout.reviewer}",
     )
 
     def canvas_maker(*args: Any, **kwargs: Any) -> FooterCanvas:

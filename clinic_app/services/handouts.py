@@ -13,8 +13,10 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from clinic_app.domain.assessment.rules import lumbar_missing
 from clinic_app.domain.errors import ClinicError
-from clinic_app.domain.handouts import Handout, HandoutLanguage, NextStepCatalog
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.handouts import Handout, HandoutLanguage, NextStepCatalog, VisitFact
 from clinic_app.services.forms import UniqueKeyLoader
 
 
@@ -23,6 +25,20 @@ class HandoutError(ClinicError):
 
 
 NEXT_STEPS_FILE = "next-steps.yaml"
+
+
+def visit_facts(exam: NeuroFootExam | None) -> frozenset[VisitFact]:
+    """What holds for a visit, for the handout blocks that depend on it (``only_if``/``unless``).
+
+    No exam (a copy printed from the library) means no fact holds: the neutral wording.
+    The lumbar screen is complete when the pre-operative gate (R11) finds no item untested.
+    """
+    if exam is None:
+        return frozenset()
+    facts: set[VisitFact] = set()
+    if not lumbar_missing(exam):
+        facts.add(VisitFact.LUMBAR_SCREEN_COMPLETE)
+    return frozenset(facts)
 
 
 def _read_yaml(path: Path) -> object:

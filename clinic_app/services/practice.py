@@ -24,6 +24,8 @@ FIELD_WORDS = {
     "phone": "phone",
     "logo": "logo",
     "release_timeline": "release recovery timeline",
+    "driving": "driving weeks",
+    "fever_threshold": "fever threshold",
 }
 
 
@@ -35,7 +37,7 @@ def changed_fields(before: PracticeDetails | None, after: PracticeDetails) -> li
 
 
 class PracticeService:
-    """Letterhead and recovery timeline, one record per database."""
+    """Letterhead, recovery timeline, driving weeks and fever threshold, one record per database."""
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory, clock: Clock, accounts: AccountService

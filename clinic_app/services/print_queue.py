@@ -11,9 +11,16 @@ from pydantic import BaseModel, ConfigDict
 
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.encounter import effective_exam
 from clinic_app.domain.errors import ClinicError, FieldErrors, NotFound
-from clinic_app.domain.handouts import Handout, with_practice_timeline
-from clinic_app.domain.patient import Language
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.handouts import (
+    Handout,
+    HandoutContext,
+    HandoutSide,
+    VisitFact,
+    personalise,
+)
 from clinic_app.domain.print_queue import (
     HandoutChoice,
     HandoutRequest,
@@ -23,11 +30,8 @@ from clinic_app.domain.print_queue import (
 )
 from clinic_app.services.common import audit, require
 from clinic_app.services.encounters import EncounterService
-from clinic_app.services.handouts import HandoutError, HandoutLibrary
+from clinic_app.services.handouts import HandoutError, HandoutLibrary, visit_facts
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
-
-RELEASE_HANDOUT_ID = "tarsal-tunnel-release"
-"""The handout whose recovery timeline the practice may replace with its surgeon's own."""
 
 
 class PrintHeld(ClinicError):
@@ -35,7 +39,12 @@ class PrintHeld(ClinicError):
 
 
 class PrintJob(BaseModel):
-    """What the front desk needs to print one request: the handout and whom it is for."""
+    """What the front desk needs to print one request: the handout and whom it is for.
+
+    The handout is already personalised for the visit (the wording the visit calls for, the
+    practice's fever threshold, the surgeon's plan and driving words): the front desk prints
+    it without ever seeing why a sentence was chosen.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -140,10 +149,16 @@ class PrintQueueService:
             if request is None:
                 raise NotFound(f"Handout request #{request_id} does not exist.")
             patient = uow.patients.get(request.patient_id)
+            encounter = uow.encounters.get(request.encounter_id)
         held = self._encounters.handout_block(actor, request.encounter_id)
         if held:
             raise PrintHeld(held)
-        handout = self._as_printed(self._library.get(request.handout_id, request.language))
+        exam = effective_exam(encounter)[0] if encounter is not None else None
+        handout = self._as_printed(
+            self._library.get(request.handout_id, request.language),
+            request.side,
+            visit_facts(exam),
+        )
         return PrintJob(
             request=request,
             handout=handout,
@@ -183,20 +198,40 @@ class PrintQueueService:
             uow.commit()
             return record
 
-    def library_handout(self, actor: Principal, handout_id: str, language: str) -> Handout:
-        """A handout from the library as the practice prints it (for a reprint at the desk)."""
-        require(actor, Permission.HANDOUT_PRINT)
-        return self._as_printed(self._library.get(handout_id, language))
+    def library_handout(
+        self,
+        actor: Principal,
+        handout_id: str,
+        language: str,
+        *,
+        side: HandoutSide | None = None,
+        exam: NeuroFootExam | None = None,
+    ) -> Handout:
+        """A handout as the practice prints it, for the visit whose exam is given (if any).
 
-    def _as_printed(self, handout: Handout) -> Handout:
-        """The handout with the practice's own recovery timeline, where the surgeon set one."""
-        if handout.id != RELEASE_HANDOUT_ID or handout.timeline is None:
-            return handout
+        Without an exam (a reprint at the desk) the neutral wording prints.
+        """
+        require(actor, Permission.HANDOUT_PRINT)
+        return self._as_printed(self._library.get(handout_id, language), side, visit_facts(exam))
+
+    def context(
+        self,
+        handout: Handout,
+        side: HandoutSide | None = None,
+        facts: frozenset[VisitFact] = frozenset(),
+    ) -> HandoutContext:
+        """What a copy of this handout takes from the visit and the practice's settings."""
         with self._uow() as uow:
             practice = uow.practice.get()
-        plans = practice.release_timeline if practice is not None else None
-        steps = (plans or {}).get(Language(handout.language.value))
-        return with_practice_timeline(handout, steps) if steps else handout
+        if practice is None:
+            return HandoutContext(facts=facts, side=side)
+        return practice.handout_context(handout.language, side, facts)
+
+    def _as_printed(
+        self, handout: Handout, side: HandoutSide | None, facts: frozenset[VisitFact]
+    ) -> Handout:
+        """The handout personalised for the visit and the practice (see ``personalise``)."""
+        return personalise(handout, self.context(handout, side, facts))
 
     def record_library_print(
         self,

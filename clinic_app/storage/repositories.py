@@ -856,6 +856,8 @@ class SqlPracticeRepository:
                 "phone": row.phone,
                 "logo": row.logo,
                 "release_timeline": row.release_timeline,
+                "driving": row.driving,
+                "fever_threshold": row.fever_threshold,
                 "version": row.version,
             }
         )

@@ -234,6 +234,10 @@ class PracticeRow(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     release_timeline: Mapped[dict[str, list[str]] | None] = mapped_column(JsonDoc, nullable=True)
     """Language code -> the surgeon's steps; None prints each handout's own timeline."""
+    driving: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JsonDoc, nullable=True)
+    """Language code -> {"right": ..., "left": ...}, the surgeon's words on driving again."""
+    fever_threshold: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, nullable=True)
+    """{"value": 100.4, "unit": "F"}: printed in every handout's help box; None: no number."""
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(Moment)
 

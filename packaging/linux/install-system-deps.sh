@@ -11,15 +11,19 @@
 # the X11 (xcb) plugin also libxkbcommon-x11, libxcb-cursor, libxcb-icccm and libxcb-keysyms.
 # The desktop build (make bundle) copies the last two from this machine into the bundle, so it
 # starts on X11 desktops that lack them.
+# fonts-droid-fallback (every group): Droid Sans Fallback, the TrueType font handouts and visit
+# notes embed for Chinese, Japanese and Korean names (clinic_app/reports/fonts.py); DejaVu Sans,
+# shipped in resources/fonts, covers Latin, Greek, Cyrillic, Hebrew and Arabic.
 # CHECK_ONLY=1 prints what is missing (one line) and exits 1 instead of installing.
 set -eu
 group=${1:-test}
 qt="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0
     libxcb-icccm4 libxcb-keysyms1 libdbus-1-3 libglib2.0-0"
+fonts="fonts-droid-fallback"
 case "$group" in
-    run|bundle) wanted=$qt ;;
+    run|bundle) wanted="$qt $fonts" ;;
     test)
-        wanted=$qt
+        wanted="$qt $fonts"
         # A server URL for the tests: no local PostgreSQL server needed.
         [ -n "${CLINIC_TEST_PG_URL:-}" ] || wanted="$wanted postgresql"
         ;;

@@ -2,7 +2,9 @@
 
 Queued handouts go to the front desk's print queue with the side, the print size and the next
 steps ticked here; they are printed with the practice letterhead, the patient's name, the
-visit date and the clinician's name. A visit with an unacknowledged urgent alert holds its
+visit date and the clinician's name. The patient's copy carries no teach-back questions: they
+are shown here, on screen, for the clinician to ask ("Tell me in your own words..."), and
+print only on the clinician copy. A visit with an unacknowledged urgent alert holds its
 handouts (the service refuses them) until the clinician acknowledges it.
 """
 
@@ -131,6 +133,20 @@ class HandoutPicker(QGroupBox):
         )
         layout.addWidget(self.with_map)
 
+        self.teach_back = QLabel()
+        self.teach_back.setObjectName("picker_teach_back")
+        self.teach_back.setTextFormat(Qt.TextFormat.PlainText)
+        self.teach_back.setWordWrap(True)
+        self.teach_back.setAccessibleName("Teach-back questions to ask the patient")
+        layout.addWidget(self.teach_back)
+        self.clinician_copy = QCheckBox(
+            "When printing here, print the clinician copy (with the teach-back questions)"
+        )
+        self.clinician_copy.setObjectName("picker_clinician_copy")
+        layout.addWidget(self.clinician_copy)
+        self.handout.currentIndexChanged.connect(self._show_teach_back)
+        self.language.currentIndexChanged.connect(self._show_teach_back)
+
         buttons = QHBoxLayout()
         self.queue_button = QPushButton("Add to print &queue")
         self.queue_button.setObjectName("picker_queue")
@@ -175,6 +191,22 @@ class HandoutPicker(QGroupBox):
             self.step_boxes[step.id] = box
             self.steps_grid.addWidget(box, index // 2, index % 2)
         self._filled = True
+        self._show_teach_back()
+
+    def _show_teach_back(self) -> None:
+        """The picked handout's teach-back questions, on screen for the clinician to ask."""
+        handout_id = self.handout.currentData()
+        language = self.language.currentData()
+        if handout_id is None or language is None:
+            self.teach_back.clear()
+            return
+        try:
+            prompts = self._services.handouts.get(str(handout_id), str(language)).teach_back
+        except ClinicError as exc:
+            self.teach_back.setText(str(exc))
+            return
+        lines = "\n".join(f"\u2022 {prompt}" for prompt in prompts)
+        self.teach_back.setText(f"Teach-back: ask the patient, then listen.\n{lines}")
 
     def tab_widgets(self) -> list[QWidget]:
         """The controls in Tab order (the encounter chains them after the plan)."""
@@ -186,6 +218,7 @@ class HandoutPicker(QGroupBox):
             self.large_print,
             *self.step_boxes.values(),
             self.with_map,
+            self.clinician_copy,
             self.queue_button,
             self.now_button,
         ]
@@ -212,6 +245,7 @@ class HandoutPicker(QGroupBox):
         self.large_print.setChecked(False)
         self.with_map.setChecked(False)
         self.with_map.setEnabled(self._exam_source is not None)
+        self.clinician_copy.setChecked(False)
         for box in self.step_boxes.values():
             box.setChecked(False)
         can_queue = principal.can(Permission.CLINICAL_WRITE)
@@ -287,8 +321,13 @@ class HandoutPicker(QGroupBox):
             held = self._services.encounters.handout_block(self._principal, self._encounter_id)
             if held:
                 raise ClinicError(held)
+            exam = self._exam_source() if self._exam_source is not None else None
             handout = queue.library_handout(
-                self._principal, choice.handout_id, choice.language.value
+                self._principal,
+                choice.handout_id,
+                choice.language.value,
+                side=choice.side,
+                exam=exam,
             )
             if self.with_map.isChecked():
                 foot_map = self._foot_map(choice.side)
@@ -306,6 +345,7 @@ class HandoutPicker(QGroupBox):
                 next_steps=steps,
                 large_print=choice.large_print,
                 foot_map=foot_map,
+                clinician_copy=self.clinician_copy.isChecked(),
             )
             name = f"{handout.id}-{handout.language.value}-{patient}"
             result = deliver(output, pdf, handout.title, name, self, self._pdfs, choice.copies)

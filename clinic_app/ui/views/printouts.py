@@ -75,8 +75,13 @@ def handout_copy_pdf(
     next_steps: tuple[str, ...] = (),
     large_print: bool = False,
     foot_map: HandoutFootMap | None = None,
+    clinician_copy: bool = False,
 ) -> bytes:
-    """One personalised copy of a handout under the practice letterhead."""
+    """One personalised copy of a handout under the practice letterhead.
+
+    The handout comes personalised from the print-queue service (``job`` or
+    ``library_handout``); ``clinician_copy`` adds the teach-back prompts.
+    """
     from clinic_app.reports.handout_pdf import HandoutOptions, render_handout
 
     options = HandoutOptions(
@@ -88,6 +93,7 @@ def handout_copy_pdf(
         extra_next_steps=next_steps,
         large_print=large_print,
         foot_map=foot_map,
+        clinician_copy=clinician_copy,
     )
     return render_handout(handout, options)
 

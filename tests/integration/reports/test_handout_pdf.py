@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -16,7 +18,14 @@ from pypdf.generic import DictionaryObject
 from clinic_app import resources
 from clinic_app.app import form_catalog
 from clinic_app.domain.exam import NeuroFootExam, SensoryMap, Side
-from clinic_app.domain.handouts import Block, Handout, HandoutLanguage
+from clinic_app.domain.handouts import (
+    Block,
+    Handout,
+    HandoutContext,
+    HandoutLanguage,
+    VisitFact,
+    personalise,
+)
 from clinic_app.reports.handout_pdf import (
     BODY_PT,
     LARGE_BODY_PT,
@@ -63,9 +72,10 @@ def pages_text(pdf: bytes) -> list[str]:
 
 
 def without_footer(page: str, handout: Handout) -> str:
-    """A page's text without its footer (id and version, page N of M, review date)."""
+    """A page's text without its footer (id and version, page N of M, review date, reviewer)."""
     footer = re.compile(
         rf" ?{re.escape(handout.id)} {VERSION[handout.language]} {handout.version} "
+        rf"\({handout.language.value}\) "
         rf"(Page|Página) \d+ (of|de) \d+ (reviewed|revisado) .*$"
     )
     return footer.sub("", page)
@@ -75,18 +85,22 @@ def block_lines(blocks: list[Block]) -> list[str]:
     return [line for block in blocks for line in block.lines()]
 
 
-def printed_lines(handout: Handout) -> list[str]:
-    """Every line a patient reads, plus the teach-back prompts (timeline steps as cells)."""
-    lines = [handout.title, *handout.summary.lines()]
-    for section in handout.all_sections():
+def printed_lines(handout: Handout, context: HandoutContext | None = None) -> list[str]:
+    """Every line a patient reads on the copy for this context (timeline steps as cells)."""
+    copy = personalise(handout, context)
+    lines = [copy.title, copy.do_first, *copy.summary.lines()]
+    for section in copy.all_sections():
         lines += [section.heading, *block_lines(list(section.blocks))]
-    if handout.timeline is not None:
-        timeline = handout.timeline
+    if copy.timeline is not None:
+        timeline = copy.timeline
         lines += [timeline.heading, timeline.intro]
-        lines += [part for step in timeline.steps for part in (step.when, step.what)]
+        lines += [part for step in timeline.steps for part in (step.when or "", step.what)]
         if timeline.note is not None:
             lines += timeline.note.lines()
-    return [*lines, *handout.teach_back]
+    if copy.driving is not None:
+        lines += list(copy.driving.lines(copy.language))
+    lines += list(copy.get_help.lines())
+    return [line for line in lines if line]
 
 
 def font_sizes(pdf: bytes) -> Counter[float]:
@@ -118,7 +132,6 @@ def test_every_handout_prints_all_its_words_and_the_personal_details(
     assert "Lakeside Foot & Ankle Clinic" in text
     assert "Wear the night splint every night for six weeks." in text
     if handout.language is HandoutLanguage.ES:
-        assert "¿" in text
         assert "ñ" in text
         assert "Página 1 de" in pages[0]
 
@@ -161,8 +174,9 @@ def test_the_clinicians_steps_print_under_the_handouts_own_next_steps() -> None:
     own = text.index(flat(handout.next_steps.heading))
     last_own_step = text.index(flat(block_lines(list(handout.next_steps.blocks))[-1]))
     ticked = text.index("Wear the night splint")
-    assert handout.when_to_call is not None
-    assert own < last_own_step < ticked < text.index(flat(handout.when_to_call.heading))
+    assert own < last_own_step < ticked < text.index(flat(handout.get_help.heading))
+    # Numbered on from the handout's own steps: four of them, so the ticked one is step 5.
+    assert "5. ☐ Wear the night splint" in text
 
 
 def test_markup_characters_in_names_print_as_written() -> None:
@@ -312,17 +326,25 @@ def right_foot_map() -> HandoutFootMap:
     return HandoutFootMap(form_catalog().foot_map(), (Side.RIGHT,), {Side.RIGHT: right})
 
 
-def closed_paths(pdf: bytes, page: int = 0) -> int:
-    contents = PdfReader(io.BytesIO(pdf)).pages[page].get_contents()
-    assert contents is not None
-    return contents.get_data().count(b" h")
+def closed_paths(pdf: bytes, pages: int = 2) -> int:
+    count = 0
+    for page in PdfReader(io.BytesIO(pdf)).pages[:pages]:
+        contents = page.get_contents()
+        assert contents is not None
+        count += contents.get_data().count(b" h")
+    return count
+
+
+def opening(pdf: bytes) -> str:
+    """The first two pages: the summary box, then the map (it moves on whole when it must)."""
+    return " ".join(pages_text(pdf)[:2])
 
 
 def test_the_foot_map_prints_its_heading_legend_and_plain_words_without_codes() -> None:
     handout = LIBRARY.get("tarsal-tunnel-syndrome", "en")
     with_map = render_handout(handout, replace(OPTIONS, foot_map=right_foot_map()))
     without = render_handout(handout, OPTIONS)
-    first = pages_text(with_map)[0]
+    first = opening(with_map)
     for words in MAP_WORDS[HandoutLanguage.EN]:
         assert words in first, words
     assert "Right foot" in first
@@ -338,7 +360,7 @@ def test_the_foot_map_prints_its_heading_legend_and_plain_words_without_codes() 
 
 def test_the_foot_map_is_worded_in_spanish_on_a_spanish_handout() -> None:
     handout = LIBRARY.get("tarsal-tunnel-syndrome", "es")
-    first = pages_text(render_handout(handout, replace(OPTIONS, foot_map=right_foot_map())))[0]
+    first = opening(render_handout(handout, replace(OPTIONS, foot_map=right_foot_map())))
     for words in MAP_WORDS[HandoutLanguage.ES]:
         assert words in first, words
     assert "Pie derecho" in first
@@ -365,9 +387,8 @@ def test_no_map_prints_when_no_drawn_region_has_less_or_no_feeling() -> None:
         assert render_handout(handout, replace(OPTIONS, foot_map=foot_map)) == without
     left = HandoutFootMap(geometry, (Side.LEFT,), quiet)
     assert left.shows_anything
-    assert (
-        "Where your foot feels different"
-        in pages_text(render_handout(handout, replace(OPTIONS, foot_map=left)))[0]
+    assert "Where your foot feels different" in opening(
+        render_handout(handout, replace(OPTIONS, foot_map=left))
     )
 
 
@@ -385,7 +406,7 @@ def test_both_feet_print_right_then_left_from_the_exam() -> None:
     assert HandoutFootMap.from_exam(geometry, exam, HandoutSide.LEFT).drawn_sides == (Side.LEFT,)
     backwards = replace(both, sides=(Side.LEFT, Side.RIGHT))
     handout = LIBRARY.get("home-care", "es")
-    first = pages_text(render_handout(handout, replace(OPTIONS, foot_map=backwards)))[0]
+    first = opening(render_handout(handout, replace(OPTIONS, foot_map=backwards)))
     assert first.index("Pie derecho", first.index("Dónde su pie")) < first.index("Pie izquierdo")
 
 
@@ -440,3 +461,195 @@ def test_symptoms_and_extra_sensitivity_alone_are_not_drawn_as_less_feeling() ->
     assert not foot_map.shows_anything
     reduced = replace(foot_map, sensory={Side.RIGHT: sensory({"PL-HEEL-PAD": REDUCED})})
     assert reduced.shows_anything
+
+
+# --- issue 13: what a patient can act on safely, read back out of the PDF ---------------------
+
+HELP = {
+    HandoutLanguage.EN: ("When to get help", "Call 911", "Call us today", "Our phone number:"),
+    HandoutLanguage.ES: ("Cuándo pedir ayuda", "911", "Llámenos hoy", "Nuestro teléfono:"),
+}
+FIXED_DRIVING_DAYS = re.compile(r"\b(14|21) (days|días)\b")
+WITHDRAWN_SPANISH = (
+    "se doblan hacia adentro",
+    "se dobla hacia adentro",
+    "no tuvieron que operarse",
+    "en un 44% a un 91%",
+    "con usted acostado",
+    "al pararse",
+    "se para",
+    "terapia física",
+    "terapeuta físico",
+    "dormido",
+)
+"""Spanish wording withdrawn by issue 13, none of which may print again."""
+STEROID_RISK = {
+    HandoutLanguage.EN: ("hurt more for 1 to 2 days", "thinner or lighter", "blood sugar"),
+    HandoutLanguage.ES: ("de 1 a 2 días", "más delgada o más clara", "azúcar en la sangre"),
+}
+HEAT_AND_ICE = {
+    HandoutLanguage.EN: ("heating pad", "skin you cannot feel", "20 minutes"),
+    HandoutLanguage.ES: ("almohadilla eléctrica", "piel que no siente", "20 minutos"),
+}
+SHOT_HANDOUTS = {"tarsal-tunnel-syndrome"}
+ICE_HANDOUTS = {
+    "tarsal-tunnel-syndrome",
+    "tarsal-tunnel-release",
+    "home-care",
+    "medial-calcaneal-nerve",
+}
+
+
+def text_of(handout: Handout, options: HandoutOptions = OPTIONS) -> str:
+    pages = pages_text(render_handout(handout, options))
+    return " ".join(without_footer(page, handout) for page in pages)
+
+
+@pytest.mark.parametrize(("handout_id", "language"), ALL)
+def test_every_handout_ends_with_the_help_box_and_is_safe_to_act_on(
+    handout_id: str, language: str
+) -> None:
+    handout = LIBRARY.get(handout_id, language)
+    text = text_of(handout)
+    heading, now, today, phone_label = HELP[handout.language]
+    # The help box comes after the next steps, and holds 911, the call-today signs and the
+    # practice's phone number (not only in the letterhead).
+    box = text.index(heading, text.index(flat(handout.next_steps.heading)))
+    help_text = text[box:]
+    assert now in help_text
+    assert today in help_text
+    assert f"{phone_label} (218) 555-0142" in help_text
+    for line in personalise(handout).get_help.lines():
+        assert flat(line) in help_text, line
+    assert not FIXED_DRIVING_DAYS.search(text), FIXED_DRIVING_DAYS.search(text)
+    if handout_id in SHOT_HANDOUTS:
+        for words in STEROID_RISK[handout.language]:
+            assert words in text, words
+    if handout_id in ICE_HANDOUTS:
+        for words in HEAT_AND_ICE[handout.language]:
+            assert words in text, words
+    if handout.language is HandoutLanguage.ES:
+        lowered = text.lower()
+        for phrase in WITHDRAWN_SPANISH:
+            assert phrase not in lowered, phrase
+    # Teach-back questions are for the clinician, not on the patient's copy.
+    for prompt in handout.teach_back:
+        assert flat(prompt) not in text, prompt
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_without_a_phone_number_the_box_leaves_room_to_write_it(language: str) -> None:
+    handout = LIBRARY.get("home-care", language)
+    options = replace(OPTIONS, letterhead=Letterhead(name="Lakeside"))
+    text = text_of(handout, options)
+    blank = {"en": "(write the clinic's number here)", "es": "(escriba aquí el número"}
+    assert blank[language] in text
+
+
+def test_the_clinician_copy_carries_the_teach_back_prompts() -> None:
+    handout = LIBRARY.get("tarsal-tunnel-release", "en")
+    text = text_of(handout, replace(OPTIONS, clinician_copy=True))
+    assert "Clinician copy: not for the patient" in text
+    for prompt in handout.teach_back:
+        assert flat(prompt) in text, prompt
+    assert "Teach-back done" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "fever", "expected"),
+    [
+        ("en", "100.4 °F (38.0 °C)", "You have a temperature of 100.4 °F (38.0 °C) or higher"),
+        ("en", None, "You have a fever, or chills."),
+        ("es", "38.0 °C (100.4 °F)", "Tiene una temperatura de 38.0 °C (100.4 °F) o más"),
+        ("es", None, "Tiene fiebre, o escalofríos."),
+    ],
+)
+def test_the_fever_line_takes_the_practices_threshold(
+    language: str, fever: str | None, expected: str
+) -> None:
+    handout = LIBRARY.get("tarsal-tunnel-release", language)
+    text = text_of(handout, replace(OPTIONS, context=HandoutContext(fever=fever)))
+    assert expected in text
+    assert "{fever}" not in text
+
+
+def test_we_checked_your_back_prints_only_when_the_lumbar_screen_is_complete() -> None:
+    done = HandoutContext(facts=frozenset({VisitFact.LUMBAR_SCREEN_COMPLETE}))
+    for handout_id, checked, neutral in (
+        (
+            "tarsal-tunnel-release",
+            "That is why we checked your back first.",
+            "So your back needs to be checked before this surgery.",
+        ),
+        (
+            "foot-or-back",
+            "That is why we checked your back at this visit.",
+            "Your back has not been fully checked yet.",
+        ),
+    ):
+        handout = LIBRARY.get(handout_id, "en")
+        with_screen = text_of(handout, replace(OPTIONS, context=done))
+        without = text_of(handout)
+        assert checked in with_screen
+        assert neutral not in with_screen
+        assert neutral in without
+        assert checked not in without
+
+
+def test_driving_prints_the_surgeons_words_for_the_side_or_asks_the_surgeon() -> None:
+    handout = LIBRARY.get("tarsal-tunnel-release", "en")
+    words = {
+        HandoutSide.RIGHT: "About 6 weeks, once you are out of the boot",
+        HandoutSide.LEFT: "About 3 weeks if your car is an automatic",
+    }
+    right = text_of(
+        handout,
+        replace(OPTIONS, context=HandoutContext(side=HandoutSide.RIGHT, driving=words)),
+    )
+    assert "Right foot: About 6 weeks, once you are out of the boot" in right
+    assert "Left foot: About 3 weeks" not in right
+    both = text_of(handout, replace(OPTIONS, context=HandoutContext(driving=words)))
+    assert "Right foot: About 6" in both
+    assert "Left foot: About 3" in both
+    # The surgeon entered nothing for the left foot: a left-foot copy asks the surgeon.
+    left_only_right_words = HandoutContext(
+        side=HandoutSide.LEFT, driving={HandoutSide.RIGHT: words[HandoutSide.RIGHT]}
+    )
+    left = text_of(handout, replace(OPTIONS, context=left_only_right_words))
+    assert "Ask your surgeon when you may drive again." in left
+    assert "Right foot: About 6" not in left
+
+
+NAMES = ("山田 太郎", "محمد", "Núñez")
+
+
+def extracted(pdf: bytes) -> str:
+    """The PDF's text in compatibility form: Arabic letters print in their joined shapes."""
+    return unicodedata.normalize("NFKC", " ".join(pages_text(pdf)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_any_name_prints_as_itself_with_embedded_fonts(name: str) -> None:
+    handout = LIBRARY.get("home-care", "es")
+    pdf = render_handout(handout, replace(OPTIONS, patient_name=name, clinician=name))
+    assert f"Paciente: {name}" in extracted(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        resources_dict: Any = page["/Resources"]
+        for font in resources_dict["/Font"].values():
+            font = font.get_object()
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = descendant.get("/FontDescriptor")
+            assert descriptor is not None, font["/BaseFont"]
+            assert "/FontFile2" in descriptor.get_object(), font["/BaseFont"]
+
+
+def test_arabic_is_shaped_and_right_to_left() -> None:
+    handout = LIBRARY.get("home-care", "en")
+    text = " ".join(pages_text(render_handout(handout, replace(OPTIONS, patient_name="محمد"))))
+    # Joined letter forms (presentation forms), not the isolated letters of unshaped text.
+    shaped = [char for char in text if "\ufe70" <= char <= "\ufeff"]
+    assert len(shaped) == 4
+    assert unicodedata.normalize("NFKC", "".join(shaped)) == "محمد"

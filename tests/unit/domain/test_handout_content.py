@@ -1,8 +1,8 @@
 """The handout content model, and a lint of every shipped handout against it and the reference.
 
 Shipped handouts must validate, exist in English and Spanish with the same structure and
-sources, read at the target grade, and hold no number that the clinical reference does not
-give beside one of the block's own sources.
+sources, read at the target grade (scored on the running text as printed), and hold no number
+that the clinical reference does not give beside one of the block's own sources.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from clinic_app.domain.handouts import (
     BIBLIOGRAPHY_TAGS,
     Block,
     Handout,
+    HandoutContext,
     HandoutLanguage,
+    HandoutSide,
+    VisitFact,
+    personalise,
     plain_text,
 )
 from clinic_app.resources import resources_dir
@@ -61,8 +65,10 @@ def good() -> dict[str, Any]:
         "language": "en",
         "version": 1,
         "review_date": date(2026, 1, 5),
+        "reviewer": "Dr A. Reviewer",
         "kind": "self-care",
         "title": "A tiny sheet",
+        "do_first": "Rest your foot.",
         "summary": {"text": "Rest often helps.", "sources": ["S25", "TU"]},
         "sections": [
             {
@@ -71,6 +77,16 @@ def good() -> dict[str, Any]:
                 "blocks": [
                     {"text": "Standing can make\n  it worse.", "sources": ["S25"]},
                     {"items": ["Take breaks.", "Sit down."], "claims": False},
+                    {
+                        "text": "We checked your back.",
+                        "claims": False,
+                        "only_if": ["lumbar-screen-complete"],
+                    },
+                    {
+                        "text": "Your back needs a check.",
+                        "claims": False,
+                        "unless": ["lumbar-screen-complete"],
+                    },
                 ],
             }
         ],
@@ -81,15 +97,29 @@ def good() -> dict[str, Any]:
             "sources": ["DRNUNES-C"],
             "note": {"text": "Other surgeons use a boot.", "sources": ["INPOD-C", "S25"]},
         },
+        "driving": {
+            "heading": "Driving",
+            "blocks": [{"text": "Not in a right boot.", "sources": ["ORR-JBJS"]}],
+            "ask_surgeon": "Ask your surgeon.",
+            "surgeon_intro": "Your surgeon says:",
+        },
         "next_steps": {
             "id": "next-steps",
             "heading": "What to do next",
             "blocks": [{"items": ["Keep your visit."], "claims": False}],
         },
-        "when_to_call": {
-            "id": "when-to-call",
-            "heading": "When to call us",
-            "blocks": [{"text": "Go now if both legs are weak.", "sources": ["BMJBP"]}],
+        "get_help": {
+            "heading": "When to get help",
+            "now": {
+                "label": "Call 911 now if:",
+                "label_sources": ["BAPTIST"],
+                "blocks": [{"items": ["Both legs are weak."], "sources": ["BMJBP"]}],
+            },
+            "today": {
+                "label": "Call us today if:",
+                "blocks": [{"items": ["You have {fever}."], "sources": ["MEDLINE-SSI"]}],
+            },
+            "phone_label": "Our phone number:",
         },
         "teach_back": ["What helps?", "When do you call us?"],
     }
@@ -164,10 +194,22 @@ def test_the_small_handout_is_valid() -> None:
         ("timeline.intro", "A plan for 2 weeks.", "timeline intro holds a number"),
         ("timeline.note.sources", ["MADE-UP"], "unknown source tag"),
         (
-            "when_to_call.blocks.0",
+            "get_help.today.blocks.0",
             {"text": "Call us.", "claims": False, "sources": ["S25"]},
             "cites no sources",
         ),
+        ("get_help.now.label_sources", [], "label without 'label_sources' holds a number"),
+        ("get_help.today.blocks.0.items", ["Over {fevr}."], "slots other than {fever}"),
+        ("sections.0.blocks.0.text", "You have {fever}.", "personalisation slots"),
+        ("sections.0.blocks.2.unless", ["lumbar-screen-complete"], "both in 'only_if'"),
+        ("sections.0.blocks.2.only_if", ["back-done"], "Input should be"),
+        ("summary.only_if", ["lumbar-screen-complete"], "summary prints on every copy"),
+        ("do_first", "Rest for 2 days.", "'do_first' line holds a number"),
+        ("reviewer", DELETE, "Field required"),
+        ("get_help", DELETE, "Field required"),
+        ("driving.ask_surgeon", "Drive after 2 weeks.", "'ask_surgeon' line holds a number"),
+        ("driving.surgeon", [{"side": "right", "text": "6 weeks"}], "from Practice details"),
+        ("next_steps.blocks.0", {"text": "Keep it.", "claims": False}, "list of steps"),
     ],
 )
 def test_bad_content_is_refused(path: str, value: Any, message: str) -> None:
@@ -175,40 +217,90 @@ def test_bad_content_is_refused(path: str, value: Any, message: str) -> None:
         Handout.model_validate(changed(path, value))
 
 
-def test_timeline_and_when_to_call_are_optional() -> None:
+def test_timeline_and_driving_are_optional() -> None:
     data = changed("timeline", DELETE)
-    del data["when_to_call"]
+    del data["driving"]
     handout = Handout.model_validate(data)
     assert handout.timeline is None
-    assert handout.when_to_call is None
-    assert "When to call us" not in plain_text(handout)
+    assert handout.driving is None
+    assert "Your recovery" not in plain_text(handout)
 
 
 def test_plain_text_is_the_patient_copy_in_reading_order() -> None:
     handout = Handout.model_validate(good())
     assert plain_text(handout).splitlines() == [
         "A tiny sheet",
+        "Rest your foot.",
         "Rest often helps.",
         "Rest",
         "Standing can make it worse.",
         "Take breaks.",
         "Sit down.",
+        "Your back needs a check.",
         "Your recovery",
         "This is one surgeon's plan.",
         "About 2 weeks: Use crutches.",
         "Other surgeons use a boot.",
+        "Driving",
+        "Not in a right boot.",
+        "Ask your surgeon.",
         "What to do next",
         "Keep your visit.",
-        "When to call us",
-        "Go now if both legs are weak.",
+        "When to get help",
+        "Call 911 now if:",
+        "Both legs are weak.",
+        "Call us today if:",
+        "You have a fever.",
     ]
     with_prompts = plain_text(handout, teach_back=True).splitlines()
     assert with_prompts[-2:] == ["What helps?", "When do you call us?"]
 
 
+def test_a_copy_is_personalised_by_the_visit_and_the_practice() -> None:
+    handout = Handout.model_validate(good())
+    context = HandoutContext(
+        facts=frozenset({VisitFact.LUMBAR_SCREEN_COMPLETE}),
+        side=HandoutSide.RIGHT,
+        fever="100.4 °F (38.0 °C)",
+        driving={HandoutSide.RIGHT: "About 6 weeks", HandoutSide.LEFT: "About 3 weeks"},
+        timeline=("Week 1: rest", "Then walk"),
+    )
+    lines = plain_text(handout, context=context).splitlines()
+    assert "We checked your back." in lines
+    assert "Your back needs a check." not in lines
+    assert "You have a temperature of 100.4 °F (38.0 °C) or higher." in lines
+    assert lines[lines.index("Your surgeon says:") + 1] == "Right foot: About 6 weeks"
+    assert "Left foot: About 3 weeks" not in lines
+    assert "Week 1: rest" in lines
+    assert "Other surgeons use a boot." not in lines  # the practice's plan drops the note
+    copy = personalise(handout, context)
+    # Personalising a personalised copy with no context changes nothing more.
+    assert personalise(copy) == copy
+    assert not any(block.conditional for block in copy.blocks())
+
+
+def test_the_driving_words_print_for_both_sides_when_no_side_is_given() -> None:
+    handout = Handout.model_validate(good())
+    context = HandoutContext(driving={HandoutSide.LEFT: "About 3 weeks"})
+    lines = plain_text(handout, context=context).splitlines()
+    assert "Left foot: About 3 weeks" in lines
+    assert "Ask your surgeon." not in lines
+    right_only = HandoutContext(side=HandoutSide.RIGHT, driving={HandoutSide.LEFT: "3 weeks"})
+    assert "Ask your surgeon." in plain_text(handout, context=right_only).splitlines()
+
+
 def test_source_tags_are_every_cited_tag_once_in_print_order() -> None:
     handout = Handout.model_validate(good())
-    assert handout.source_tags == ("S25", "TU", "DRNUNES-C", "INPOD-C", "BMJBP")
+    assert handout.source_tags == (
+        "S25",
+        "TU",
+        "DRNUNES-C",
+        "INPOD-C",
+        "ORR-JBJS",
+        "BAPTIST",
+        "BMJBP",
+        "MEDLINE-SSI",
+    )
 
 
 def test_a_block_is_frozen() -> None:
@@ -294,7 +386,17 @@ def test_every_shipped_handout_loads(handout_id: str, lang: HandoutLanguage) -> 
 def block_shape(block: Block) -> tuple[Any, ...]:
     kind = "text" if block.text is not None else "items"
     figures = sorted(n for line in block.lines() for n in NUMBER.findall(line))
-    return (kind, len(block.items or ()), block.sources, block.claims, figures)
+    slots = sum(line.count("{fever}") for line in block.lines())
+    return (
+        kind,
+        len(block.items or ()),
+        block.sources,
+        block.claims,
+        figures,
+        block.only_if,
+        block.unless,
+        slots,
+    )
 
 
 def structure(handout: Handout) -> dict[str, Any]:
@@ -315,6 +417,17 @@ def structure(handout: Handout) -> dict[str, Any]:
             timeline.sources,
             None if timeline.note is None else block_shape(timeline.note),
         ),
+        "driving": None
+        if handout.driving is None
+        else [block_shape(block) for block in handout.driving.blocks],
+        "get_help": [
+            (
+                sorted(NUMBER.findall(group.label)),
+                group.label_sources,
+                [block_shape(block) for block in group.blocks],
+            )
+            for group in handout.get_help.groups()
+        ],
         "teach_back": len(handout.teach_back),
         "source_tags": handout.source_tags,
     }
@@ -418,8 +531,11 @@ def test_every_figure_is_in_the_reference_beside_a_source_of_its_block(
                 ):
                     problems.append(f"{number}{'%' if percent else ''} ({', '.join(sources)})")
     assert not problems, f"figures not found beside their sources in the reference: {problems}"
-    everywhere = NUMBER.findall(plain_text(handout, teach_back=True))
-    assert sorted(everywhere) == sorted(sourced_numbers), "a number is outside a sourced block"
+    # Every number on either copy (with or without the lumbar screen) is in a sourced block.
+    for facts in (frozenset(), frozenset(VisitFact)):
+        printed = plain_text(handout, teach_back=True, context=HandoutContext(facts=facts))
+        outside = set(NUMBER.findall(printed)) - set(sourced_numbers)
+        assert not outside, f"a number is outside a sourced block: {sorted(outside)}"
 
 
 # --- reading level ---------------------------------------------------------------------------
@@ -433,22 +549,76 @@ ENGLISH_TARGET_GRADE = 6
 ENGLISH_CEILING_GRADE = 8
 
 
-def reading_text(handout: Handout) -> str:
-    """The printed words with the teach-back prompts, each line read as its own sentence.
+RISK_SECTIONS = {("tarsal-tunnel-release", "risks")}
+"""Scored on their own against the grade 8 ceiling: the consent content of a procedure handout."""
 
-    A heading or a bullet without a full stop is still a unit of its own on the page; without
-    the stop the formulas would run it into the next sentence.
+
+def running_lines(handout: Handout, *, risk: bool = False) -> list[str]:
+    """The running text as printed on the patient's copy, one paragraph, bullet or line each.
+
+    Title and headings are labels set apart in bold, not sentences, so they are not scored;
+    everything else is taken exactly as printed (help-box labels, timeline cells, the
+    surgeon's and the do-first lines), with no punctuation added: a line printed without a
+    full stop runs into the next one for the formulas too. ``risk`` selects the release
+    handout's risk section instead of the body.
     """
-    lines = plain_text(handout, teach_back=True).splitlines()
-    return "\n".join(line if line.endswith((".", "?", "!")) else f"{line}." for line in lines)
+    copy = personalise(handout)
+    lines: list[str] = []
+    if not risk:
+        lines += [copy.do_first, *copy.summary.lines()]
+    for section in copy.sections:
+        if ((copy.id, section.id) in RISK_SECTIONS) is risk:
+            lines += [line for block in section.blocks for line in block.lines()]
+    if risk:
+        return lines
+    if copy.timeline is not None:
+        lines.append(copy.timeline.intro)
+        lines += [f"{step.when}: {step.what}" for step in copy.timeline.steps]
+        if copy.timeline.note is not None:
+            lines += copy.timeline.note.lines()
+    if copy.driving is not None:
+        lines += list(copy.driving.lines(copy.language)[1:])
+    lines += [line for block in copy.next_steps.blocks for line in block.lines()]
+    for group in copy.get_help.groups():
+        lines += list(group.lines())
+    return lines
+
+
+def running_text(handout: Handout, *, risk: bool = False) -> str:
+    return "\n".join(running_lines(handout, risk=risk))
 
 
 def english(handout_id: str) -> str:
-    return reading_text(shipped(handout_id, HandoutLanguage.EN))
+    return running_text(shipped(handout_id, HandoutLanguage.EN))
 
 
 def spanish(handout_id: str) -> str:
-    return reading_text(shipped(handout_id, HandoutLanguage.ES))
+    return running_text(shipped(handout_id, HandoutLanguage.ES))
+
+
+def test_nothing_is_added_to_the_printed_text_before_scoring() -> None:
+    handout = shipped("tarsal-tunnel-release", HandoutLanguage.EN)
+    printed = plain_text(handout).splitlines()
+    for line in running_lines(handout) + running_lines(handout, risk=True):
+        if ": " in line and line not in printed:
+            continue  # a timeline row: its two cells, as the table prints them
+        assert line in printed, line
+
+
+@pytest.mark.parametrize("lang", list(HandoutLanguage))
+def test_the_release_risk_section_is_under_the_grade_8_ceiling(lang: HandoutLanguage) -> None:
+    """The risk section of the release handout may reach grade 8 (and no further).
+
+    Its words (anesthesia, infection, complication) are the ones the consent content needs
+    (clinical-reference.md 6.6); the rest of the handout keeps to grade 6.
+    """
+    text = running_text(shipped("tarsal-tunnel-release", lang), risk=True)
+    if lang is HandoutLanguage.EN:
+        grade = ENGLISH.flesch_kincaid_grade(text)
+        assert grade <= ENGLISH_CEILING_GRADE, f"risk section: Flesch-Kincaid grade {grade:.1f}"
+    else:
+        score = SPANISH.szigriszt_pazos(text)
+        assert score >= SPANISH_FLOOR, f"risk section: INFLESZ {score:.1f}"
 
 
 @pytest.mark.parametrize("handout_id", SHIPPED_IDS)

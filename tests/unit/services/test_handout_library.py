@@ -152,14 +152,14 @@ def replace_in_english(root: Path, old: str, new: str) -> Path:
         ("kind: self-care\n", "kind: self-care\ntitle: Another title\n", "duplicate key 'title'"),
         ("kind: self-care\n", "kind: self-care\n? [a, b]\n: c\n", "not a list or mapping"),
         # Valid YAML that does not fit the model: the field path and the reason.
-        ("version: 1", "version: one", r"version: Input should be a valid integer"),
+        ("version: 2", "version: one", r"version: Input should be a valid integer"),
         ("language: en", "language: fr", r"language: Input should be 'en' or 'es'"),
         ("title: Caring for your foot at home", "title: no", r"title: Input should be a valid"),
         ("sources: [S25, TU]", "sources: [S25, MADE-UP]", r"sections\.0\.blocks\.0\.sources\.1"),
         ("sources: [S25, TU]", "sources: []", r"sections\.0\.blocks\.0: .*needs source tags"),
         ("  - id: rest", "  - id: Rest", r"sections\.0\.id: .*not kebab-case"),
         ("teach_back:\n", "teach_back:\n  - Only one more?\n  - And another?\n", "at most 3"),
-        ("review_date: 2026-11-21", "review_date: soon", r"review_date: Input should be"),
+        ("review_date: 2026-12-02", "review_date: soon", r"review_date: Input should be"),
         # The file must say what its folder and name say.
         ("id: home-care", "id: foot-or-back", "id 'foot-or-back' does not match its folder"),
         ("language: en", "language: es", "language 'es' does not match its file name 'en'"),

@@ -93,7 +93,7 @@ def test_printing_logs_id_version_language_who_and_when(
         PrintAction.REPRINT,
         PrintAction.SAVE_PDF,
     )
-    assert (first.handout_id, first.version, first.language.value) == ("foot-or-back", 1, "en")
+    assert (first.handout_id, first.version, first.language.value) == ("foot-or-back", 2, "en")
     assert (first.by_name, again.at) == ("Sam Desk", clock.now())
     assert [r.id for r in queue.log(front_desk)] == [saved.id, again.id, first.id]
     assert audit_actions(db).count(AuditAction.PRINT) == 3
