@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from test_cli import assert_one_line_refusal, run_cli, written_files
 
+from clinic_app import __version__
 from clinic_app.domain.exam import NeuroFootExam, SensoryMap
 
 NUMB_SOLE = {
@@ -80,11 +81,103 @@ def test_a_written_reason_and_no_release_change_the_gate(tmp_path: Path) -> None
     out = json.loads(result.stdout)
     assert "R11" not in [s["key"] for s in out["suggestions"]]
     assert out["gate"] == {
+        "state": "not_applicable",
+        "open": False,
         "release_sides": [],
+        "unmet": [],
+        "overridden": [],
+        "acknowledged": [],
+        "advisories": [],
         "lumbar_missing": [],
         "foot_primary_reason_needed": False,
-        "open": True,
     }
+
+
+def test_codes_carry_report_when_and_the_gate_names_every_unmet_item(tmp_path: Path) -> None:
+    exam = write(tmp_path, "exam.json", json.dumps(tibial_with_absent_achilles()))
+    result = run_cli(tmp_path, "assess", str(exam), "--release", "right")
+    out = json.loads(result.stdout)
+    assert out["app_version"] == __version__
+    assert out["code_set"] == {"system": "ICD-10-CM", "year": "FY2024"}
+    for suggestion in out["suggestions"]:
+        for code in suggestion["codes"]:
+            assert code["report_when"] in ("now", "confirmed")
+            # Outpatient coding: signs and symptoms now, a diagnosis only once confirmed.
+            assert (code["report_when"] == "now") == code["code"].startswith(("R", "M79", "M54.5"))
+    r6 = next(s for s in out["suggestions"] if s["key"] == "R6")
+    assert {c["code"]: c["report_when"] for c in r6["codes"]} == {
+        "R20.1": "now",
+        "R20.2": "now",
+        "R29.2": "now",
+        "M54.16": "confirmed",
+        "M54.17": "confirmed",
+    }
+    gate = out["gate"]
+    assert gate["state"] == "blocked"
+    assert gate["open"] is False
+    unmet = {(u["item"], u["side"]) for u in gate["unmet"]}
+    assert unmet == {
+        ("lumbar_screen", "right"),
+        ("vascular_screen", "right"),
+        ("tunnel_evidence", "right"),
+        ("competing_causes", "right"),
+        ("nerve_studies", "right"),
+    }
+    assert all(u["label"] for u in gate["unmet"])
+
+
+def test_an_override_and_an_acknowledgement_from_the_command_line(tmp_path: Path) -> None:
+    data = tibial_with_absent_achilles()
+    data["lumbar"] = {
+        "back_pain": "no",
+        **dict.fromkeys(("right", "left"), NORMAL_LEG),
+    }
+    data["lumbar"]["right"] = {**NORMAL_LEG, "achilles": {"grade": "0"}}
+    data["right"]["pulses"] = {"dorsalis_pedis": "palpable", "posterior_tibial": "palpable"}
+    exam = write(tmp_path, "exam.json", json.dumps(data))
+    args = ["assess", str(exam), "--release", "right", "--studies-acknowledged"]
+    out = json.loads(run_cli(tmp_path, *args).stdout)
+    assert {(u["item"], u["side"]) for u in out["gate"]["unmet"]} == {
+        ("tunnel_evidence", "right"),
+        ("competing_causes", "right"),
+    }
+    reason = "Ganglion on ultrasound at the referring clinic; MRI of the spine normal."
+    out = json.loads(run_cli(tmp_path, *args, "--override-reason", reason).stdout)
+    assert out["gate"]["state"] == "overridden"
+    assert out["gate"]["open"] is False
+    assert {u["item"] for u in out["gate"]["overridden"]} == {
+        "tunnel_evidence",
+        "competing_causes",
+    }
+    assert [a["item"] for a in out["gate"]["acknowledged"]] == ["nerve_studies"]
+    refused = run_cli(tmp_path, *args, "--override-reason", "short")
+    assert_one_line_refusal(refused, "--override-reason", "at least 15 characters")
+
+
+NORMAL_LEG: dict[str, Any] = {
+    "leg_pain_below_knee": "no",
+    "slr": {"symptom": "none"},
+    "crossed_slr": "negative",
+    "slump": {"result": "negative"},
+    "patellar": {"grade": "2+"},
+    "achilles": {"grade": "2+"},
+    "myotomes": {
+        **dict.fromkeys(
+            (
+                "knee_extension",
+                "ankle_dorsiflexion",
+                "ehl",
+                "hip_abduction",
+                "inversion",
+                "eversion",
+                "plantarflexion",
+            ),
+            "5",
+        ),
+        "heel_walk": "able",
+        "toe_walk": "able",
+    },
+}
 
 
 @pytest.mark.parametrize(

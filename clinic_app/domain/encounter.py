@@ -9,13 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from clinic_app.domain.assessment.model import Assessment, PatientFacts
 from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.hashing import canonical_json, sha256_hex
 from clinic_app.domain.layout import set_path
 
 MAX_TEXT = 20_000
-CONTENT_SCHEMA_VERSION = 3
+MAX_TEACH_BACK_NOTE = 500
+CONTENT_SCHEMA_VERSION = 4
 
 
 class EncounterStatus(StrEnum):
@@ -23,6 +25,33 @@ class EncounterStatus(StrEnum):
 
     DRAFT = "draft"
     SIGNED = "signed"
+
+
+class TeachBack(BaseModel):
+    """Whether the clinician checked understanding with teach-back (AHRQ Tool 5, 6.5).
+
+    [AHRQ-TOOLKIT]: the patient explains back, in their own words, what they need to do.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    done: bool = False
+    note: str = Field(default="", max_length=MAX_TEACH_BACK_NOTE)
+    """What the patient said back, or what needed explaining again."""
+
+
+class SignedAssessment(BaseModel):
+    """The assessment as shown when the encounter was signed, with the patient facts it read.
+
+    Stored inside the signed content (covered by the hash), so a signed note prints what was
+    signed, whatever the patient's record or the rules say later.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    assessment: Assessment
+    patient: PatientFacts
+    at: datetime
 
 
 class EncounterContent(BaseModel):
@@ -47,7 +76,11 @@ class EncounterContent(BaseModel):
     release: ReleasePlan = ReleasePlan.NONE
     """Whether the plan includes a tarsal tunnel release, and on which side (R11)."""
     assessment: AssessmentRecord = AssessmentRecord()
-    """Accept/dismiss choices, the red-flag acknowledgement and the R11 written reason."""
+    """Decisions, the urgent-flag acknowledgement, the R11 reason, override and acknowledgement."""
+    teach_back: TeachBack = TeachBack()
+    """Teach-back done for the handouts of this visit (printed on the note)."""
+    signed_assessment: SignedAssessment | None = None
+    """The assessment and gate verdict as signed (set only at signing)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -61,6 +94,11 @@ class EncounterContent(BaseModel):
         if version == 2:
             # Nothing to convert: the planned release and the decisions start empty.
             data = {**data, "schema_version": 3}
+            version = 3
+        if version == 3:
+            # Nothing to convert: no teach-back recorded, no assessment stored at signing
+            # (encounters signed before this print their assessment as recomputed, and say so).
+            data = {**data, "schema_version": 4}
         return data
 
     @field_validator("schema_version")

@@ -2,7 +2,8 @@
 
 `clinic-app assess EXAM.json` prints the same content the live panel shows: every suggestion
 with its severity, title, sides, reasons (the findings that fired them, with their labels),
-sources and suggested codes, and the pre-operative gate.
+sources and suggested codes (reported now or once confirmed), protective sensation per foot
+and the pre-operative gate.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from clinic_app.domain.assessment.model import Assessment, AssessmentContext
+from clinic_app.domain.assessment.model import (
+    Assessment,
+    AssessmentContext,
+    GateCheck,
+    GateState,
+)
 from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.domain.exam import NeuroFootExam
 
+REASON_PATH = "assessment.foot_primary_reason"
+REASON_LABEL = "Why the foot is the primary source (written reason)"
 MAX_EXAM_BYTES = 5_000_000
 """A charted exam is about 10 KiB; anything this large is not one."""
 
@@ -65,17 +73,42 @@ def read_exam_file(path: Path) -> NeuroFootExam:
 
 
 def assessment_json(
-    found: Assessment, ctx: AssessmentContext, label_of: Callable[[str], str]
+    found: Assessment,
+    ctx: AssessmentContext,
+    label_of: Callable[[str], str],
+    app_version: str = "",
 ) -> dict[str, Any]:
-    """The assessment as plain JSON, each finding with its printed label."""
+    """The assessment as plain JSON, each finding with its printed label.
+
+    Scripts read this (README "The assessment as JSON"): every code carries ``report_when``
+    ("now" for signs and symptoms, "confirmed" for a diagnosis code); ``gate.state`` is
+    ``not_applicable``, ``blocked``, ``open`` or ``overridden`` and ``gate.unmet`` lists each
+    unmet item with its side and label; ``gate.open`` is true only when the state is open.
+    """
 
     def finding(path: str, value: Any) -> dict[str, Any]:
-        return {"path": path, "label": label_of(path), "value": value}
+        label = REASON_LABEL if path == REASON_PATH else label_of(path)
+        return {"path": path, "label": label, "value": value}
 
+    def checks(items: tuple[GateCheck, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                "item": c.item.value,
+                "side": c.side.value,
+                "label": c.label,
+                "findings": [finding(p, None) for p in c.paths],
+            }
+            for c in items
+        ]
+
+    gate = found.gate
     return {
+        "app_version": app_version,
         "code_system": found.code_system,
         "code_version": found.code_version,
+        "code_set": {"system": found.code_system, "year": found.code_version},
         "urgent_flags": list(found.urgent_flags),
+        "urgent_findings": [finding(p, None) for p in found.urgent_paths],
         "urgent_acknowledged": found.urgent_acknowledged,
         "suggestions": [
             {
@@ -101,10 +134,16 @@ def assessment_json(
             }
             for s in found.suggestions
         ],
+        "protective_sensation": {side.value: value.value for side, value in found.lops.items()},
         "gate": {
+            "state": gate.state.value,
+            "open": gate.state is GateState.OPEN,
             "release_sides": [side.value for side in ctx.release_sides],
+            "unmet": checks(gate.unmet),
+            "overridden": checks(gate.overridden),
+            "acknowledged": checks(gate.acknowledged),
+            "advisories": list(gate.advisories),
             "lumbar_missing": [finding(p, "not_tested") for p in found.lumbar_missing],
             "foot_primary_reason_needed": found.foot_primary_reason_needed,
-            "open": found.gate_open,
         },
     }

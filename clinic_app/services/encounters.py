@@ -10,8 +10,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.assessment.context import assess_content, patient_facts
-from clinic_app.domain.assessment.model import Assessment, PatientFacts
-from clinic_app.domain.assessment.record import RedFlagAcknowledgement
+from clinic_app.domain.assessment.model import Assessment, PatientFacts, Severity
+from clinic_app.domain.assessment.record import (
+    AssessmentRecord,
+    GateOverride,
+    RedFlagAcknowledgement,
+    StudiesAcknowledgement,
+)
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import (
     MAX_TEXT,
@@ -21,6 +26,7 @@ from clinic_app.domain.encounter import (
     EncounterStatus,
     EncounterSummary,
     NewEncounter,
+    SignedAssessment,
     addendum_payload,
     effective_exam,
     hash_payload,
@@ -198,17 +204,7 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if enc.is_signed:
                 raise RecordLocked("This encounter is signed; add an addendum instead.")
-            # The red-flag acknowledgement is only ever made by acknowledge_red_flags (audited);
-            # a draft save keeps the stored one, whatever the client sent.
-            stored_ack = enc.content.assessment.red_flags_acknowledged
-            if valid.assessment.red_flags_acknowledged != stored_ack:
-                valid = valid.model_copy(
-                    update={
-                        "assessment": valid.assessment.model_copy(
-                            update={"red_flags_acknowledged": stored_ack}
-                        )
-                    }
-                )
+            valid = self._keep_service_records(valid, enc)
             saved = uow.encounters.save_content(
                 encounter_id, valid, expected_version, self._clock.now()
             )
@@ -224,20 +220,55 @@ class EncounterService:
             uow.commit()
             return saved
 
+    @staticmethod
+    def _keep_service_records(valid: EncounterContent, enc: Encounter) -> EncounterContent:
+        """A draft save keeps what only the service makes, whatever the client sent.
+
+        The urgent-flag acknowledgement, the gate override and the no-studies acknowledgement
+        are made only by their audited calls; the signed assessment only at signing.
+        """
+        stored = enc.content.assessment
+        kept = {
+            "red_flags_acknowledged": stored.red_flags_acknowledged,
+            "gate_override": stored.gate_override,
+            "studies_acknowledged": stored.studies_acknowledged,
+        }
+        record = valid.assessment
+        if any(getattr(record, name) != value for name, value in kept.items()):
+            record = record.model_copy(update=kept)
+        if record is valid.assessment and valid.signed_assessment is None:
+            return valid
+        return valid.model_copy(update={"assessment": record, "signed_assessment": None})
+
     def sign(self, actor: Principal, encounter_id: int, expected_version: int) -> Encounter:
-        """Lock the draft: signer, time and a hash of everything signed."""
+        """Lock the draft: signer, time and a hash of everything signed.
+
+        The assessment as shown (suggestions, decisions' codes, the gate's verdict) and the
+        patient facts it read are stored in the signed content, so the hash covers them.
+        """
         require(actor, Permission.SIGN)
         with self._uow() as uow:
             enc = self._load(uow, encounter_id)
             if enc.is_signed:
                 raise RecordLocked("This encounter is already signed.")
             self._check_unconfirmed(enc)
-            self._check_gate(self._assess(uow, enc))
+            found = self._assess(uow, enc)
+            self._check_gate(found)
+            self._check_decisions(enc, found)
             signed_at = self._clock.now()
+            snapshot = SignedAssessment(
+                assessment=found, patient=self._facts(uow, enc), at=signed_at
+            )
+            enc = uow.encounters.save_content(
+                encounter_id,
+                enc.content.model_copy(update={"signed_assessment": snapshot}),
+                expected_version,
+                signed_at,
+            )
             digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
             signed = uow.encounters.mark_signed(
                 encounter_id,
-                expected_version,
+                enc.version,
                 actor.user_id,
                 actor.display_name,
                 signed_at,
@@ -370,33 +401,128 @@ class EncounterService:
             )
 
     def _check_gate(self, found: Assessment) -> None:
-        """Refuse signing while an urgent flag is unacknowledged or the R11 gate is closed."""
+        """Refuse signing while an urgent flag is unacknowledged or the R11 gate is closed.
+
+        The refusal names every unmet item of the gate, side by side, with the lumbar items
+        by their labels.
+        """
         if found.urgent_flags and not found.urgent_acknowledged:
             raise SigningBlocked(
-                "Acknowledge the urgent red-flag alert before signing: "
-                + ", ".join(self._label_of(f"red_flags.{f}.present") for f in found.urgent_flags)
+                "Acknowledge the urgent alert before signing: "
+                + ", ".join(self._label_of(p) for p in found.urgent_paths)
                 + ".",
-                tuple(f"red_flags.{f}.present" for f in found.urgent_flags),
+                found.urgent_paths,
             )
-        if found.lumbar_missing:
-            count = len(found.lumbar_missing)
+        unmet = found.gate.unmet
+        if not unmet:
+            return
+        # An item that reads the same on both sides (the lumbar screen) is named once.
+        sides: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+        for check in unmet:
+            sides.setdefault((check.item.value, check.label, check.paths), []).append(
+                check.side.value
+            )
+        lines = []
+        for (item, label, item_paths), named in sides.items():
+            line = f"{' and '.join(named).capitalize()}: {label}"
+            if item == "lumbar_screen":
+                line += " (" + "; ".join(self._label_of(p) for p in item_paths) + ")"
+            lines.append(line)
+        paths: dict[str, None] = {p: None for check in unmet for p in check.paths}
+        raise SigningBlocked(
+            "The plan includes a tarsal tunnel release and the pre-operative gate is not met "
+            "(R11): " + "; ".join(lines) + ".",
+            tuple(paths),
+        )
+
+    @staticmethod
+    def _check_decisions(enc: Encounter, found: Assessment) -> None:
+        """With a release in the plan, every active warning needs a decision before signing.
+
+        A decision is a confirmed diagnosis, a working impression or a dismissal; urgent
+        suggestions count as warnings here.
+        """
+        if not found.gate.sides:
+            return
+        decided = enc.content.assessment.decisions
+        open_keys = [
+            s.key
+            for s in found.shown
+            if s.severity in (Severity.URGENT, Severity.WARNING)
+            and s.key != "R11"
+            and s.key not in decided
+        ]
+        if open_keys:
             raise SigningBlocked(
-                "The plan includes a tarsal tunnel release and the lumbar screen is incomplete "
-                f"(R11): {count} item{'s' if count != 1 else ''} not tested: "
-                + "; ".join(self._label_of(p) for p in found.lumbar_missing)
+                "The plan includes a tarsal tunnel release: decide on each warning first "
+                "(confirmed diagnosis, working impression or dismissed): "
+                + ", ".join(open_keys)
                 + ".",
-                found.lumbar_missing,
+                tuple(f"assessment.decisions.{key}" for key in open_keys),
             )
-        if found.foot_primary_reason_needed:
-            rules = ", ".join(
-                s.key for s in found.suggestions if s.rule in ("R6", "R7", "R8", "R9")
+
+    def override_gate(
+        self, actor: Principal, encounter_id: int, reason: str, expected_version: int
+    ) -> Encounter:
+        """Record a named, timed override of the gate's items 3-4 with its reason (audited).
+
+        It passes only "evidence for the tarsal tunnel" and "competing causes answered"; the
+        lumbar screen, the pulses and the nerve-studies acknowledgement still hold.
+        """
+        require(actor, Permission.SIGN)
+        try:
+            override = GateOverride(
+                reason=" ".join(reason.split()), by_name=actor.display_name, at=self._clock.now()
             )
-            raise SigningBlocked(
-                "The plan includes a tarsal tunnel release while lumbar or polyneuropathy "
-                f"findings are active ({rules}): write why the foot is the primary source "
-                "(R11).",
-                ("assessment.foot_primary_reason",),
+        except ValidationError as exc:
+            message = next(iter(FieldErrors.from_validation_error(exc).errors.values()))
+            raise FieldErrors({"assessment.gate_override.reason": message}) from None
+        return self._record(
+            actor,
+            encounter_id,
+            expected_version,
+            {"gate_override": override},
+            AuditAction.OVERRIDE_GATE,
+            f"pre-operative gate overridden: {override.reason}",
+        )
+
+    def acknowledge_no_studies(
+        self, actor: Principal, encounter_id: int, expected_version: int
+    ) -> Encounter:
+        """Record that the clinician signs without electrodiagnostic confirmation (audited)."""
+        require(actor, Permission.SIGN)
+        acknowledgement = StudiesAcknowledgement(by_name=actor.display_name, at=self._clock.now())
+        return self._record(
+            actor,
+            encounter_id,
+            expected_version,
+            {"studies_acknowledged": acknowledgement},
+            AuditAction.ACKNOWLEDGE_NO_STUDIES,
+            "no electrodiagnostic confirmation acknowledged",
+        )
+
+    def _record(
+        self,
+        actor: Principal,
+        encounter_id: int,
+        expected_version: int,
+        update: dict[str, Any],
+        action: AuditAction,
+        detail: str,
+    ) -> Encounter:
+        """Store a service-made part of the assessment record on the draft, audited."""
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if enc.is_signed:
+                raise RecordLocked("This encounter is signed; add an addendum instead.")
+            record: AssessmentRecord = enc.content.assessment.model_copy(update=update)
+            content = enc.content.model_copy(update={"assessment": record})
+            saved = uow.encounters.save_content(
+                encounter_id, content, expected_version, self._clock.now()
             )
+            audit(uow, self._clock, actor, action, "encounter", encounter_id, detail)
+            uow.commit()
+            return saved
 
     def check_signable(self, actor: Principal, encounter_id: int) -> None:
         """Raise SigningBlocked (as sign would) without signing: lets a screen refuse early."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from clinic_app.domain.assessment.model import Assessment, AssessmentContext, PatientFacts
+from clinic_app.domain.assessment.model import (
+    Assessment,
+    AssessmentContext,
+    CodeSet,
+    PatientFacts,
+)
 from clinic_app.domain.assessment.record import ReleasePlan, plan_text_mentions_release
 from clinic_app.domain.assessment.rules import assess
 from clinic_app.domain.encounter import EncounterContent
@@ -25,16 +30,23 @@ def planned_release(content: EncounterContent) -> tuple[ReleasePlan, bool]:
 
 
 def context_for(
-    content: EncounterContent, patient: PatientFacts, today: date | None = None
+    content: EncounterContent,
+    patient: PatientFacts,
+    today: date | None = None,
+    code_set: CodeSet | None = None,
 ) -> AssessmentContext:
     """What the rules read besides the exam, from the encounter content."""
     plan, _from_text = planned_release(content)
+    record = content.assessment
     return AssessmentContext(
         patient=patient,
         release_sides=plan.sides,
-        foot_primary_reason=content.assessment.foot_primary_reason,
-        acknowledged_red_flags=content.assessment.acknowledged_flags,
+        foot_primary_reason=record.foot_primary_reason,
+        acknowledged_red_flags=record.acknowledged_flags,
+        gate_overridden=record.gate_override is not None,
+        no_studies_acknowledged=record.studies_acknowledged is not None,
         today=today,
+        code_set=code_set,
     )
 
 
@@ -43,9 +55,11 @@ def assess_content(
     patient: PatientFacts,
     today: date | None = None,
     exam: NeuroFootExam | None = None,
+    code_set: CodeSet | None = None,
 ) -> Assessment:
     """The assessment of an encounter (of ``exam`` instead of its own, when amending)."""
-    return assess(exam if exam is not None else content.exam, context_for(content, patient, today))
+    ctx = context_for(content, patient, today, code_set)
+    return assess(exam if exam is not None else content.exam, ctx)
 
 
 def patient_facts(patient: Patient, on: date) -> PatientFacts:

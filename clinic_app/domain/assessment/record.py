@@ -55,10 +55,32 @@ def plan_text_mentions_release(plan: str) -> bool:
 
 
 class Choice(StrEnum):
-    """The clinician's answer to one suggestion."""
+    """The clinician's answer to one suggestion (10.12 Coding: three answers).
 
-    ACCEPTED = "accepted"
+    A confirmed diagnosis is reported with its diagnosis code; a working impression with the
+    sign and symptom codes only; a dismissed suggestion with none. ``accepted`` is the answer
+    encounters signed before the three-way decision stored, and reads as a working impression.
+    """
+
+    CONFIRMED = "confirmed"
+    WORKING = "working"
     DISMISSED = "dismissed"
+    ACCEPTED = "accepted"
+
+    @property
+    def reports_diagnosis(self) -> bool:
+        """True when the diagnosis code is reported (a confirmed diagnosis only)."""
+        return self is Choice.CONFIRMED
+
+    @property
+    def sentence(self) -> str:
+        """How the decision reads on screen and on the visit note."""
+        return {
+            Choice.CONFIRMED: "Confirmed as a diagnosis",
+            Choice.WORKING: "Kept as a working impression",
+            Choice.ACCEPTED: "Accepted (a working impression)",
+            Choice.DISMISSED: "Dismissed",
+        }[self]
 
 
 class _Frozen(BaseModel):
@@ -80,6 +102,38 @@ class RedFlagAcknowledgement(_Frozen):
     at: datetime
 
 
+def _a_sentence(value: str, what: str) -> str:
+    if value and len(value) < MIN_REASON_CHARS:
+        raise ValueError(f"Write a sentence on {what} (at least {MIN_REASON_CHARS} characters).")
+    return value
+
+
+class GateOverride(_Frozen):
+    """A named, timed override of the gate's items 3-4 with its own reason (audited when made).
+
+    It passes only "evidence for the tarsal tunnel" and "competing causes answered"; it never
+    passes the lumbar screen, the pulses or the nerve-studies acknowledgement (10.12 R11).
+    """
+
+    reason: str = Field(max_length=MAX_REASON)
+    by_name: str
+    at: datetime
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value:
+            raise ValueError("An override needs its own written reason.")
+        return _a_sentence(value, "why the gate is overridden")
+
+
+class StudiesAcknowledgement(_Frozen):
+    """The clinician signs without electrodiagnostic confirmation, knowingly (audited)."""
+
+    by_name: str
+    at: datetime
+
+
 class AssessmentRecord(_Frozen):
     """Decisions on the live assessment of one encounter."""
 
@@ -87,17 +141,16 @@ class AssessmentRecord(_Frozen):
     """Suggestion key -> the clinician's choice."""
     red_flags_acknowledged: RedFlagAcknowledgement | None = None
     foot_primary_reason: str = Field(default="", max_length=MAX_REASON)
-    """Why the foot is the primary source although R6-R9 fired (R11)."""
+    """Why the foot is the primary source although a competing cause fired (R11)."""
+    gate_override: GateOverride | None = None
+    """The audited override of the gate's items 3-4 (R11), when one was made."""
+    studies_acknowledged: StudiesAcknowledgement | None = None
+    """The acknowledgement that no nerve study confirms the foot (R11 item 5)."""
 
     @field_validator("foot_primary_reason")
     @classmethod
     def _sentence(cls, value: str) -> str:
-        if value and len(value) < MIN_REASON_CHARS:
-            raise ValueError(
-                "Write a sentence on why the foot is the primary source "
-                f"(at least {MIN_REASON_CHARS} characters)."
-            )
-        return value
+        return _a_sentence(value, "why the foot is the primary source")
 
     @property
     def acknowledged_flags(self) -> tuple[str, ...]:

@@ -7,12 +7,19 @@ from typing import Any
 import pytest
 
 from clinic_app.domain.account import Principal
+from clinic_app.domain.assessment.model import GateState
 from clinic_app.domain.assessment.record import Choice, ReleasePlan
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import Encounter
-from clinic_app.domain.errors import ClinicError, PermissionDenied, RecordLocked, SigningBlocked
+from clinic_app.domain.errors import (
+    ClinicError,
+    FieldErrors,
+    PermissionDenied,
+    RecordLocked,
+    SigningBlocked,
+)
 from clinic_app.domain.exam import Side
-from clinic_app.domain.patient import Patient
+from clinic_app.domain.patient import Patient, TriState
 from clinic_app.services.encounters import EncounterService
 from unit.fakes import FakeDatabase, FixedClock, audit_actions
 
@@ -47,6 +54,54 @@ def normal_leg() -> dict[str, Any]:
 def normal_lumbar() -> dict[str, Any]:
     """The whole lumbar screen charted normal."""
     return {"back_pain": "no", "right": normal_leg(), "left": normal_leg()}
+
+
+RULE_OUT_REGIONS = (
+    "BD-MED",
+    "BD-LAT",
+    "DO-WEB1",
+    "DO-MID",
+    "DO-LAT",
+    "LG-MED",
+    "LG-LAT",
+    "LG-POST",
+)
+NUMB = {
+    "light_touch": "reduced",
+    "pin_prick": "reduced",
+    "monofilament": "felt",
+    "symptoms": ["numb"],
+}
+
+
+def foot_case(side: str = "right", **extra: Any) -> dict[str, Any]:
+    """A foot with the case for the tunnel: plantar numbness, a Tinel response, pulses."""
+    return {
+        side: {
+            "sensory": {
+                "regions": {
+                    **dict.fromkeys(("PL-ARCH-MED", "PL-FORE-MED"), NUMB),
+                    **{
+                        code: {"light_touch": "normal", "pin_prick": "normal"}
+                        for code in (
+                            "BD-MED",
+                            "BD-LAT",
+                            "DO-WEB1",
+                            "DO-MID",
+                            "DO-LAT",
+                            "LG-MED",
+                            "LG-LAT",
+                            "LG-POST",
+                        )
+                    },
+                }
+            },
+            "tinel": {"tarsal_tunnel": {"result": "positive"}},
+            "pulses": {"dorsalis_pedis": "palpable", "posterior_tibial": "palpable"},
+            **extra,
+        },
+        "lumbar": normal_lumbar(),
+    }
 
 
 @pytest.fixture
@@ -168,10 +223,12 @@ def test_a_planned_release_with_an_incomplete_lumbar_screen_is_not_signed(
     lumbar = normal_lumbar()
     del lumbar["left"]["achilles"]
     lumbar["right"]["slr"] = {"symptom": "to_foot"}  # a leg symptom with no angle
-    saved = save(labelled, clinician, draft, exam={"lumbar": lumbar}, release="right")
-    with pytest.raises(SigningBlocked, match="lumbar screen is incomplete") as caught:
-        labelled.sign(clinician, draft.id, saved.version)
-    assert caught.value.paths == ("lumbar.right.slr.angle_deg", "lumbar.left.achilles.grade")
+    exam = {**foot_case(), "lumbar": lumbar}
+    saved = save(labelled, clinician, draft, exam=exam, release="right")
+    labelled.acknowledge_no_studies(clinician, draft.id, saved.version)
+    with pytest.raises(SigningBlocked, match="Lumbar screen incomplete") as caught:
+        labelled.sign(clinician, draft.id, saved.version + 1)
+    assert caught.value.paths[:2] == ("lumbar.right.slr.angle_deg", "lumbar.left.achilles.grade")
     assert "2 items not tested" in str(caught.value)
     assert "<lumbar.left.achilles.grade>" in str(caught.value)
     assert not labelled.get(clinician, draft.id).encounter.is_signed
@@ -181,40 +238,45 @@ def test_a_release_written_in_the_plan_closes_the_gate_too(
     labelled: EncounterService, clinician: Principal, draft: Encounter
 ) -> None:
     saved = save(labelled, clinician, draft, plan="Schedule a right tarsal tunnel release.")
-    with pytest.raises(SigningBlocked, match="lumbar screen is incomplete"):
+    with pytest.raises(SigningBlocked, match="Lumbar screen incomplete"):
         labelled.sign(clinician, draft.id, saved.version)
 
 
 def test_lumbar_findings_need_a_written_reason_before_a_release_is_signed(
     labelled: EncounterService, clinician: Principal, draft: Encounter
 ) -> None:
-    lumbar = normal_lumbar()
-    lumbar["right"]["achilles"] = {"grade": "0"}
-    saved = save(labelled, clinician, draft, exam={"lumbar": lumbar}, release="both")
+    exam = foot_case(nerve_conduction={"medial_plantar": "abnormal"})
+    exam["lumbar"]["right"]["achilles"] = {"grade": "0"}
+    saved = save(labelled, clinician, draft, exam=exam, release="right")
     with pytest.raises(SigningBlocked, match=r"\(R6\).*why the foot is the primary source") as c:
         labelled.sign(clinician, draft.id, saved.version)
     assert c.value.paths == ("assessment.foot_primary_reason",)
     reason = "Plantar NCS abnormal; lumbar MRI without root compression."
+    decisions = {key: {"choice": "working"} for key in ("R6", "R10")}
     saved = save(
         labelled,
         clinician,
         saved,
-        exam={"lumbar": lumbar},
-        release="both",
-        assessment={"foot_primary_reason": reason},
+        exam=exam,
+        release="right",
+        assessment={"foot_primary_reason": reason, "decisions": decisions},
     )
     signed = labelled.sign(clinician, draft.id, saved.version)
     assert signed.content.assessment.foot_primary_reason == reason
-    assert signed.content.release is ReleasePlan.BOTH
+    assert signed.content.release is ReleasePlan.RIGHT
 
 
 def test_a_complete_normal_lumbar_screen_opens_the_gate(
     labelled: EncounterService, clinician: Principal, draft: Encounter
 ) -> None:
-    saved = save(labelled, clinician, draft, exam={"lumbar": normal_lumbar()}, release="left")
+    saved = save(labelled, clinician, draft, exam=foot_case("left"), release="left")
+    found = labelled.assessment(clinician, draft.id)
+    assert [(c.item.value, c.side.value) for c in found.gate.unmet] == [("nerve_studies", "left")]
+    acked = labelled.acknowledge_no_studies(clinician, draft.id, saved.version)
     found = labelled.assessment(clinician, draft.id)
     assert found.gate_open
-    assert labelled.sign(clinician, draft.id, saved.version).is_signed
+    assert found.gate.state is GateState.OPEN
+    assert labelled.sign(clinician, draft.id, acked.version).is_signed
 
 
 def test_without_a_planned_release_the_gate_does_not_apply(
@@ -272,9 +334,100 @@ def test_check_signable_refuses_as_sign_would_without_signing(
 ) -> None:
     saved = save(labelled, clinician, draft, release="left")
     before = db.commits
-    with pytest.raises(SigningBlocked, match="lumbar screen is incomplete"):
+    with pytest.raises(SigningBlocked, match="Lumbar screen incomplete"):
         labelled.check_signable(clinician, draft.id)
     assert db.commits == before
-    saved = save(labelled, clinician, saved, release="left", exam={"lumbar": normal_lumbar()})
+    saved = save(labelled, clinician, saved, release="left", exam=foot_case("left"))
+    saved = labelled.acknowledge_no_studies(clinician, draft.id, saved.version)
     labelled.check_signable(clinician, draft.id)
     assert not labelled.get(clinician, draft.id).encounter.is_signed
+
+
+def test_a_numb_sole_without_tunnel_evidence_needs_an_audited_override(
+    labelled: EncounterService, clinician: Principal, draft: Encounter, db: FakeDatabase
+) -> None:
+    exam = foot_case()
+    exam["right"]["tinel"] = {"tarsal_tunnel": {"result": "negative"}}
+    saved = save(labelled, clinician, draft, exam=exam, release="right")
+    saved = labelled.acknowledge_no_studies(clinician, draft.id, saved.version)
+    with pytest.raises(SigningBlocked, match="No evidence for a tarsal tunnel problem"):
+        labelled.sign(clinician, draft.id, saved.version)
+    with pytest.raises(FieldErrors) as short:
+        labelled.override_gate(clinician, draft.id, "too short", saved.version)
+    assert "assessment.gate_override.reason" in short.value.errors
+    reason = "Ganglion seen at surgery consult; patient informed of the uncertainty."
+    saved = labelled.override_gate(clinician, draft.id, reason, saved.version)
+    found = labelled.assessment(clinician, draft.id)
+    assert found.gate.state is GateState.OVERRIDDEN
+    assert [c.item.value for c in found.gate.overridden] == ["tunnel_evidence"]
+    audited = [e for e in db.committed.audit if e.action is AuditAction.OVERRIDE_GATE]
+    assert audited
+    assert reason in audited[-1].detail
+    signed = labelled.sign(clinician, draft.id, saved.version)
+    snapshot = signed.content.signed_assessment
+    assert snapshot is not None
+    assert snapshot.assessment.gate.state is GateState.OVERRIDDEN
+    assert signed.content.assessment.gate_override is not None
+    assert signed.content.assessment.gate_override.by_name == "Dr Rivera"
+    assert labelled.get(clinician, draft.id).intact
+
+
+def test_a_draft_save_cannot_forge_an_override_or_an_acknowledgement(
+    labelled: EncounterService, clinician: Principal, draft: Encounter
+) -> None:
+    forged = {
+        "gate_override": {
+            "reason": "Forged by a client that skipped the audit.",
+            "by_name": "X",
+            "at": "2026-03-14T10:00:00+00:00",
+        },
+        "studies_acknowledged": {"by_name": "X", "at": "2026-03-14T10:00:00+00:00"},
+    }
+    saved = save(labelled, clinician, draft, release="right", assessment=forged)
+    assert saved.content.assessment.gate_override is None
+    assert saved.content.assessment.studies_acknowledged is None
+    found = labelled.assessment(clinician, draft.id)
+    assert found.gate.state is GateState.BLOCKED
+
+
+def test_a_release_plan_needs_a_decision_on_every_warning(
+    labelled: EncounterService, clinician: Principal, draft: Encounter
+) -> None:
+    exam = foot_case(nerve_conduction={"medial_plantar": "abnormal"})
+    exam["lumbar"]["right"]["achilles"] = {"grade": "0"}
+    reason = "Plantar NCS abnormal; lumbar MRI without root compression."
+    saved = save(
+        labelled,
+        clinician,
+        draft,
+        exam=exam,
+        release="right",
+        assessment={"foot_primary_reason": reason, "decisions": {"R6": {"choice": "dismissed"}}},
+    )
+    with pytest.raises(SigningBlocked, match="decide on each warning") as caught:
+        labelled.sign(clinician, draft.id, saved.version)
+    assert caught.value.paths == ("assessment.decisions.R10",)
+
+
+def test_the_signed_assessment_does_not_change_with_the_patients_record(
+    labelled: EncounterService, clinician: Principal, draft: Encounter, db: FakeDatabase
+) -> None:
+    exam = {
+        side: {"sensory": {"regions": {"PL-ARCH-MED": NUMB, "DO-MID": NUMB}}}
+        for side in ("right", "left")
+    }
+    saved = save(labelled, clinician, draft, exam=exam)
+    signed = labelled.sign(clinician, draft.id, saved.version)
+    snapshot = signed.content.signed_assessment
+    assert snapshot is not None
+    assert snapshot.patient.diabetes is True
+    r9 = snapshot.assessment.get("R9")
+    assert r9 is not None
+    assert "E11.42" in {c.code for c in r9.codes}
+    patient = db.committed.patients[draft.patient_id]
+    db.committed.patients[draft.patient_id] = patient.model_copy(update={"diabetes": TriState.NO})
+    live = labelled.assessment(clinician, draft.id)
+    assert "E11.42" not in {c.code for c in live.get("R9").codes}  # type: ignore[union-attr]
+    read = labelled.get(clinician, draft.id)
+    assert read.intact
+    assert read.encounter.content.signed_assessment == snapshot

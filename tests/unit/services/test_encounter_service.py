@@ -136,7 +136,12 @@ def test_signing_hashes_exactly_what_was_signed(
     saved = encounters.save_draft(clinician, draft.id, {"notes": "Tinel positive."}, 1)
     clock.advance(minutes=5)
     signed = encounters.sign(clinician, draft.id, saved.version)
-    expected = hash_payload(signed_payload(saved, clinician.user_id, "Dr Rivera", clock.now()))
+    # What was signed: the draft as saved, plus the assessment as shown at signing.
+    assert signed.content.notes == saved.content.notes
+    assert signed.content.signed_assessment is not None
+    assert signed.content.signed_assessment.at == clock.now()
+    assert signed.content.model_copy(update={"signed_assessment": None}) == saved.content
+    expected = hash_payload(signed_payload(signed, clinician.user_id, "Dr Rivera", clock.now()))
     assert signed.content_hash == expected
     assert signed.status is EncounterStatus.SIGNED
     assert (signed.signed_by_id, signed.signed_by_name) == (clinician.user_id, "Dr Rivera")
