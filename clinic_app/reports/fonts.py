@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics
@@ -150,3 +151,17 @@ def markup(text: str, font: str = FONT) -> str:
         else:
             parts.append(f'<font face="{fallback}">{escape(run)}</font>')
     return "".join(parts)
+
+
+def draw_string(canvas: Any, x: float, y: float, text: str, font: str, size: float) -> None:
+    """Draw one line on a canvas (a footer), each run in a font that has its characters."""
+    if text.isascii():
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, text)
+        return
+    for fallback, run in _runs(visual_order(text), _covered(font)):
+        name = fallback or font
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, name, size)
+    canvas.setFont(font, size)

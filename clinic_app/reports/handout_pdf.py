@@ -63,6 +63,7 @@ from clinic_app.domain.handouts import HandoutSide as HandoutSide  # re-exported
 # Re-exported: the visit note and older callers take the fonts from here.
 from clinic_app.reports.fonts import FONT as FONT
 from clinic_app.reports.fonts import FONT_BOLD as FONT_BOLD
+from clinic_app.reports.fonts import draw_string
 from clinic_app.reports.fonts import markup as markup
 from clinic_app.reports.fonts import register_fonts as register_fonts
 from clinic_app.reports.foot_map import (
@@ -690,10 +691,10 @@ class FooterCanvas(Canvas):
         self.line(left, first + leading, right, first + leading)
         self.setFillColor(colors.black)
         self.setFont(FONT, self._font_pt)
-        self.drawString(left, first, self._footer[0])
+        draw_string(self, left, first, self._footer[0], FONT, self._font_pt)
         page = self._page_text.format(page=self.getPageNumber(), pages=total)
         self.drawRightString(right, first, page)
-        self.drawString(left, second, self._footer[1])
+        draw_string(self, left, second, self._footer[1], FONT, self._font_pt)
 
 
 def render_handout(

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 from reportlab.graphics.shapes import Drawing
@@ -81,6 +80,7 @@ from clinic_app.reports.handout_pdf import (
     Styles,
     letterhead_flowables,
     long_date,
+    markup,
     register_fonts,
     styles,
     table_style,
@@ -197,8 +197,8 @@ def _regions_words(value: Mapping[str, Any]) -> str:
 
 
 def _plain(text: str) -> str:
-    """Free text as paragraph markup: escaped, line breaks kept."""
-    return "<br/>".join(escape(line) for line in text.strip().splitlines())
+    """Free text as paragraph markup: escaped, any script printable, line breaks kept."""
+    return "<br/>".join(markup(line) for line in text.strip().splitlines())
 
 
 # --- styles --------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def _note_styles() -> _NoteStyles:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(markup(text, style.fontName), style)
 
 
 def _heading(text: str, st: _NoteStyles) -> list[Flowable]:
@@ -498,7 +498,7 @@ def _suggestion(suggestion: Suggestion, note: VisitNoteInput, st: _NoteStyles) -
     if suggestion.held_back:
         lines.append(_p("Held back until the urgent red flags are acknowledged.", st.muted))
     for reason in suggestion.reasons:
-        lines.append(Paragraph(f"\u2022 {escape(reason.text)}", st.body))
+        lines.append(Paragraph(f"\u2022 {markup(reason.text)}", st.body))
     if suggestion.sources:
         lines.append(_p(f"Sources: {' '.join(suggestion.sources)}", st.small))
     for code in suggestion.codes:
@@ -604,7 +604,7 @@ def _addenda(note: VisitNoteInput, st: _NoteStyles) -> list[Flowable]:
             words = _value_words(value) or "not tested"
             block.append(
                 Paragraph(
-                    f"\u2022 Amended: {escape(note.layout.label_of(path))}: {escape(words)}",
+                    f"\u2022 Amended: {markup(note.layout.label_of(path))}: {markup(words)}",
                     st.body,
                 )
             )

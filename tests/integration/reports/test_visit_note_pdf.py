@@ -349,3 +349,36 @@ def test_the_note_names_only_its_embedded_fonts(signed_pdf: bytes) -> None:
         names |= {str(ref.get_object()["/BaseFont"]) for ref in fonts.get_object().values()}
     assert names
     assert all("DejaVuSans" in name for name in names), names
+
+
+@pytest.mark.parametrize(
+    ("given", "family"), [("太郎", "山田"), ("محمد", "علي"), ("José", "Núñez")]
+)
+def test_a_name_in_any_script_prints_as_itself_with_embedded_fonts(given: str, family: str) -> None:
+    import unicodedata
+
+    patient = PATIENT.model_copy(update={"given_name": given, "family_name": family})
+    note = note_of(decided(draft()))
+    pdf = render_visit_note(
+        VisitNoteInput(
+            encounter=note.encounter,
+            patient=patient,
+            layout=note.layout,
+            geometry=note.geometry,
+            assessment=note.assessment,
+            letterhead=note.letterhead,
+        )
+    )
+    # Arabic prints in its joined letter forms; compatibility form reads them as letters.
+    text = unicodedata.normalize("NFKC", " ".join(pages_text(pdf)))
+    for word in (given, family):
+        assert word in text, word
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        fonts: Any = page["/Resources"]["/Font"]  # type: ignore[index]
+        for ref in fonts.values():
+            font = ref.get_object()
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            if font.get("/Subtype") == "/Type3":
+                continue
+            assert "/FontFile2" in font["/FontDescriptor"].get_object(), font["/BaseFont"]
