@@ -362,7 +362,7 @@ def run_install_script(
     apt-get and sudo were run with are returned, one line each.
     """
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "calls.log"
     stubs = {
         "dpkg-query": 'for pkg; do :; done; case " $STUB_INSTALLED " in *" $pkg "*) '
@@ -394,40 +394,57 @@ def run_install_script(
     return result, calls
 
 
-QT_PACKAGES = (
-    "libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libxcb-cursor0 "
-    "libxcb-icccm4 libxcb-keysyms1 libdbus-1-3 libglib2.0-0"
-)
+def wanted_packages(tmp_path: Path, group: str, **env: str) -> str:
+    """Every package the script wants for a group, as it lists them when none is installed."""
+    result, calls = run_install_script(
+        tmp_path / f"list-{group}", group, installed="", uid=1000, CHECK_ONLY="1", **env
+    )
+    assert (result.returncode, calls) == (1, []), result.stderr
+    line = result.stderr.strip()
+    assert line.startswith("Missing Debian packages: "), line
+    return line.removeprefix("Missing Debian packages: ").split(" (", 1)[0]
+
+
 needs_posix_shell = pytest.mark.skipif(
     not Path("/bin/sh").exists(), reason="the install script is for Debian-based Linux"
 )
 
 
 @needs_posix_shell
+def test_install_script_wants_qt_and_the_server_for_tests_but_no_poppler(tmp_path: Path) -> None:
+    wanted = wanted_packages(tmp_path, "test").split()
+    assert {"libegl1", "libxcb-cursor0", "libfontconfig1", "postgresql"} <= set(wanted)
+    assert "poppler-utils" not in wanted
+    assert "postgresql" not in wanted_packages(tmp_path, "run").split()
+
+
+@needs_posix_shell
 def test_install_script_needs_no_root_when_everything_is_there(tmp_path: Path) -> None:
-    result, calls = run_install_script(
-        tmp_path, "test", installed=f"{QT_PACKAGES} postgresql", uid=1000
-    )
+    installed = wanted_packages(tmp_path, "test")
+    result, calls = run_install_script(tmp_path, "test", installed=installed, uid=1000)
     assert (result.returncode, calls) == (0, []), result.stderr
 
 
 @needs_posix_shell
 def test_install_script_needs_no_server_when_a_server_url_is_given(tmp_path: Path) -> None:
-    result, calls = run_install_script(
-        tmp_path, "test", installed=QT_PACKAGES, uid=1000, CLINIC_TEST_PG_URL="postgresql://x/y"
-    )
+    url = {"CLINIC_TEST_PG_URL": "postgresql://x/y"}
+    installed = wanted_packages(tmp_path, "test", **url)
+    assert "postgresql" not in installed.split()
+    result, calls = run_install_script(tmp_path, "test", installed=installed, uid=1000, **url)
     assert (result.returncode, calls) == (0, []), result.stderr
 
 
 @needs_posix_shell
-def test_install_script_run_group_needs_only_qt(tmp_path: Path) -> None:
-    result, calls = run_install_script(tmp_path, "run", installed=QT_PACKAGES, uid=1000)
+def test_install_script_run_group_needs_no_server(tmp_path: Path) -> None:
+    installed = wanted_packages(tmp_path, "run")
+    result, calls = run_install_script(tmp_path, "run", installed=installed, uid=1000)
     assert (result.returncode, calls) == (0, []), result.stderr
 
 
 @needs_posix_shell
 def test_install_script_without_root_or_sudo_names_what_is_missing(tmp_path: Path) -> None:
-    result, calls = run_install_script(tmp_path, "test", installed=QT_PACKAGES, uid=1000)
+    installed = wanted_packages(tmp_path, "run")
+    result, calls = run_install_script(tmp_path, "test", installed=installed, uid=1000)
     assert result.returncode == 1
     assert calls == []
     lines = result.stderr.splitlines()
@@ -437,19 +454,17 @@ def test_install_script_without_root_or_sudo_names_what_is_missing(tmp_path: Pat
 
 @needs_posix_shell
 def test_install_script_uses_sudo_only_for_what_is_missing(tmp_path: Path) -> None:
-    installed = QT_PACKAGES.replace("libxcb-cursor0 ", "")
-    result, calls = run_install_script(
-        tmp_path, "test", installed=f"{installed} postgresql", uid=1000, sudo=True
-    )
+    installed = wanted_packages(tmp_path, "test").replace("libxcb-cursor0", "")
+    result, calls = run_install_script(tmp_path, "test", installed=installed, uid=1000, sudo=True)
     assert result.returncode == 0, result.stderr
     assert calls[0] == "sudo apt-get update -qq"
     assert calls[-1].endswith("install -y -qq --no-install-recommends libxcb-cursor0")
-    assert "poppler" not in " ".join(calls)
 
 
 @needs_posix_shell
 def test_install_script_as_root_installs_without_sudo(tmp_path: Path) -> None:
-    result, calls = run_install_script(tmp_path, "test", installed=QT_PACKAGES, uid=0)
+    installed = wanted_packages(tmp_path, "run")
+    result, calls = run_install_script(tmp_path, "test", installed=installed, uid=0)
     assert result.returncode == 0, result.stderr
     assert calls == [
         "apt-get update -qq",
