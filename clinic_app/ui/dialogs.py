@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 
 class Dialogs:
     """Modal message boxes (the real implementation)."""
 
-    def confirm(self, parent: QWidget | None, title: str, text: str, yes: str = "OK") -> bool:
-        """Ask a yes/no question; True when the user accepts."""
+    def confirm(
+        self,
+        parent: QWidget | None,
+        title: str,
+        text: str,
+        yes: str = "OK",
+        *,
+        banner_html: str = "",
+        default_yes: bool = False,
+    ) -> bool:
+        """Ask a yes/no question; True when the user accepts.
+
+        Args:
+            parent: the window the question belongs to.
+            title: the box's title.
+            text: the question (plain text).
+            yes: the accepting button's words.
+            banner_html: who the question is about (the patient banner), shown above it.
+            default_yes: Enter accepts (only where the banner shows what is accepted).
+        """
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+        box.setObjectName("confirm_box")
+        if banner_html:
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setText(f"<p>{banner_html}</p><p>{escape(text)}</p>")
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(ok if default_yes else cancel)
         box.exec()
         return box.clickedButton() is ok
+
+    def ask_text(self, parent: QWidget | None, title: str, text: str) -> str | None:
+        """Ask for a few sentences of text; None when cancelled."""
+        answer, ok = QInputDialog.getMultiLineText(parent, title, text)
+        return answer if ok else None
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
         """Tell the user something."""

@@ -154,18 +154,18 @@ def test_accept_with_comment_is_saved_read_back_and_signed(
     assert pane.save_status.text().startswith("Saved")
     window.close()
 
-    expected = Decision(choice=Choice.ACCEPTED, comment="MRI lumbar spine requested")
+    expected = Decision(choice=Choice.WORKING, comment="MRI lumbar spine requested")
     assert stored(clinic).content.assessment.decisions == {"R6": expected}
 
     window, pane = open_encounter(logged_in_window, clinic, monkeypatch)
     card = pane.panel.card("R6")
-    assert card.state.text() == "✓ Accepted"
+    assert card.state.text() == "✓ Kept as a working impression"
     assert card.comment.text() == "MRI lumbar spine requested"
     assert card.change_button.isVisible()
     click(qtbot, pane.sign_button)
     assert pane.encounter.is_signed
     card = pane.panel.card("R6")
-    assert card.state.text() == "✓ Accepted when signed: MRI lumbar spine requested"
+    assert card.state.text() == "✓ Kept as a working impression when signed: MRI lumbar spine requested"
     assert not card.change_button.isVisible()
     assert not card.comment.isVisible()
     window.close()
@@ -198,7 +198,7 @@ def test_urgent_banner_holds_routine_suggestions_until_acknowledged_and_is_audit
     assert banner.alerting
     click(qtbot, pane.sign_button)
     assert not pane.encounter.is_signed
-    assert "Acknowledge the urgent red-flag alert" in pane.message.text()
+    assert "Acknowledge the urgent alert" in pane.message.text()
     assert pane.form.bound_path_of(QApplication.focusWidget()) == (
         "red_flags.bladder_change.present"
     )
@@ -260,7 +260,7 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
     assert message.startswith("Not signed:")
     # Only the signature was refused: the draft itself is saved, and says so.
     assert pane.save_status.text().startswith("Saved"), pane.save_status.text()
-    assert "lumbar screen is incomplete" in message
+    assert "Lumbar screen incomplete" in message
     for item in ("Back pain", "Right Leg pain below the knee", "Left Reflexes: Achilles reflex"):
         assert item in message
     assert pane.form.bound_path_of(QApplication.focusWidget()) == "lumbar.back_pain"
@@ -271,16 +271,24 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
         "lumbar.right.leg_pain_below_knee"
     )
 
-    # The lumbar sections filled as normal (Alt+N), then an absent left Achilles reflex (R6).
-    for section in ("lumbar.back_pain", "lumbar.right.leg_pain_below_knee"):
+    # The lumbar and pulse sections filled as normal (Alt+N), an abnormal right medial plantar
+    # study, then an absent right Achilles reflex (R6 on the planned side).
+    for section in (
+        "lumbar.back_pain",
+        "lumbar.right.leg_pain_below_knee",
+        "right.pulses.dorsalis_pedis",
+    ):
         pane.form.focus_path(section)
         press(Qt.Key.Key_N, ALT)
     assert pane.assessment.lumbar_missing == ()
-    chart(qtbot, pane, "lumbar.left.achilles.grade", "0")
+    chart(qtbot, pane, "right.nerve_conduction.medial_plantar", "abnormal")
+    chart(qtbot, pane, "lumbar.right.achilles.grade", "0")
     assert pane.assessment.foot_primary_reason_needed
     assert pane.reason_box.isVisible()
-    reason_link = gate.items.links()[-1]
-    assert "write why the foot is the primary source" in reason_link.text()
+    reason_link = next(
+        link for link in gate.items.links() if "write why the foot" in link.text()
+    )
+    assert reason_link.text().startswith("Right: Competing causes active (R6)")
 
     click(qtbot, pane.sign_button)
     assert not pane.encounter.is_signed
@@ -291,6 +299,17 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
     settle(qtbot)
     assert not pane.assessment.foot_primary_reason_needed
     assert "open" in gate.title.text()
+
+    # With a release planned, each warning needs a decision: one key on its card.
+    click(qtbot, pane.sign_button)
+    assert not pane.encounter.is_signed
+    assert "decide on each warning" in pane.message.text()
+    for key in ("R6", "R10"):
+        card = pane.panel.card(key)
+        assert card is not None
+        card.confirm_button.setFocus()
+        press.text("w")
+    settle(qtbot)
     click(qtbot, pane.sign_button)
     assert pane.encounter.is_signed
     assert pane.panel.gate.isVisible()
@@ -341,6 +360,6 @@ def test_everything_in_the_panel_is_reached_with_tab_after_the_plan(
     card = pane.panel.card("R6")
     card.accept_button.setFocus()
     press(Qt.Key.Key_Space)
-    assert card.state.text() == "✓ Accepted"
+    assert card.state.text() == "✓ Kept as a working impression"
     assert QApplication.focusWidget() is card.change_button
     window.close()

@@ -13,12 +13,21 @@ from clinic_app.domain.assessment.model import (
     CodeSuggestion,
     Confidence,
     FiredFinding,
+    Gate,
+    GateCheck,
+    GateItem,
+    GateState,
     Laterality,
     Reason,
     Severity,
     Suggestion,
 )
-from clinic_app.domain.assessment.record import Choice, Decision, RedFlagAcknowledgement
+from clinic_app.domain.assessment.record import (
+    Choice,
+    Decision,
+    GateOverride,
+    RedFlagAcknowledgement,
+)
 from clinic_app.domain.exam import Side
 from clinic_app.domain.regions import RegionCode
 from clinic_app.resources import foot_map_path
@@ -165,9 +174,9 @@ def test_accept_with_comment_dismiss_and_change_back(panel, qtbot):
         qtbot.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
     assert decided.args == ["R1"]
     assert panel.decisions() == {
-        "R1": Decision(choice=Choice.ACCEPTED, comment="Plantar NCS booked")
+        "R1": Decision(choice=Choice.WORKING, comment="Plantar NCS booked")
     }
-    assert card.state.text() == "✓ Accepted"
+    assert card.state.text() == "✓ Kept as a working impression"
     assert not card.accept_button.isVisible()
     assert QApplication.focusWidget() is card.change_button
 
@@ -205,10 +214,10 @@ def test_decisions_survive_a_suggestion_going_away_and_coming_back(panel, qtbot)
     qtbot.mouseClick(panel.card("R6").accept_button, Qt.MouseButton.LeftButton)
     panel.show_assessment(assessment(), release_planned=False)
     assert panel.orphans.isVisible()
-    assert "R6 accepted" in panel.orphans.text()
+    assert "R6: kept as a working impression" in panel.orphans.text()
 
     panel.show_assessment(assessment(S1), release_planned=False)
-    assert panel.card("R6").state.text() == "✓ Accepted"
+    assert panel.card("R6").state.text() == "✓ Kept as a working impression"
     assert not panel.orphans.isVisible()
 
 
@@ -228,22 +237,51 @@ def test_held_back_suggestions_are_only_counted(panel):
 def test_signed_decisions_are_shown_read_only(panel):
     panel.show_assessment(assessment(S1, TTS), release_planned=False)
     panel.set_decisions(
-        {"R6": Decision(choice=Choice.ACCEPTED, comment="MRI requested")}, read_only=True
+        {"R6": Decision(choice=Choice.WORKING, comment="MRI requested")}, read_only=True
     )
     card = panel.card("R6")
-    assert card.state.text() == "✓ Accepted when signed: MRI requested"
+    assert card.state.text() == "✓ Kept as a working impression when signed: MRI requested"
     for widget in (card.accept_button, card.dismiss_button, card.change_button, card.comment):
         assert not widget.isVisible()
     assert panel.card("R1").state.text() == "No decision recorded when signed."
 
 
-def test_gate_card_lists_untested_items_by_label_and_asks_for_the_reason(panel, qtbot):
+def blocked_gate(missing: tuple[str, ...]) -> Gate:
+    """A right release blocked by the lumbar screen, competing causes and nerve studies."""
+    return Gate(
+        state=GateState.BLOCKED,
+        sides=(Side.RIGHT,),
+        unmet=(
+            GateCheck(
+                item=GateItem.LUMBAR_SCREEN,
+                side=Side.RIGHT,
+                label=f"Lumbar screen incomplete: {len(missing)} items not tested",
+                paths=missing,
+            ),
+            GateCheck(
+                item=GateItem.COMPETING_CAUSES,
+                side=Side.RIGHT,
+                label="Competing causes active (R6): write why the foot is the primary source",
+                paths=("assessment.foot_primary_reason",),
+            ),
+            GateCheck(
+                item=GateItem.NERVE_STUDIES,
+                side=Side.RIGHT,
+                label="No electrodiagnostic confirmation: acknowledge to sign without it",
+                paths=("right.nerve_conduction.needle_emg",),
+            ),
+        ),
+    )
+
+
+def test_gate_card_lists_every_unmet_item_by_label_and_offers_the_audited_actions(panel, qtbot):
     missing = tuple(f"lumbar.right.myotomes.m{i}" for i in range(GATE_LINKS_SHOWN + 3))
     gate = Suggestion(
         key="R11", rule="R11", severity=Severity.WARNING, title="Pre-operative gate", why="W"
     )
+    panel.set_gate_record(None, None, can_act=True)
     panel.show_assessment(
-        assessment(S1, gate, lumbar_missing=missing, foot_primary_reason_needed=True),
+        assessment(S1, gate, lumbar_missing=missing, gate=blocked_gate(missing)),
         release_planned=True,
     )
     assert "R11" not in panel.keys  # the gate card is R11's card
@@ -253,18 +291,55 @@ def test_gate_card_lists_untested_items_by_label_and_asks_for_the_reason(panel, 
         "Not tested: label of lumbar.right.myotomes.m1",
     ]
     assert links[GATE_LINKS_SHOWN].text() == "…and 3 more untested items"
-    assert "(R6)" in links[-1].text()
+    reason_link = next(link for link in links if "(R6)" in link.text())
+    assert reason_link.text().startswith("Right: Competing causes")
     assert "signing is blocked" in panel.gate.title.text()
     with qtbot.waitSignal(panel.sig_finding_requested) as clicked:
-        qtbot.mouseClick(links[-1], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(reason_link, Qt.MouseButton.LeftButton)
     assert clicked.args == [["assessment.foot_primary_reason"]]
     assert panel.tab_widgets()[0] is links[0]
+    assert panel.gate.studies_button.isVisibleTo(panel)
+    assert panel.gate.override_button.isVisibleTo(panel)
+    with qtbot.waitSignal(panel.sig_acknowledge_studies_requested):
+        qtbot.mouseClick(panel.gate.studies_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.sig_override_requested):
+        qtbot.mouseClick(panel.gate.override_button, Qt.MouseButton.LeftButton)
 
-    panel.show_assessment(assessment(), release_planned=True)
+    override = GateOverride(
+        reason="Ganglion on ultrasound; spine imaging clear.",
+        by_name="Dr Lee",
+        at=datetime(2026, 3, 14, 15, 9, tzinfo=UTC),
+    )
+    panel.set_gate_record(override, None, can_act=True)
+    passed = Gate(state=GateState.OVERRIDDEN, sides=(Side.RIGHT,))
+    panel.show_assessment(assessment(gate=passed), release_planned=True)
+    assert "passed by override" in panel.gate.title.text()
+    assert "Overridden by Dr Lee" in panel.gate.record.text()
+    assert not panel.gate.override_button.isVisibleTo(panel)
+
+    panel.set_gate_record(None, None, can_act=True)
+    panel.show_assessment(assessment(gate=Gate(state=GateState.OPEN)), release_planned=True)
     assert "open" in panel.gate.title.text()
     assert panel.gate.items.links() == []
     panel.show_assessment(assessment(), release_planned=False)
     assert not panel.gate.isVisible()
+
+
+def test_a_card_decides_with_one_key(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=True)
+    card = panel.card("R6")
+    card.reasons.links()[0].setFocus()
+    with qtbot.waitSignal(panel.sig_decision_changed):
+        qtbot.keyClick(card.reasons.links()[0], Qt.Key.Key_C)
+    assert panel.decisions()["R6"].choice is Choice.CONFIRMED
+    assert card.state.text() == "✓ Confirmed as a diagnosis"
+    qtbot.keyClick(card.change_button, Qt.Key.Key_X)
+    assert "R6" not in panel.decisions()
+    qtbot.keyClick(card.confirm_button, Qt.Key.Key_D)
+    assert panel.decisions()["R6"].choice is Choice.DISMISSED
+    qtbot.keyClick(card.change_button, Qt.Key.Key_X)
+    qtbot.keyClick(card.confirm_button, Qt.Key.Key_W)
+    assert panel.decisions()["R6"].choice is Choice.WORKING
 
 
 def test_banner_alerts_until_acknowledged_then_says_who_and_when(qtbot):

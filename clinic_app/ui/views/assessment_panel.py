@@ -26,8 +26,12 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.assessment.model import (
     Assessment,
+    GateCheck,
+    GateItem,
+    GateState,
     Laterality,
     Reason,
+    ReportWhen,
     Severity,
     Suggestion,
 )
@@ -35,7 +39,9 @@ from clinic_app.domain.assessment.record import (
     MAX_COMMENT,
     Choice,
     Decision,
+    GateOverride,
     RedFlagAcknowledgement,
+    StudiesAcknowledgement,
 )
 
 SEVERITY_WORD: dict[Severity, str] = {
@@ -53,7 +59,6 @@ GATE_RULE = "R11"
 GATE_LINKS_SHOWN = 8
 """Untested lumbar items listed one by one; the rest are summed up in one more link."""
 
-LUMBAR_RULES = ("R6", "R7", "R8", "R9")
 
 # One style sheet for the whole panel, keyed on properties, so a card costs no style parsing.
 PANEL_STYLE = """
@@ -335,16 +340,33 @@ class SuggestionCard(QFrame):
         layout.addWidget(self.comment)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        self.accept_button = QPushButton("Accept", self)
+        # One key each from anywhere on the card: C confirm, W working impression, D dismiss,
+        # X change the decision (10.12: three answers).
+        self.confirm_button = QPushButton("Confirm (C)", self)
+        self.confirm_button.setObjectName(f"{self.key}_confirm")
+        self.confirm_button.setToolTip(
+            "Confirmed diagnosis: its diagnosis code is reported (key C on this card)."
+        )
+        self.confirm_button.clicked.connect(lambda: self._decide(Choice.CONFIRMED))
+        self.accept_button = QPushButton("Working (W)", self)
         self.accept_button.setObjectName(f"{self.key}_accept")
-        self.accept_button.clicked.connect(lambda: self._decide(Choice.ACCEPTED))
-        self.dismiss_button = QPushButton("Dismiss", self)
+        self.accept_button.setToolTip(
+            "Working impression: only the sign and symptom codes are reported (key W)."
+        )
+        self.accept_button.clicked.connect(lambda: self._decide(Choice.WORKING))
+        self.dismiss_button = QPushButton("Dismiss (D)", self)
         self.dismiss_button.setObjectName(f"{self.key}_dismiss")
+        self.dismiss_button.setToolTip("Dismiss, with a comment if you like (key D).")
         self.dismiss_button.clicked.connect(lambda: self._decide(Choice.DISMISSED))
-        self.change_button = QPushButton("Change decision", self)
+        self.change_button = QPushButton("Change decision (X)", self)
         self.change_button.setObjectName(f"{self.key}_change")
         self.change_button.clicked.connect(self._clear)
-        for button in (self.accept_button, self.dismiss_button, self.change_button):
+        for button in (
+            self.confirm_button,
+            self.accept_button,
+            self.dismiss_button,
+            self.change_button,
+        ):
             button.setAutoDefault(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -398,28 +420,36 @@ class SuggestionCard(QFrame):
         self.sources.setText(f"Sources: {sources}" if sources else "")
         _set_shown(self.sources, bool(sources))
         title = suggestion.title
-        self.accept_button.setAccessibleName(f"Accept: {title}")
+        self.confirm_button.setAccessibleName(f"Confirm as a diagnosis: {title}")
+        self.accept_button.setAccessibleName(f"Keep as a working impression: {title}")
         self.dismiss_button.setAccessibleName(f"Dismiss: {title}")
         self.change_button.setAccessibleName(f"Change decision on: {title}")
         self.comment.setAccessibleName(f"Comment on: {title}")
 
     @staticmethod
     def _codes_html(suggestion: Suggestion, code_set: str) -> str:
+        """Codes to report now (signs and symptoms) apart from those once confirmed (10.12)."""
         if not suggestion.codes and not suggestion.coding_note:
             return ""
         lines: list[str] = []
-        if suggestion.codes:
-            lines.append(f"<b>Suggested codes</b> ({escape(code_set)}):")
-        for code in suggestion.codes:
-            side = (
-                f" ({code.laterality.value})"
-                if code.laterality is not Laterality.NOT_APPLICABLE
-                else ""
-            )
-            line = f"<b>{escape(code.code)}</b> {escape(code.description)}{side}"
-            if code.note:
-                line += f" <i>{escape(code.note)}</i>"
-            lines.append(line)
+        for when, heading in (
+            (ReportWhen.NOW, "Report now (signs and symptoms)"),
+            (ReportWhen.CONFIRMED, "Only once confirmed (diagnosis)"),
+        ):
+            codes = [c for c in suggestion.codes if c.report_when is when]
+            if not codes:
+                continue
+            lines.append(f"<b>{heading}</b>, {escape(code_set)}:")
+            for code in codes:
+                side = (
+                    f" ({code.laterality.value})"
+                    if code.laterality is not Laterality.NOT_APPLICABLE
+                    else ""
+                )
+                line = f"<b>{escape(code.code)}</b> {escape(code.description)}{side}"
+                if code.note:
+                    line += f" <i>{escape(code.note)}</i>"
+                lines.append(line)
         if suggestion.coding_note:
             lines.append(f"<i>Coding note:</i> {escape(suggestion.coding_note)}")
         return "<br>".join(lines)
@@ -440,6 +470,27 @@ class SuggestionCard(QFrame):
             self.comment.setText(comment)
         self._show_decision()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """C, W, D decide and X changes the decision, from anywhere on the card."""
+        keys = {
+            Qt.Key.Key_C: Choice.CONFIRMED,
+            Qt.Key.Key_W: Choice.WORKING,
+            Qt.Key.Key_D: Choice.DISMISSED,
+        }
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and not self._read_only:
+            key = Qt.Key(event.key())
+            if key in keys and self._decision is None:
+                self._decide(keys[key])
+                return
+            if key is Qt.Key.Key_X and self._decision is not None:
+                self._clear()
+                return
+        super().keyPressEvent(event)
+
     def _decide(self, choice: Choice) -> None:
         if self._read_only:
             return
@@ -453,7 +504,7 @@ class SuggestionCard(QFrame):
             return
         self._decision = None
         self._show_decision()
-        self.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.confirm_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self.sig_decided.emit(self.key, None)
 
     def _comment_edited(self, text: str) -> None:
@@ -468,12 +519,12 @@ class SuggestionCard(QFrame):
         if decision is None:
             state = "undecided"
             text = "No decision recorded when signed." if read_only else ""
-        elif decision.choice is Choice.ACCEPTED:
-            state = "accepted"
-            text = "✓ Accepted" + (" when signed" if read_only else "")
-        else:
+        elif decision.choice is Choice.DISMISSED:
             state = "dismissed"
             text = "✗ Dismissed" + (" when signed" if read_only else "")
+        else:
+            state = "accepted"
+            text = f"✓ {decision.choice.sentence}" + (" when signed" if read_only else "")
         if decision is not None and decision.comment and read_only:
             text += f": {decision.comment}"
         _restyle(self.state, "state", state)
@@ -481,6 +532,7 @@ class SuggestionCard(QFrame):
         self.state.setText(text)
         _set_shown(self.state, bool(text))
         decided = decision is not None
+        _set_shown(self.confirm_button, not read_only and not decided)
         _set_shown(self.accept_button, not read_only and not decided)
         _set_shown(self.dismiss_button, not read_only and not decided)
         _set_shown(self.change_button, not read_only and decided)
@@ -493,24 +545,38 @@ class SuggestionCard(QFrame):
         stops: list[QWidget] = [*self.reasons.links()] if self.details.isVisibleTo(self) else []
         stops += [
             w
-            for w in (self.comment, self.accept_button, self.dismiss_button, self.change_button)
+            for w in (
+                self.comment,
+                self.confirm_button,
+                self.accept_button,
+                self.dismiss_button,
+                self.change_button,
+            )
             if w.isVisibleTo(self)
         ]
         return stops
 
 
 class GateCard(QFrame):
-    """The pre-operative gate (R11) while a tarsal tunnel release is planned.
+    """The pre-operative gate (R11 as amended in 10.12) while a tarsal tunnel release is planned.
 
-    It is the card of the R11 suggestion: instead of one reason naming every untested item,
-    it lists them by label, each a link, and says when the gate is open.
+    It lists every unmet item per side, each a link to its finding (the untested lumbar items
+    one by one), says what was overridden or acknowledged and by whom, and offers the two
+    audited actions: acknowledge that there are no nerve studies, and override the
+    tunnel-evidence and competing-cause items with a written reason.
 
     Signals:
         sig_finding_requested: carries the paths of an item the user followed.
+        sig_override_requested: the user asked to override items 3-4.
+        sig_acknowledge_studies_requested: the user acknowledged signing without nerve studies.
     """
 
     sig_finding_requested = Signal(list)
-    """Emitted with an untested item's path (or the written reason's) when followed."""
+    """Emitted with an unmet item's paths (or the written reason's) when followed."""
+    sig_override_requested = Signal()
+    """Emitted when the user presses Override."""
+    sig_acknowledge_studies_requested = Signal()
+    """Emitted when the user presses Acknowledge (no nerve studies)."""
 
     def __init__(self, label_of: Callable[[str], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -518,14 +584,13 @@ class GateCard(QFrame):
         self.setProperty("card", "true")
         self._label_of = label_of
         self._labels: dict[str, str] = {}
-        self._shown: tuple[Assessment, Suggestion | None] | None = None
+        self._shown: tuple[object, ...] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 6, 6)
         layout.setSpacing(3)
         head = QHBoxLayout()
-        head.setSpacing(6)
         self.badge = QLabel(self)
-        self.badge.setObjectName("r11_gate_severity")
+        self.badge.setObjectName("r11_gate_badge")
         self.badge.setProperty("badge", "true")
         head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         self.title = QLabel(self)
@@ -547,6 +612,33 @@ class GateCard(QFrame):
         self.items = _LinkList(self.sig_finding_requested.emit, self)
         self.items.setObjectName("r11_gate_items")
         layout.addWidget(self.items)
+        self.record = QLabel(self)
+        self.record.setObjectName("r11_gate_record")
+        self.record.setWordWrap(True)
+        self.record.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.record)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        self.studies_button = QPushButton("No nerve studies: acknowledge", self)
+        self.studies_button.setObjectName("acknowledge_no_studies_button")
+        self.studies_button.setToolTip(
+            "Studies can be falsely negative: record (audited) that you sign without "
+            "electrodiagnostic confirmation [MED-WORKUP][AHMAD]."
+        )
+        self.studies_button.clicked.connect(self.sig_acknowledge_studies_requested)
+        self.override_button = QPushButton("Override…", self)
+        self.override_button.setObjectName("override_gate_button")
+        self.override_button.setToolTip(
+            "Pass the tunnel-evidence and competing-cause items with your own written reason: "
+            "named, timed and audited; printed on the visit note."
+        )
+        self.override_button.clicked.connect(self.sig_override_requested)
+        for button in (self.studies_button, self.override_button):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+            button.hide()
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         self.why = _rich_label(self, "r11_gate_why")
         layout.addWidget(self.why)
         self.next_step = _rich_label(self, "r11_gate_next_step")
@@ -563,57 +655,101 @@ class GateCard(QFrame):
             label = self._labels[path] = self._label_of(path)
         return label
 
-    def show_gate(self, assessment: Assessment, suggestion: Suggestion | None) -> None:
-        """Show what still blocks signing (with R11's reasoning), or that the gate is open."""
-        if self._shown == (assessment, suggestion):
-            return
-        self._shown = (assessment, suggestion)
-        missing = assessment.lumbar_missing
+    def _item_lines(self, checks: Sequence[GateCheck]) -> list[tuple[str, Sequence[str], str]]:
+        """A line per unmet item (one for an item that reads the same on both sides)."""
+        grouped: dict[tuple[GateItem, str, tuple[str, ...]], list[str]] = {}
+        for check in checks:
+            grouped.setdefault((check.item, check.label, check.paths), []).append(check.side.value)
         lines: list[tuple[str, Sequence[str], str]] = []
-        severity = "ok" if assessment.gate_open else "warning"
+        for (item, label, paths), sides in grouped.items():
+            where = " and ".join(sides).capitalize()
+            if item is GateItem.LUMBAR_SCREEN:
+                lines.append((f"{where}: {label} (Alt+N in a section fills its normal)", [], ""))
+                for path in paths[:GATE_LINKS_SHOWN]:
+                    lines.append(
+                        (f"Not tested: {self._label(path)}", [path], f"Go to {path} (Enter)")
+                    )
+                rest = paths[GATE_LINKS_SHOWN:]
+                if rest:
+                    tip = "\n".join(self._label(p) for p in rest)
+                    lines.append((f"…and {len(rest)} more untested items", [rest[0]], tip))
+                continue
+            tip = "Go to the written reason (Enter)" if item is GateItem.COMPETING_CAUSES else ""
+            lines.append((f"{where}: {label}", list(paths), tip or "Go to the finding (Enter)"))
+        return lines
+
+    def show_gate(
+        self,
+        assessment: Assessment,
+        suggestion: Suggestion | None,
+        override: GateOverride | None = None,
+        studies: StudiesAcknowledgement | None = None,
+        *,
+        can_act: bool = False,
+    ) -> None:
+        """Show every unmet item per side and what was overridden or acknowledged.
+
+        When nothing is unmet it says the gate is open (or passed by override).
+        """
+        key = (assessment, suggestion, override, studies, can_act)
+        if self._shown == key:
+            return
+        self._shown = key
+        gate = assessment.gate
+        blocked = gate.state is GateState.BLOCKED
+        severity = "warning" if blocked else "ok"
         _restyle(self, "severity", severity)
         _restyle(self.badge, "severity", severity)
-        self.badge.setText("GATE OPEN" if assessment.gate_open else "WARNING")
-        title = suggestion.title if suggestion else "Pre-operative gate: tarsal tunnel release"
-        meta = ["R11", *([sides_text(suggestion)] if suggestion and suggestion.sides else [])]
-        if assessment.gate_open:
+        badge = {
+            GateState.BLOCKED: "BLOCKED",
+            GateState.OVERRIDDEN: "OVERRIDDEN",
+        }.get(gate.state, "GATE OPEN")
+        self.badge.setText(badge)
+        title = "Pre-operative gate: tarsal tunnel release"
+        sides = " and ".join(side.value for side in gate.sides).capitalize()
+        self.meta.setText(" · ".join(["R11", *([sides] if sides else [])]))
+        if blocked:
+            self.title.setText(f"{title}: signing is blocked")
+            self.text.setText("Before this plan can be signed, for each planned side:")
+        elif gate.state is GateState.OVERRIDDEN:
+            self.title.setText(f"{title}: passed by override")
+            self.text.setText("Signing may go ahead; the override prints on the visit note.")
+        else:
             self.title.setText(f"{title}: open")
             self.text.setText(
-                "The lumbar screen is complete, and any lumbar or polyneuropathy finding has "
-                "its written reason."
+                "The lumbar screen and the pulses are charted, the tunnel has its evidence, "
+                "every competing cause has its written reason, and the nerve studies are in "
+                "(or their absence acknowledged)."
             )
-        else:
-            self.title.setText(f"{title}: signing is blocked")
-            text = "Before this encounter can be signed:"
-            if missing:
-                count = len(missing)
-                text += (
-                    f" {count} lumbar screen item{'s' if count != 1 else ''} not tested "
-                    "(Alt+N in a section fills its normal findings)."
-                )
-            self.text.setText(text)
-            for path in missing[:GATE_LINKS_SHOWN]:
-                lines.append((f"Not tested: {self._label(path)}", [path], f"Go to {path} (Enter)"))
-            rest = missing[GATE_LINKS_SHOWN:]
-            if rest:
-                tip = "\n".join(self._label(p) for p in rest)
-                lines.append((f"…and {len(rest)} more untested items", [rest[0]], tip))
-            if assessment.foot_primary_reason_needed:
-                rules = ", ".join(
-                    dict.fromkeys(s.key for s in assessment.suggestions if s.rule in LUMBAR_RULES)
-                )
-                lines.append(
-                    (
-                        f"Lumbar or polyneuropathy findings are active ({rules}): write why the "
-                        "foot is the primary source (Alt+W)",
-                        [REASON_FOR_GATE],
-                        "Go to the written reason (Enter)",
-                    )
-                )
-        self.meta.setText(" · ".join(meta))
+        lines = self._item_lines(gate.unmet)
+        lines += [(note, [], "") for note in gate.advisories]
         self.items.set_lines(lines)
-        why = suggestion.why if suggestion and not assessment.gate_open else ""
-        step = suggestion.next_step if suggestion and not assessment.gate_open else ""
+        record: list[str] = []
+        if override is not None:
+            when = override.at.astimezone()
+            record.append(
+                f"Overridden by {override.by_name} on {when:%Y-%m-%d %H:%M}: {override.reason}"
+            )
+        if studies is not None:
+            when = studies.at.astimezone()
+            record.append(
+                f"No nerve studies: acknowledged by {studies.by_name} on {when:%Y-%m-%d %H:%M}."
+            )
+        self.record.setText("\n".join(record))
+        _set_shown(self.record, bool(record))
+        unmet_items = {check.item for check in gate.unmet}
+        _set_shown(
+            self.studies_button,
+            can_act and GateItem.NERVE_STUDIES in unmet_items and studies is None,
+        )
+        _set_shown(
+            self.override_button,
+            can_act
+            and bool(unmet_items & {GateItem.TUNNEL_EVIDENCE, GateItem.COMPETING_CAUSES})
+            and override is None,
+        )
+        why = suggestion.why if suggestion and blocked else ""
+        step = suggestion.next_step if suggestion and blocked else ""
         sources = " ".join(f"[{tag}]" for tag in suggestion.sources) if suggestion else ""
         _set_rich(self.why, f"<b>Why:</b> {escape(why)}" if why else "")
         _set_rich(self.next_step, f"<b>Next:</b> {escape(step)}" if step else "")
@@ -622,8 +758,10 @@ class GateCard(QFrame):
         self.setAccessibleName(self.title.text())
 
     def tab_widgets(self) -> list[QWidget]:
-        """The gate's links, in order."""
-        return list(self.items.links())
+        """The gate's links and buttons, in order."""
+        stops: list[QWidget] = list(self.items.links())
+        stops += [b for b in (self.studies_button, self.override_button) if b.isVisibleTo(self)]
+        return stops
 
 
 class AssessmentPanel(QWidget):
@@ -644,6 +782,10 @@ class AssessmentPanel(QWidget):
     """Emitted with the paths a followed reason points at (the first gets the cursor)."""
     sig_cards_changed = Signal()
     """Emitted after cards were added, removed, reordered or collapsed."""
+    sig_override_requested = Signal()
+    """Emitted when the user asks to override the gate's items 3-4 (R11)."""
+    sig_acknowledge_studies_requested = Signal()
+    """Emitted when the user acknowledges signing without nerve studies (R11)."""
 
     def __init__(self, label_of: Callable[[str], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -686,8 +828,15 @@ class AssessmentPanel(QWidget):
         self.scroll_area.setWidget(self.body)
         outer.addWidget(self.scroll_area, 1)
 
+        self._gate_record: tuple[GateOverride | None, StudiesAcknowledgement | None, bool] = (
+            None,
+            None,
+            False,
+        )
         self.gate = GateCard(label_of, self.body)
         self.gate.sig_finding_requested.connect(self.sig_finding_requested)
+        self.gate.sig_override_requested.connect(self.sig_override_requested)
+        self.gate.sig_acknowledge_studies_requested.connect(self.sig_acknowledge_studies_requested)
         self.gate.hide()
         self.cards_layout.addWidget(self.gate)
         self.held_back = QLabel(self.body)
@@ -771,7 +920,8 @@ class AssessmentPanel(QWidget):
 
         if release_planned:
             gate = next((s for s in assessment.shown if s.rule == GATE_RULE), None)
-            self.gate.show_gate(assessment, gate)
+            override, studies, can_act = self._gate_record
+            self.gate.show_gate(assessment, gate, override, studies, can_act=can_act)
         _set_shown(self.gate, release_planned)
         held = len(assessment.held_back)
         self.held_back.setText(
@@ -797,6 +947,19 @@ class AssessmentPanel(QWidget):
         card.sig_finding_requested.connect(self.sig_finding_requested)
         self.cards_layout.insertWidget(0, card)
         return card
+
+    def set_gate_record(
+        self,
+        override: GateOverride | None,
+        studies: StudiesAcknowledgement | None,
+        *,
+        can_act: bool,
+    ) -> None:
+        """The gate's override and acknowledgement as stored, and whether the user may act.
+
+        Shown with the next assessment.
+        """
+        self._gate_record = (override, studies, can_act)
 
     # --- decisions --------------------------------------------------------------------------
 
@@ -830,10 +993,9 @@ class AssessmentPanel(QWidget):
         """Choices on suggestions that no longer fire are kept, and said so."""
         fired = set(self._assessment.keys) if self._assessment is not None else set()
         orphans = [(k, d) for k, d in self._decisions.items() if k not in fired]
-        words = {Choice.ACCEPTED: "accepted", Choice.DISMISSED: "dismissed"}
         self.orphans.setText(
             "Decisions kept on suggestions that do not apply now: "
-            + "; ".join(f"{k} {words[d.choice]}" for k, d in orphans)
+            + "; ".join(f"{k}: {d.choice.sentence.lower()}" for k, d in orphans)
             if orphans
             else ""
         )
@@ -933,29 +1095,38 @@ class RedFlagBanner(QFrame):
         if alert != self._alert:
             self._alert = alert
             self.setStyleSheet(BANNER_ALERT_STYLE if alert else BANNER_QUIET_STYLE)
-        urgent = next((s for s in assessment.suggestions if s.severity is Severity.URGENT), None)
+        urgent_all = [s for s in assessment.suggestions if s.severity is Severity.URGENT]
         for widget in (self.title, self.reasons, self.next_step):
             _set_shown(widget, alert)
         _set_shown(self.acknowledge_button, alert and can_acknowledge)
         _set_shown(self.acknowledged, not alert)
         if alert:
-            title = urgent.title if urgent else "Urgent red flags"
+            # One line per urgent suggestion (cauda equina R0, major weakness R16), each with
+            # its own findings and next step.
+            title = " / ".join(s.title for s in urgent_all) or "Urgent red flags"
             self.title.setText(f"URGENT: {title}")
             self.setAccessibleName(f"Urgent alert: {title}")
-            if urgent is not None:
-                lines: list[tuple[str, Sequence[str], str]] = [
-                    (reason.text, paths_of(reason), "Go to the red flag (Enter)")
-                    for reason in urgent.reasons
+            lines: list[tuple[str, Sequence[str], str]] = []
+            for suggestion in urgent_all:
+                if len(urgent_all) > 1:
+                    lines.append((f"{suggestion.key}: {suggestion.title}", [], ""))
+                lines += [
+                    (reason.text, paths_of(reason), "Go to the finding (Enter)")
+                    for reason in suggestion.reasons
                 ]
-            else:
+            if not urgent_all:
                 lines = [
-                    (flag.replace("_", " "), [f"red_flags.{flag}.present"], "")
-                    for flag in assessment.urgent_flags
+                    (flag.replace("_", " "), [path], "")
+                    for flag, path in zip(
+                        assessment.urgent_flags, assessment.urgent_paths, strict=False
+                    )
                 ]
             self.reasons.set_lines(lines)
-            step = urgent.next_step if urgent else ""
-            self.next_step.setText(f"<b>Next:</b> {escape(step)}" if step else "")
-            _set_shown(self.next_step, bool(step))
+            steps = [escape(s.next_step) for s in urgent_all if s.next_step]
+            self.next_step.setText(
+                "<b>Next:</b> " + "<br><b>Next:</b> ".join(steps) if steps else ""
+            )
+            _set_shown(self.next_step, bool(steps))
         elif acknowledgement is not None:
             when = acknowledgement.at.astimezone()
             flags = ", ".join(flag.replace("_", " ") for flag in acknowledgement.flags)

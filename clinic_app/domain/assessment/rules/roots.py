@@ -266,9 +266,7 @@ def r6_s1(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Suggestion]:
             )
             context = [fired("lumbar.back_pain", YesNo.YES)] if back else below
             reasons.append(
-                sole_reason.model_copy(
-                    update={"findings": (*sole_reason.findings, *context)}
-                )
+                sole_reason.model_copy(update={"findings": (*sole_reason.findings, *context)})
             )
         if reasons:
             hits[side] = reasons
