@@ -29,6 +29,10 @@ def build_services(settings: AppSettings) -> Services:
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.bootstrap import open_database
 
+    if settings.db_url:
+        from clinic_app.storage.pgpass import use_password_file
+
+        use_password_file(settings.data_dir, settings.db_url)
     engine, uow_factory = open_database(settings.database_url)
     return Services.build(
         uow_factory,
@@ -84,30 +88,68 @@ def form_catalog() -> FormCatalog:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    """`clinic-app assess EXAM.json`: print the assessment as JSON (no database involved)."""
+    """`clinic-app assess EXAM.json`: print the assessment as JSON (no database involved).
+
+    The code set is the one loaded into the data folder (`clinic-app codes import`), or the
+    built-in verified list.
+    """
     import json
 
     from pydantic import ValidationError
 
+    from clinic_app import __version__
     from clinic_app.domain.assessment.model import AssessmentContext, PatientFacts
-    from clinic_app.domain.assessment.record import AssessmentRecord, ReleasePlan
+    from clinic_app.domain.assessment.record import AssessmentRecord, GateOverride, ReleasePlan
     from clinic_app.domain.assessment.rules import assess
     from clinic_app.services.assessment import assessment_json, read_exam_file
+    from clinic_app.services.codes import load_code_set
+    from clinic_app.settings import default_data_dir
 
     exam = read_exam_file(args.exam)
     reason = args.foot_primary_reason.strip()
+    override = " ".join((args.override_reason or "").split())
     try:
         AssessmentRecord(foot_primary_reason=reason)
     except ValidationError as exc:
         message = next(iter(FieldErrors.from_validation_error(exc).errors.values()))
         raise ClinicError(f"--foot-primary-reason: {message}") from None
+    if override:
+        from datetime import UTC, datetime
+
+        try:
+            GateOverride(reason=override, by_name="command line", at=datetime.now(UTC))
+        except ValidationError as exc:
+            message = next(iter(FieldErrors.from_validation_error(exc).errors.values()))
+            raise ClinicError(f"--override-reason: {message}") from None
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    loaded = load_code_set(data_dir)
     ctx = AssessmentContext(
         patient=PatientFacts(diabetes={"yes": True, "no": False}.get(args.diabetes), age=args.age),
         release_sides=ReleasePlan(args.release).sides,
         foot_primary_reason=reason,
+        gate_overridden=bool(override),
+        no_studies_acknowledged=args.studies_acknowledged,
+        code_set=loaded.code_set() if loaded else None,
     )
     found = assess(exam, ctx)
-    print(json.dumps(assessment_json(found, ctx, form_catalog().label_of), indent=2))
+    payload = assessment_json(found, ctx, form_catalog().label_of, __version__)
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_codes_import(settings: AppSettings, args: argparse.Namespace) -> int:
+    """`clinic-app codes import FILE [--year YYYY]`: make a year's CMS file the set in force.
+
+    A bad file gets one line and exit status 2, and nothing changes.
+    """
+    from datetime import UTC, datetime
+
+    from clinic_app.services.codes import import_code_file, summary
+
+    loaded = import_code_file(
+        args.file.expanduser(), settings.data_dir, datetime.now(UTC), getattr(args, "year", None)
+    )
+    print(summary(loaded))
     return 0
 
 
@@ -217,6 +259,8 @@ def check_backup_args(args: argparse.Namespace) -> None:
     if args.command == "backup":
         if args.out is None:
             raise ClinicError("backup: --out FILE is required")
+        if not args.user:
+            raise ClinicError("backup: --user NAME (a practice admin) is required")
         out = check_output_file(args.out)
         if out.exists():
             raise ClinicError(f"--out: {out} already exists; choose a new file name")
@@ -236,9 +280,7 @@ def run_backup(services: Services, args: argparse.Namespace) -> int:
     if backup is None:
         raise ClinicError("backups are not available for this database")
     out = args.out
-    actor = None
-    if args.user:
-        actor = services.accounts.login(args.user, password_from_user(args.user))
+    actor = services.accounts.login(args.user, password_from_user(args.user))
     manifest = backup.back_up(actor, out)
     print(
         f"Backup written and verified: {out} (schema {manifest.schema_revision}, "
@@ -253,7 +295,13 @@ def run_restore(services: Services, args: argparse.Namespace) -> int:
     if backup is None:
         raise ClinicError("backups are not available for this database")
     path = args.file
-    actor = services.accounts.login(args.user, password_from_user(args.user))
+    password = password_from_user(args.user)
+    if services.accounts.needs_first_admin():
+        # An empty data folder (a new computer): only the backup's own accounts can vouch
+        # for it, so the admin is checked against those.
+        actor = services.accounts.check_admin_among(backup.accounts_in(path), args.user, password)
+    else:
+        actor = services.accounts.login(args.user, password)
     result = backup.restore(actor, path)
     taken = result.restored.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
     print(f"Restored {path} (taken {taken}, {result.restored.total_rows} rows).")
@@ -262,9 +310,77 @@ def run_restore(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+# Commands that may set up a data folder that does not exist yet; every other command
+# (backup, audit verify) refuses a missing folder instead of creating an empty practice.
+CREATING_COMMANDS = frozenset({"demo", "restore"})
+
+
+def open_data_folder(settings: AppSettings, *, create: bool) -> list[str]:
+    """Private modes from here on; the data folder checked, repaired and swept.
+
+    Args:
+        settings: where the data folder is.
+        create: whether a missing folder may be created (the window's first start, `demo`,
+            `restore` onto a new computer); otherwise it is refused in one line.
+
+    Returns:
+        One line per repair made (looser modes tightened, leftovers removed).
+    """
+    from clinic_app.services.private_files import prepare_data_folder, set_private_umask
+    from clinic_app.settings import DB_FILE
+
+    set_private_umask()
+    folder = settings.data_dir
+    if folder.exists() and not folder.is_dir():
+        raise ClinicError(f"the data folder {folder} is not a folder (check --data-dir)")
+    if not folder.exists():
+        if not create:
+            raise ClinicError(
+                f"the data folder {folder} does not exist (check --data-dir); only the app's "
+                "first start creates one"
+            )
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise ClinicError(
+                f"the data folder {folder} cannot be created ({exc.strerror or exc})"
+            ) from None
+    elif not create and settings.db_url is None and not (folder / DB_FILE).exists():
+        raise ClinicError(
+            f"there is no practice database in {folder} (check --data-dir); only the app's "
+            "first start creates one"
+        )
+    report = prepare_data_folder(folder, [settings.backup_folder])
+    lines = report.lines()
+    moved = move_password_out_of_settings(settings)
+    if moved:
+        lines.append(moved)
+    return lines
+
+
+def move_password_out_of_settings(settings: AppSettings) -> str | None:
+    """A settings file written by an older version may hold the PostgreSQL password: move it."""
+    import json
+
+    from clinic_app.settings import SETTINGS_FILE, save_settings
+    from clinic_app.storage.pgpass import has_password, store_password
+
+    path = settings.data_dir / SETTINGS_FILE
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8")).get("db_url")
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return None
+    if not isinstance(stored, str) or not has_password(stored) or stored != settings.db_url:
+        return None
+    save_settings(settings.model_copy(update={"db_url": store_password(settings.data_dir, stored)}))
+    return f"Moved the database password out of {path} into a private password file."
+
+
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     """Run one command-line command (not the window)."""
     check_backup_args(args)
+    for line in open_data_folder(settings, create=args.command in CREATING_COMMANDS):
+        print(f"clinic-app: {line}", file=sys.stderr)
     services = build_services(settings)
     if args.command == "backup":
         return run_backup(services, args)
@@ -305,6 +421,9 @@ def run_gui(settings: AppSettings) -> int:
             "no display found: run it on a desktop session (DISPLAY or WAYLAND_DISPLAY set), "
             "or set QT_QPA_PLATFORM=offscreen to run without a screen"
         )
+    notes = open_data_folder(settings, create=True)
+    for line in notes:
+        print(f"clinic-app: {line}", file=sys.stderr)
     from clinic_app.ui.application import run
 
     return run(
@@ -318,15 +437,21 @@ def run_gui(settings: AppSettings) -> int:
 def database_setup(settings: AppSettings) -> DatabaseSetup:
     """What the first-run page needs to test a PostgreSQL URL and move the records there."""
     from clinic_app.settings import save_settings
+    from clinic_app.storage.pgpass import store_password
     from clinic_app.storage.probe import probe_database
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
     def on_server(url: str) -> AppSettings:
         return settings.model_copy(update={"db_url": url})
 
+    def remember(url: str) -> None:
+        # settings.json gets the URL without its password; the password goes to the data
+        # folder's 0600 pgpass file, which libpq reads at the next start.
+        save_settings(on_server(store_password(settings.data_dir, url)))
+
     return DatabaseSetup(
         data_folder=settings.data_dir,
         probe=probe_database,
         open=lambda url: build_services(on_server(url)),
-        remember=lambda url: save_settings(on_server(url)),
+        remember=remember,
     )

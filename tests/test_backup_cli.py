@@ -24,6 +24,7 @@ from clinic_app.storage.bootstrap import open_database
 EXIT_BAD_INPUT = 2
 OWNER_PASSWORD = "correct horse"
 CLERK_PASSWORD = "staple battery"
+AS_OWNER = ("--user", "owner")
 
 
 def run_cli(
@@ -111,6 +112,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         engine.dispose()
     add_patient(data_dir, "Before")
+    # As the app leaves them (0700/0600), so start-up has nothing to repair and report.
+    data_dir.chmod(0o700)
+    for path in data_dir.iterdir():
+        path.chmod(0o600)
     return data_dir
 
 
@@ -124,7 +129,7 @@ def data_dir(template: Path, tmp_path: Path) -> Path:
 def backup_file(data_dir: Path, tmp_path: Path) -> Path:
     """A backup made by the command line."""
     out = tmp_path / "monday.sqlite3"
-    result = run_cli(tmp_path, "backup", "--out", str(out))
+    result = run_cli(tmp_path, "backup", "--out", str(out), *AS_OWNER, password=OWNER_PASSWORD)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -164,19 +169,23 @@ def test_backup_then_restore_puts_the_data_back(
 
 def test_backup_output_and_audit(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "copy.sqlite3"
-    result = run_cli(tmp_path, "backup", "--out", str(out))
+    result = run_cli(tmp_path, "backup", "--out", str(out), *AS_OWNER, password=OWNER_PASSWORD)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Backup written and verified: {out}")
     last = table(data_dir, "SELECT action, username FROM audit_log ORDER BY seq")[-1]
-    assert last == (AuditAction.BACKUP.value, "command line")
+    assert last == (AuditAction.BACKUP.value, "owner")
 
 
 @pytest.mark.parametrize(
     ("make_args", "words"),
     [
-        (lambda t: ["backup"], ["--out FILE is required"]),
-        (lambda t: ["backup", "--out", str(t / "nowhere" / "b.sqlite3")], ["does not exist"]),
-        (lambda t: ["backup", "--out", str(t)], ["is a folder"]),
+        (lambda t: ["backup", *AS_OWNER], ["--out FILE is required"]),
+        (lambda t: ["backup", "--out", str(t / "b.sqlite3")], ["--user NAME", "required"]),
+        (
+            lambda t: ["backup", "--out", str(t / "nowhere" / "b.sqlite3"), *AS_OWNER],
+            ["does not exist"],
+        ),
+        (lambda t: ["backup", "--out", str(t), *AS_OWNER], ["is a folder"]),
     ],
 )
 def test_backup_refusals(
@@ -189,7 +198,10 @@ def test_backup_refusals(
 def test_backup_never_overwrites(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "precious.txt"
     out.write_text("keep me")
-    refusal(run_cli(tmp_path, "backup", "--out", str(out)), "already exists")
+    refusal(
+        run_cli(tmp_path, "backup", "--out", str(out), *AS_OWNER, password=OWNER_PASSWORD),
+        "already exists",
+    )
     assert out.read_text() == "keep me"
 
 

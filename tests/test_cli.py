@@ -118,7 +118,7 @@ def test_data_dir_that_is_a_file(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "clinic.txt"
     not_a_folder.write_text("a file, not a folder", encoding="utf-8")
     result = run_cli(tmp_path, "audit", "verify", data_dir=not_a_folder)
-    assert_one_line_refusal(result, str(not_a_folder), "cannot be created")
+    assert_one_line_refusal(result, str(not_a_folder), "not a folder")
     assert written_files(tmp_path) == ["clinic.txt"]
 
 
@@ -139,12 +139,18 @@ def test_help_and_version_exit_0(tmp_path: Path) -> None:
     assert written_files(tmp_path) == []
 
 
-def test_audit_verify_on_a_fresh_data_dir(tmp_path: Path) -> None:
+def test_audit_verify_refuses_a_data_dir_that_does_not_exist(tmp_path: Path) -> None:
+    # A mistyped --data-dir must not become a new, empty practice that verifies "intact".
     result = run_cli(tmp_path, "audit", "verify")
-    assert result.returncode == 0, result.stderr
-    assert "intact" in result.stdout
-    assert "0 entries" in result.stdout
-    assert (tmp_path / "data" / DB_FILE).exists()
+    assert_one_line_refusal(result, str(tmp_path / "data"), "does not exist")
+    assert written_files(tmp_path) == []
+
+
+def test_audit_verify_refuses_a_data_dir_without_a_database(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    result = run_cli(tmp_path, "audit", "verify")
+    assert_one_line_refusal(result, "no practice database")
+    assert written_files(tmp_path) == ["data"]
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +172,10 @@ def audited_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert AuditTrailService(uow_factory).verify().entries == 4
     finally:
         engine.dispose()
+    # As the app leaves them (0700/0600), so start-up has nothing to repair and report.
+    data_dir.chmod(0o700)
+    for path in data_dir.iterdir():
+        path.chmod(0o600)
     return data_dir
 
 

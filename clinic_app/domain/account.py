@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+# A common password with a year, digits or punctuation tacked on is still a common password.
+_TRAILING_DECORATION = re.compile(r"[\d\W_]+$")
+_MIN_COMMON_BASE = 6
+COMMON_PASSWORDS_CONTEXT = "common_passwords"
+"""Validation-context key holding the set of common passwords to refuse (lower case)."""
+
+# Failed logins: the first FREE_LOGIN_FAILURES in a row cost nothing; each one after that
+# doubles the wait before the next try, from LOGIN_DELAY_START up to LOGIN_DELAY_MAX.
+FREE_LOGIN_FAILURES = 5
+LOGIN_DELAY_START = timedelta(seconds=30)
+LOGIN_DELAY_MAX = timedelta(hours=1)
 
 
 class Role(StrEnum):
@@ -128,8 +142,9 @@ class NewAccount(BaseModel):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str) -> str:
-        return check_password_strength(value)
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        common = (info.context or {}).get(COMMON_PASSWORDS_CONTEXT, ())
+        return check_password_strength(value, common)
 
     @field_validator("roles")
     @classmethod
@@ -139,13 +154,62 @@ class NewAccount(BaseModel):
         return value
 
 
-def check_password_strength(value: str) -> str:
-    """Refuse passwords too short to protect patient records."""
+def check_password_strength(value: str, common: Collection[str] = ()) -> str:
+    """Refuse passwords too short or too common to protect patient records.
+
+    Args:
+        value: the password as typed.
+        common: well-known passwords (lower case); the password is refused when it is one of
+            them, or one of them with digits or punctuation added at the end.
+    """
     if len(value) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"A password may have at most {MAX_PASSWORD_LENGTH} characters.")
     if value.strip() != value:
         raise ValueError("A password may not start or end with a space.")
+    if value.isdigit():
+        raise ValueError("A password of digits only is guessed quickly; add some words.")
+    if len(set(value.lower())) <= 3:
+        raise ValueError("That password repeats too few characters; choose a longer phrase.")
+    lowered = value.lower()
+    base = _TRAILING_DECORATION.sub("", lowered)
+    if lowered in common or (len(base) >= _MIN_COMMON_BASE and base in common):
+        raise ValueError(
+            "That password is on the list of common passwords that attackers try first; "
+            "choose another (a short phrase of unrelated words works well)."
+        )
     return value
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long to wait before the next try after this many failed logins in a row."""
+    if failures < FREE_LOGIN_FAILURES:
+        return timedelta(0)
+    doublings = min(failures - FREE_LOGIN_FAILURES, 20)
+    delay: timedelta = LOGIN_DELAY_START * (2**doublings)
+    return min(delay, LOGIN_DELAY_MAX)
+
+
+class LoginFailures(BaseModel):
+    """Failed logins in a row under one user name (reset by a successful login).
+
+    Attributes:
+        username: the name typed (known account or not).
+        failures: failed attempts since the last successful login.
+        last_failed_at: when the last one happened.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    failures: int
+    last_failed_at: datetime
+
+    @property
+    def retry_at(self) -> datetime:
+        """The earliest moment a next attempt is checked at all."""
+        return self.last_failed_at + login_delay(self.failures)
 
 
 class Account(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -10,12 +12,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
 
 from clinic_app.domain.account import (
+    COMMON_PASSWORDS_CONTEXT,
     Account,
+    LoginFailures,
     NewAccount,
     Permission,
     Principal,
     Role,
     check_password_strength,
+    login_delay,
 )
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import (
@@ -29,18 +34,55 @@ from clinic_app.services.common import audit, require
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 BAD_LOGIN = "Wrong user name or password."
+USERNAME_KEPT = 64  # the typed name is kept (audit, failure count) up to this length
+COMMON_PASSWORDS_FILE = ("security", "common-passwords.txt")
+
+
+def load_common_passwords(path: Path) -> frozenset[str]:
+    """The shipped list of common passwords (lower case; # starts a comment line)."""
+    with path.open(encoding="utf-8") as fh:
+        return frozenset(
+            line.strip().lower() for line in fh if line.strip() and not line.startswith("#")
+        )
+
+
+def default_common_passwords() -> frozenset[str]:
+    """The list shipped in resources/security/."""
+    from clinic_app.resources import resources_dir
+
+    return load_common_passwords(resources_dir().joinpath(*COMMON_PASSWORDS_FILE))
+
+
+def wait_text(seconds: float) -> str:
+    """A wait as people say it: "45 seconds", "4 minutes"."""
+    whole = max(1, round(seconds))
+    if whole < 120:
+        return f"{whole} seconds"
+    return f"{round(whole / 60)} minutes"
 
 
 class AccountService:
     """Log people in and let an admin manage who may do what."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher | None = None,
+        common_passwords: Collection[str] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._dummy: str | None = None
+        self._common = common_passwords
+
+    @property
+    def common_passwords(self) -> Collection[str]:
+        """Passwords refused as too common (read from resources on first use)."""
+        if self._common is None:
+            self._common = default_common_passwords()
+        return self._common
 
     @property
     def _dummy_hash(self) -> str:
@@ -67,13 +109,24 @@ class AccountService:
             return account
 
     def login(self, username: str, password: str) -> Principal:
-        """Check the password; every attempt is audited."""
-        name = username.strip().lower()
+        """Check the password; every attempt is audited.
+
+        After FREE_LOGIN_FAILURES failed tries in a row under one name (known or not, so the
+        wait reveals nothing), each further try must wait: 30 s, doubling up to an hour. A
+        try made during the wait is refused without checking the password at all, so
+        guessing gains nothing; the wait itself is audited when it begins.
+        """
+        name = username.strip().lower()[:USERNAME_KEPT]
         with self._uow() as uow:
+            now = self._clock.now()
+            before = uow.accounts.login_failures(name)
+            if before is not None and now < before.retry_at:
+                raise AuthenticationFailed(self._wait_message(before, now))
             found = uow.accounts.by_username(name)
             account, stored = found if found else (None, self._dummy_hash)
             ok = self._verify(stored, password)
             if account is None or not ok or not account.active:
+                failures = uow.accounts.record_login_failure(name, now)
                 audit(
                     uow,
                     self._clock,
@@ -82,18 +135,88 @@ class AccountService:
                     "account",
                     account.id if account else "-",
                     "disabled account" if account and ok else "",
-                    username=name[:64],
+                    username=name,
                 )
+                delay = login_delay(failures.failures)
+                if delay:
+                    audit(
+                        uow,
+                        self._clock,
+                        None,
+                        AuditAction.LOGIN_DELAYED,
+                        "account",
+                        account.id if account else "-",
+                        f"{failures.failures} failed logins in a row; the next try waits "
+                        f"{int(delay.total_seconds())} s (until "
+                        f"{failures.retry_at.isoformat(timespec='seconds')})",
+                        username=name,
+                    )
                 uow.commit()
                 if account is not None and ok and not account.active:
                     raise AuthenticationFailed("This account is disabled; ask the practice admin.")
+                if delay:
+                    raise AuthenticationFailed(f"{BAD_LOGIN} {self._wait_message(failures, now)}")
                 raise AuthenticationFailed(BAD_LOGIN)
+            if before is not None:
+                uow.accounts.clear_login_failures(name)
             if self._hasher.check_needs_rehash(stored):
                 uow.accounts.set_password_hash(account.id, self._hasher.hash(password))
             principal = account.principal()
             audit(uow, self._clock, principal, AuditAction.LOGIN, "account", account.id)
             uow.commit()
             return principal
+
+    @staticmethod
+    def _wait_message(failures: LoginFailures, now: datetime) -> str:
+        left = (failures.retry_at - now).total_seconds()
+        return (
+            f"Too many failed logins under this name ({failures.failures} in a row): wait "
+            f"{wait_text(left)} before trying again, or ask the practice admin."
+        )
+
+    def login_failures(self, actor: Principal) -> list[LoginFailures]:
+        """Names with failed logins in a row, most first (admin only)."""
+        require(actor, Permission.ACCOUNTS_MANAGE)
+        with self._uow() as uow:
+            return list(uow.accounts.all_login_failures())
+
+    def clear_login_failures(self, actor: Principal, username: str) -> None:
+        """Lift the wait on a user name (admin only, audited)."""
+        require(actor, Permission.ACCOUNTS_MANAGE)
+        name = username.strip().lower()[:USERNAME_KEPT]
+        with self._uow() as uow:
+            before = uow.accounts.login_failures(name)
+            if before is None:
+                return
+            uow.accounts.clear_login_failures(name)
+            found = uow.accounts.by_username(name)
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.ACCOUNT_CHANGE,
+                "account",
+                found[0].id if found else "-",
+                f"cleared {before.failures} failed logins of {name!r}",
+            )
+            uow.commit()
+
+    def check_admin_among(
+        self, stored: Iterable[tuple[Account, str]], username: str, password: str
+    ) -> Principal:
+        """Check an admin's password against accounts read from elsewhere (a backup).
+
+        Used to restore into an empty data folder: the only accounts that can vouch for the
+        backup are the ones inside it. Raises AuthenticationFailed or PermissionDenied.
+        """
+        name = username.strip().lower()[:USERNAME_KEPT]
+        match = next(((a, h) for a, h in stored if a.username == name), None)
+        account, hashed = match if match else (None, self._dummy_hash)
+        if not self._verify(hashed, password) or account is None or not account.active:
+            raise AuthenticationFailed(f"{BAD_LOGIN} (checked against the backup's accounts)")
+        if Role.ADMIN not in account.roles:
+            raise PermissionDenied("Only a practice admin may restore a backup.")
+        return account.principal()
 
     def record_session_event(self, actor: Principal, action: AuditAction) -> None:
         """Audit a lock or logout."""
@@ -151,13 +274,15 @@ class AccountService:
         """Set a new password for an account (admin only)."""
         require(actor, Permission.ACCOUNTS_MANAGE)
         try:
-            check_password_strength(new_password)
+            check_password_strength(new_password, self.common_passwords)
         except ValueError as exc:
             raise FieldErrors({"password": str(exc)}) from None
         with self._uow() as uow:
-            if uow.accounts.get(user_id) is None:
+            target = uow.accounts.get(user_id)
+            if target is None:
                 raise NotFound(f"Account #{user_id} does not exist.")
             uow.accounts.set_password_hash(user_id, self._hasher.hash(new_password))
+            uow.accounts.clear_login_failures(target.username)
             audit(
                 uow,
                 self._clock,
@@ -194,7 +319,9 @@ class AccountService:
 
     def _validate(self, raw: Mapping[str, Any]) -> NewAccount:
         try:
-            return NewAccount.model_validate(dict(raw))
+            return NewAccount.model_validate(
+                dict(raw), context={COMMON_PASSWORDS_CONTEXT: self.common_passwords}
+            )
         except ValidationError as exc:
             raise FieldErrors.from_validation_error(exc) from None
 

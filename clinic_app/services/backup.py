@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic_app.domain.account import Principal, Role
+from clinic_app.domain.account import Account, Principal, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.services.common import audit
@@ -129,9 +129,9 @@ def looks_like_backup(path: Path) -> bool:
     return any(head.startswith(magic) for magic in BACKUP_MAGICS)
 
 
-def require_admin(actor: Principal, what: str) -> None:
-    """Raise PermissionDenied unless the actor is a practice admin."""
-    if Role.ADMIN not in actor.roles:
+def require_admin(actor: Principal | None, what: str) -> None:
+    """Raise PermissionDenied unless the actor is a logged-in practice admin."""
+    if actor is None or Role.ADMIN not in actor.roles:
         raise PermissionDenied(f"Only a practice admin may {what}.")
 
 
@@ -164,16 +164,17 @@ class BackupService:
         """A file name for a backup made now."""
         return backup_file_name(self._clock.now(), self._adapter.suffix)
 
-    def back_up(self, actor: Principal | None, out: Path) -> BackupManifest:
-        """Write a verified backup to out and audit it.
+    def back_up(self, actor: Principal, out: Path) -> BackupManifest:
+        """Write a verified backup to out and audit it (admin only).
+
+        A backup is a full copy of every note, so only a logged-in practice admin may ask
+        for one; the schedule runs as the app's own audited task (``run_scheduled``).
 
         Args:
-            actor: the admin asking; None for the command line run by whoever holds the
-                database files, and for the schedule.
+            actor: the admin asking.
             out: the file to write; it must not exist yet.
         """
-        if actor is not None:
-            require_admin(actor, "make a backup")
+        require_admin(actor, "make a backup")
         if out.exists():
             raise BackupFailed(f"{out} already exists; choose a new file name.")
         manifest = self._adapter.backup_to(out, self._clock.now())
@@ -184,6 +185,10 @@ class BackupService:
             COMMAND_LINE_USERNAME,
         )
         return manifest
+
+    def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
+        """The accounts inside a backup file (it is verified first; raises BackupInvalid)."""
+        return self._adapter.accounts_in(path)
 
     def verify(self, path: Path) -> BackupManifest:
         """Check a backup file (raises BackupInvalid naming the problem)."""

@@ -29,7 +29,7 @@ from clinic_app.domain.encounter import (
     hash_payload,
     signed_payload,
 )
-from clinic_app.domain.errors import FieldErrors
+from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.domain.patient import Language, PatientData, Sex, TriState
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.common import audit
@@ -113,6 +113,10 @@ _ADDENDA = (
     "Correction: the symptoms are on the other side; the exam findings stand.",
     "Lumbar MRI report received: no root compression.",
 )
+
+
+class NotDemoDatabase(ClinicError):
+    """The database holds the practice's records; demo data is refused there."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ class DemoService:
         """
         if not 1 <= patients <= MAX_DEMO_PATIENTS:
             raise FieldErrors({"patients": f"Add between 1 and {MAX_DEMO_PATIENTS} demo patients."})
+        self._refuse_practice_database()
         started = time.perf_counter()
         account, password = self._demo_account()
         actor = account.principal()
@@ -245,33 +250,60 @@ class DemoService:
             password=password,
         )
 
+    def _refuse_practice_database(self) -> None:
+        """Demo data goes only into an empty database or one that holds demo data alone.
+
+        A practice's database (any patient whose MRN is not a DEMO- one, or accounts without
+        a demo login) is refused before anything is written: demo patients must never mix
+        with real ones, and a demo login with a printed password must never open real notes.
+        """
+        with self._uow() as uow:
+            if uow.patients.any_mrn_outside(DEMO_MRN_PREFIX):
+                raise NotDemoDatabase(
+                    f"{self.where} holds the practice's own patients; demo data goes only into "
+                    "an empty data folder (use --data-dir NEW_FOLDER). Nothing was added."
+                )
+            if uow.accounts.count() and not self._find_demo_account(uow):
+                raise NotDemoDatabase(
+                    f"{self.where} has the practice's accounts and no demo login; demo data "
+                    "goes only into an empty data folder (use --data-dir NEW_FOLDER). "
+                    "Nothing was added."
+                )
+
+    @staticmethod
+    def _find_demo_account(uow: UnitOfWork) -> Account | None:
+        for username in (DEMO_CLINICIAN, DEMO_ADMIN):
+            found = uow.accounts.by_username(username)
+            if found is not None and Role.CLINICIAN in found[0].roles:
+                return found[0]
+        return None
+
     def _demo_account(self) -> tuple[Account, str | None]:
         """The account that charts the demo encounters: reused, or created with a new password.
 
-        On a database without accounts it becomes the first admin (admin and clinician), so a
-        fresh demo database can be opened at once.
+        Only ever created on a database without accounts, where it becomes the first admin
+        (admin and clinician), so a fresh demo database can be opened at once.
         """
         with self._uow() as uow:
-            for username in (DEMO_CLINICIAN, DEMO_ADMIN):
-                found = uow.accounts.by_username(username)
-                if found is not None and Role.CLINICIAN in found[0].roles:
-                    return found[0], None
-            first = uow.accounts.count() == 0
+            existing = self._find_demo_account(uow)
+            if existing is not None:
+                return existing, None
+            if uow.accounts.count():
+                raise NotDemoDatabase(
+                    "This database has the practice's accounts; nothing was added."
+                )
+            # token_urlsafe(12) is 16 random characters: long enough, never a common one.
             password = secrets.token_urlsafe(12)
             new = self._accounts.validate(
                 {
-                    "username": DEMO_ADMIN if first else DEMO_CLINICIAN,
-                    "display_name": "Demo Admin" if first else "Dr. Demo Clinician",
+                    "username": DEMO_ADMIN,
+                    "display_name": "Demo Admin",
                     "password": password,
-                    "roles": {Role.ADMIN, Role.CLINICIAN} if first else {Role.CLINICIAN},
+                    "roles": {Role.ADMIN, Role.CLINICIAN},
                 }
             )
             account = self._accounts.store_account(
-                uow,
-                new,
-                None,
-                AuditAction.CREATE,
-                "demo first admin" if first else "demo clinician",
+                uow, new, None, AuditAction.CREATE, "demo first admin"
             )
             uow.commit()
             return account, password

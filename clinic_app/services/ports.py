@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from clinic_app.domain.account import Account, Role
+from clinic_app.domain.account import Account, LoginFailures, Role
 from clinic_app.domain.audit import AuditEntry, AuditEvent
 from clinic_app.domain.encounter import (
     Addendum,
@@ -64,6 +64,10 @@ class PatientRepository(Protocol):
 
     def count(self) -> int:
         """How many patients there are."""
+        ...
+
+    def any_mrn_outside(self, prefix: str) -> bool:
+        """Whether any patient's MRN does not start with prefix."""
         ...
 
     def taken_mrns(self, mrns: Collection[str]) -> set[str]:
@@ -220,6 +224,22 @@ class AccountRepository(Protocol):
 
     def set_roles(self, user_id: int, roles: frozenset[Role]) -> None:
         """Replace the roles."""
+        ...
+
+    def login_failures(self, username: str) -> LoginFailures | None:
+        """Failed logins in a row under a typed user name, or None (locks the row)."""
+        ...
+
+    def record_login_failure(self, username: str, at: datetime) -> LoginFailures:
+        """Count one more failed login under a user name."""
+        ...
+
+    def clear_login_failures(self, username: str) -> None:
+        """Forget the failed logins under a user name."""
+        ...
+
+    def all_login_failures(self) -> Sequence[LoginFailures]:
+        """Every user name with failed logins, most failures first."""
         ...
 
 
@@ -405,4 +425,11 @@ class DatabaseBackup(Protocol):
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table right now."""
+        ...
+
+    def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
+        """The accounts (and password hashes) stored inside a verified backup file.
+
+        Raises BackupInvalid when the file is not a sound backup or holds no accounts table.
+        """
         ...

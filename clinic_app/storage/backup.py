@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from clinic_app import __version__
+from clinic_app.domain.account import Account, Role
 from clinic_app.services.backup import BackupFailed, BackupInvalid
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
 from clinic_app.services.ports import BackupManifest
@@ -184,6 +185,25 @@ def _compare_counts(expected: Mapping[str, int], found: Mapping[str, int], name:
             for t in differ[:3]
         )
         raise BackupInvalid(f"{name} is damaged: row counts do not match its manifest ({shown})")
+
+
+def _account_records(rows: Sequence[Mapping[str, Any]], name: str) -> list[tuple[Account, str]]:
+    """Accounts read back from a backup's accounts table (raises BackupInvalid)."""
+    out: list[tuple[Account, str]] = []
+    try:
+        for row in rows:
+            active = row["active"]
+            account = Account(
+                id=int(row["id"]),
+                username=str(row["username"]),
+                display_name=str(row["display_name"]),
+                roles=frozenset(Role(r) for r in str(row["roles"]).split(",") if r),
+                active=active in (True, 1, "1", "t", "true"),
+            )
+            out.append((account, str(row["password_hash"])))
+    except (KeyError, ValueError, TypeError):
+        raise BackupInvalid(f"{name} is damaged: its accounts cannot be read") from None
+    return out
 
 
 # --------------------------------------------------------------------------- SQLite
@@ -337,6 +357,25 @@ class SqliteBackup(_Checked):
             conn.close()
         _check_revision(self._engine, manifest, name)
         return manifest
+
+    def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
+        """The accounts inside a verified backup (read-only; nothing is restored)."""
+        self.verify(path)
+        name = str(path)
+        try:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise BackupInvalid(f"{name} cannot be opened ({exc})") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute(
+                "SELECT id, username, display_name, password_hash, roles, active FROM accounts"
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            raise BackupInvalid(f"{name} holds no accounts") from None
+        finally:
+            conn.close()
+        return _account_records([dict(r) for r in rows], name)
 
     def set_aside(self, path: Path) -> Path | None:
         """Move the live file and its -wal/-shm to path (for a damaged database)."""
@@ -518,6 +557,24 @@ def _copy_table_name(line: bytes) -> str:
         last = target.rsplit('."', 1)[-1] if '."' in target else target[1:]
         return last.rstrip('"').replace('""', '"')
     return target.rsplit(".", 1)[-1]
+
+
+def _copy_value(text: str) -> str | None:
+    """One field of COPY text format: a backslash-N is NULL; backslash escapes undone."""
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "b": "\b", "f": "\f", "v": "\v"}
+    out: list[str] = []
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            out.append(escapes.get(nxt, nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 class PostgresBackup(_Checked):
@@ -706,6 +763,34 @@ class PostgresBackup(_Checked):
         if code != 0 or table is not None:
             raise BackupInvalid(f"{name} is damaged (its data cannot be read back)")
         return counts, revision
+
+    def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
+        """The accounts inside a verified backup, read from the dump's COPY data."""
+        name = str(path)
+        self.verify(path)
+        pg_restore = find_pg_tool("pg_restore", self._bin_dir)
+        rows: list[dict[str, Any]] = []
+        with self._opened(path) as (_manifest, dump):
+            args = [pg_restore, "--data-only", "--table=accounts", "--file=-", str(dump)]
+            with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+                assert proc.stdout is not None
+                columns: list[str] | None = None
+                for raw in proc.stdout:
+                    line = raw.rstrip(b"\r\n").decode("utf-8", "replace")
+                    if columns is None:
+                        if line.startswith("COPY ") and _copy_table_name(raw) == "accounts":
+                            inner = line.split(" (", 1)[1].split(") FROM", 1)[0]
+                            columns = [c.strip().strip('"') for c in inner.split(",")]
+                        continue
+                    if line == "\\.":
+                        break
+                    values = [_copy_value(v) for v in line.split("\t")]
+                    rows.append(dict(zip(columns, values, strict=False)))
+                proc.stdout.read()
+                code = proc.wait(TOOL_TIMEOUT_S)
+        if code != 0:
+            raise BackupInvalid(f"{name} is damaged (its accounts cannot be read back)")
+        return _account_records(rows, name)
 
     def set_aside(self, path: Path) -> Path | None:
         """A server database is not a file to move; the caller keeps a backup instead."""

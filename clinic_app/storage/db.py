@@ -18,8 +18,9 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision id. Start-up compares the database against it with one
 # query and imports Alembic only when there is something to migrate (a test keeps this equal
 # to Alembic's own head).
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0008"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def sqlite_url(path: Path) -> str:
@@ -83,10 +84,36 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def check_sqlite_header(path: Path) -> None:
+    """Refuse a database file that is empty or does not start like a SQLite database.
+
+    SQLite itself would open a zero-length file as a new, empty database (and the app would
+    offer the first-run set-up over the practice's lost records), so such a file is treated
+    as damaged: start-up then offers the backups. A missing file is a new practice.
+    """
+    if not path.name or path.name == ":memory:" or not path.exists():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"The database file {path} cannot be read ({exc.strerror or exc})."
+        ) from None
+    if not head:
+        raise DatabaseCorrupt(f"The database file is damaged ({path} is empty: 0 bytes).") from None
+    if head != SQLITE_MAGIC:
+        # SQLite's own words for this, as the integrity check below reports them.
+        raise DatabaseCorrupt(
+            f"The database file is damaged ({path}: file is not a database)."
+        ) from None
+
+
 def check_integrity(engine: Engine) -> None:
     """Quick integrity check at start (SQLite); raises DatabaseCorrupt or DatabaseUnavailable."""
     if not is_sqlite(engine):
         return
+    check_sqlite_header(Path(engine.url.database or ""))
     try:
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
@@ -104,8 +131,11 @@ def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic keeps options in a ConfigParser, where "%" starts an interpolation: escaped
+    # here. The database URL is never put there at all (migrations run on the connection
+    # handed over in cfg.attributes), so a password can neither break it nor be echoed by
+    # its error messages.
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     return cfg
 
 

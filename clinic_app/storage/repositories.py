@@ -11,6 +11,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     or_,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from clinic_app.domain.account import Account, Role
+from clinic_app.domain.account import Account, LoginFailures, Role
 from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
 from clinic_app.domain.encounter import (
     Addendum,
@@ -44,6 +45,7 @@ from clinic_app.storage.rows import (
     Base,
     EncounterRow,
     HandoutRequestRow,
+    LoginFailureRow,
     PatientRow,
     PracticeRow,
     PrintLogRow,
@@ -232,6 +234,11 @@ class SqlPatientRepository:
     def count(self) -> int:
         """Number of patients."""
         return self._s.scalar(select(func.count()).select_from(PatientRow)) or 0
+
+    def any_mrn_outside(self, prefix: str) -> bool:
+        """Whether any patient's MRN does not start with prefix (one index probe)."""
+        probe = select(PatientRow.id).where(~_prefix(PatientRow.mrn, prefix)).limit(1)
+        return self._s.scalar(probe) is not None
 
     def taken_mrns(self, mrns: Collection[str]) -> set[str]:
         """The MRNs among these that patients already hold (asked in chunks of IN lists)."""
@@ -634,6 +641,41 @@ class SqlAccountRepository:
         """Replace the roles."""
         self._row(user_id).roles = ",".join(sorted(roles))
         self._s.flush()
+
+    @staticmethod
+    def _failures(row: LoginFailureRow) -> LoginFailures:
+        return LoginFailures(
+            username=row.username, failures=row.failures, last_failed_at=aware(row.last_failed_at)
+        )
+
+    def login_failures(self, username: str) -> LoginFailures | None:
+        """Failed logins in a row under a user name, or None."""
+        row = self._s.get(LoginFailureRow, username, with_for_update=True)
+        return self._failures(row) if row else None
+
+    def record_login_failure(self, username: str, at: datetime) -> LoginFailures:
+        """Count one more failed login under a user name."""
+        row = self._s.get(LoginFailureRow, username, with_for_update=True)
+        if row is None:
+            row = LoginFailureRow(username=username, failures=0, last_failed_at=at)
+            self._s.add(row)
+        row.failures += 1
+        row.last_failed_at = at
+        self._s.flush()
+        return self._failures(row)
+
+    def clear_login_failures(self, username: str) -> None:
+        """Forget the failed logins under a user name (after a success or by the admin)."""
+        self._s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+
+    def all_login_failures(self) -> Sequence[LoginFailures]:
+        """Every user name with failed logins, most failures first."""
+        rows = self._s.scalars(
+            select(LoginFailureRow).order_by(
+                LoginFailureRow.failures.desc(), LoginFailureRow.username
+            )
+        )
+        return [self._failures(r) for r in rows]
 
 
 class SqlAuditRepository:

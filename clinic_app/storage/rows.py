@@ -79,6 +79,16 @@ class AccountRow(Base):
     created_at: Mapped[datetime] = mapped_column(Moment)
 
 
+class LoginFailureRow(Base):
+    """Failed logins in a row under one typed user name (known or not); cleared on success."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(Moment)
+
+
 class PatientRow(Base):
     """Demographics; folded keys serve search as you type."""
 

@@ -17,6 +17,7 @@ from clinic_app.services.container import Services
 from clinic_app.settings import AppSettings
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.printing import remove_viewer_copies
 from clinic_app.ui.views.session_pages import DatabaseSetup
 
 # Benchmarks and the packaging smoke test set this to measure start-up: the app prints
@@ -111,6 +112,8 @@ def run(
     app.setWindowIcon(QIcon(str(resources.icon_path())))
     # Lets Wayland docks match the window to the installed desktop entry.
     app.setDesktopFileName("clinic_app")
+    # Viewer copies of PDFs live only as long as the app (the next start sweeps any left).
+    app.aboutToQuit.connect(remove_viewer_copies)
     services = open_services(build, recovery)
     if services is None:
         return 2

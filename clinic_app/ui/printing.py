@@ -8,6 +8,7 @@ swap in one that records what was asked. Printing draws each page rendered by PD
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,9 +18,15 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from clinic_app.services.files import write_atomically
+from clinic_app.services.private_files import VIEWER_PREFIX
 
 PRINT_DPI = 300
 """Pages are rendered at the printer's resolution, but never above this (memory)."""
+
+
+VIEWER_FILE_NAME = "clinic-document.pdf"
+"""The one name of every viewer copy: nothing about the patient or the document."""
+_viewer_folders: list[Path] = []
 
 
 class PrintFailed(Exception):
@@ -127,12 +134,32 @@ class PdfOutput:
     def open_pdf(self, pdf: bytes, name: str) -> Path:
         """Write the PDF to a private temporary folder and open it in the system's viewer.
 
+        The copy is named after nothing in it (``name`` is not used for it: it holds the
+        patient's name, and temporary folders are listed by anyone on the computer); it is
+        deleted when the app quits, or at the next start after a crash.
+
         Raises:
             PrintFailed: the file cannot be written or no viewer opens it.
         """
-        folder = Path(tempfile.mkdtemp(prefix="clinic_app-print-"))
-        path = folder / name
-        write_pdf(path, pdf)
+        del name  # suggested names carry the patient's name: never used for a temporary file
+        folder = Path(tempfile.mkdtemp(prefix=VIEWER_PREFIX))
+        path = folder / VIEWER_FILE_NAME
+        try:
+            write_pdf(path, pdf)
+        except PrintFailed:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _viewer_folders.append(folder)
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             raise PrintFailed(f"No PDF viewer opened {path}; open it yourself or save it instead.")
         return path
+
+
+def remove_viewer_copies() -> int:
+    """Delete the viewer copies this process wrote (when the app quits); how many."""
+    removed = 0
+    while _viewer_folders:
+        folder = _viewer_folders.pop()
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed

@@ -186,7 +186,7 @@ def test_bad_fields_show_messages_at_the_field_and_nothing_is_written(
     assert window.pages.currentWidget() is page
     assert "practice's name" in error_text(window, "practice_name")
     assert "only digits" in error_text(window, "practice_phone")
-    assert "at least 8" in error_text(window, "setup_password")
+    assert "at least 12" in error_text(window, "setup_password")
     assert find(window, QLineEdit, "practice_name").hasFocus()
     assert window.services.accounts.needs_first_admin()
     assert window.services.practice.get() is None

@@ -19,7 +19,13 @@ from clinic_app.domain.patient import Language, Patient
 from clinic_app.services import demo
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
-from clinic_app.services.demo import DEMO_MRN_PREFIX, MARKER, DemoResult, fill_demo
+from clinic_app.services.demo import (
+    DEMO_MRN_PREFIX,
+    MARKER,
+    DemoResult,
+    NotDemoDatabase,
+    fill_demo,
+)
 from clinic_app.storage.bootstrap import open_database
 from clinic_app.storage.db import sqlite_url
 from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -145,15 +151,17 @@ def test_first_demo_on_an_empty_database_makes_the_first_admin(db: DemoDb) -> No
     assert not db.services.accounts.needs_first_admin()
 
 
-def test_with_accounts_present_a_demo_clinician_is_added(db: DemoDb) -> None:
+def test_a_practice_with_accounts_gets_no_demo_login_and_no_demo_patients(db: DemoDb) -> None:
     db.services.accounts.create_first_admin(
         {"username": "boss", "display_name": "Practice Boss", "password": "long-enough-pw"}
     )
 
-    result = fill_demo(db.services, patients=5, seed=1)
+    with pytest.raises(NotDemoDatabase, match="practice's accounts"):
+        fill_demo(db.services, patients=5, seed=1)
 
-    assert result.username == "demo.clinician"
-    assert log_in(db.services, result).roles == frozenset({Role.CLINICIAN})
+    with db.uow() as uow:
+        assert uow.patients.count() == 0
+        assert [a.username for a in uow.accounts.list()] == ["boss"]
 
 
 def test_a_second_fill_adds_new_mrns_and_reuses_the_demo_account(db: DemoDb) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from argon2 import PasswordHasher
 
-from clinic_app.domain.account import Account, Principal, Role
+from clinic_app.domain.account import Account, LoginFailures, Principal, Role
 from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
 from clinic_app.domain.encounter import (
     Addendum,
@@ -76,6 +76,7 @@ class FakeState:
     accounts: dict[int, tuple[Account, str]] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     audit_head: tuple[int, str] | None = None
+    login_failures: dict[str, LoginFailures] = field(default_factory=dict)
     requests: dict[int, HandoutRequest] = field(default_factory=dict)
     print_log: list[PrintRecord] = field(default_factory=list)
     practice: PracticeDetails | None = None
@@ -159,6 +160,10 @@ class FakePatientRepository:
     def count(self) -> int:
         """How many patients there are."""
         return len(self._state.patients)
+
+    def any_mrn_outside(self, prefix: str) -> bool:
+        """Whether any patient's MRN does not start with prefix."""
+        return any(not p.mrn.startswith(prefix) for p in self._state.patients.values())
 
     def taken_mrns(self, mrns: Collection[str]) -> set[str]:
         """The MRNs among these that patients already hold."""
@@ -415,6 +420,27 @@ class FakeAccountRepository:
         """Replace the roles."""
         account, password_hash = self._existing(user_id)
         self._state.accounts[user_id] = (account.model_copy(update={"roles": roles}), password_hash)
+
+    def login_failures(self, username: str) -> LoginFailures | None:
+        """Failed logins in a row under a user name, or None."""
+        return self._state.login_failures.get(username)
+
+    def record_login_failure(self, username: str, at: datetime) -> LoginFailures:
+        """Count one more failed login under a user name."""
+        before = self._state.login_failures.get(username)
+        now = LoginFailures(
+            username=username, failures=(before.failures if before else 0) + 1, last_failed_at=at
+        )
+        self._state.login_failures[username] = now
+        return now
+
+    def clear_login_failures(self, username: str) -> None:
+        """Forget the failed logins under a user name."""
+        self._state.login_failures.pop(username, None)
+
+    def all_login_failures(self) -> Sequence[LoginFailures]:
+        """Every user name with failed logins, most failures first."""
+        return sorted(self._state.login_failures.values(), key=lambda f: (-f.failures, f.username))
 
 
 class FakeAuditRepository:

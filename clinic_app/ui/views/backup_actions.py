@@ -133,6 +133,8 @@ class BackupActions(QObject):
         if not self._ready(backup, "make a backup") or backup is None:
             return
         actor = self._user
+        if actor is None:
+            return  # the menu is only enabled for a logged-in admin
         suggested = backup.policy.folder / backup.suggested_name()
         out = self._dialogs.save_file(
             self._parent, "Back up the database", suggested, self._filter(backup)

@@ -156,7 +156,7 @@ def test_admin_creates_lists_and_disables_accounts(
             {
                 "username": "desk",
                 "display_name": "Other",
-                "password": "another pw",
+                "password": "another long pw",
                 "roles": ["clinician"],
             },
         )

@@ -232,12 +232,14 @@ def test_manual_backup_is_admin_only_and_audited(
         service.back_up(admin, out)
 
 
-def test_command_line_backup_is_audited_without_a_user(
+def test_an_anonymous_backup_is_refused(
     service: BackupService, db: FakeDatabase, tmp_path: Path
 ) -> None:
-    service.back_up(None, tmp_path / "cli.sqlite3")
-    entry = db.committed.audit[-1]
-    assert (entry.user_id, entry.username) == (None, "command line")
+    # A backup is every note in one file: nobody gets one without an admin's login.
+    with pytest.raises(PermissionDenied):
+        service.back_up(None, tmp_path / "cli.sqlite3")  # type: ignore[arg-type]
+    assert not (tmp_path / "cli.sqlite3").exists()
+    assert all(e.action != AuditAction.BACKUP for e in db.committed.audit)
 
 
 # --------------------------------------------------------------------------- restore
