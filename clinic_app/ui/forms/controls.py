@@ -39,6 +39,8 @@ CHOICE_LABELS: dict[str, str] = {
     "not_felt": "not felt",
     "neck_flexion": "neck flexion",
     "knee_extension": "knee extension",
+    "space_occupying_lesion": "space-occupying lesion",
+    "s1_root_pattern": "S1 root pattern",
 }
 
 
