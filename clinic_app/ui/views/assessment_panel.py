@@ -809,7 +809,9 @@ class AssessmentPanel(QWidget):
         self.heading.setObjectName("assessment_heading")
         outer.addWidget(self.heading)
         intro = QLabel(
-            "Suggestions, not diagnoses: accept or dismiss each. They update as you chart.", self
+            "Suggestions, not diagnoses: on each card C confirms, W keeps it as a working "
+            "impression, D dismisses. They update as you chart.",
+            self,
         )
         intro.setProperty("role", "muted")
         intro.setWordWrap(True)

@@ -261,7 +261,7 @@ def r6_s1(exam: NeuroFootExam, ctx: AssessmentContext) -> Iterable[Suggestion]:
                 found,
                 "numbness confined to the sole, with "
                 + ("back pain" if back else "leg symptoms below the knee")
-                + f", and no S1 distinguisher: {S1_SOLE[0].lower()}{S1_SOLE[1:]}",
+                + f", and no S1 distinguisher: {S1_SOLE}",
                 sole,
             )
             context = [fired("lumbar.back_pain", YesNo.YES)] if back else below
