@@ -109,8 +109,10 @@ def test_sign_stores_signer_time_and_hash(services, clinician, draft, clock):
     assert enc.content_hash == hash_payload(
         signed_payload(enc, clinician.user_id, "Dr. Carmen Cruz", clock.now())
     )
-    assert enc.content == draft.content
-    assert enc.version == draft.version + 1
+    # What was signed: the draft, plus the assessment as shown at signing.
+    assert enc.content.model_copy(update={"signed_assessment": None}) == draft.content
+    assert enc.content.signed_assessment is not None
+    assert enc.version == draft.version + 2
 
 
 def test_signed_content_can_no_longer_change(services, clinician, draft):

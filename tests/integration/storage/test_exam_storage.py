@@ -70,10 +70,14 @@ def test_version_one_content_signed_before_the_exam_existed_opens_intact(
     view = services.encounters.get(clinician, draft.id)
 
     assert view.intact, view.problems
-    assert view.encounter.content.schema_version == 3
+    assert view.encounter.content.schema_version == 4
     assert view.encounter.content.exam == NeuroFootExam()
     assert view.encounter.content.notes == "Tinel positive."
-    assert view.encounter.stored_content == legacy
+    # Signing stores the content as this version reads it, with the assessment as signed.
+    stored = view.encounter.stored_content
+    assert stored is not None
+    assert stored["notes"] == legacy["notes"]
+    assert stored["signed_assessment"] is not None
 
 
 def test_copy_forward_offers_the_last_signed_exam_and_signing_waits_for_confirmation(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from clinic_app.domain.account import Principal
 from clinic_app.domain.encounter import Encounter
 from clinic_app.domain.print_queue import HandoutChoice, PrintAction
+from clinic_app.resources import resources_dir
 from clinic_app.services.container import Services
+from clinic_app.services.handouts import HandoutLibrary
 
 
 def test_requests_and_prints_round_trip(
@@ -30,9 +32,10 @@ def test_requests_and_prints_round_trip(
     assert reprinted.action is PrintAction.REPRINT
     assert printed.at.tzinfo is not None
     log = queue.log(front_desk)
+    shipped = HandoutLibrary(resources_dir() / "handouts").get("tarsal-tunnel-release", "es")
     assert [(r.id, r.handout_id, r.version, r.language.value) for r in log] == [
-        (reprinted.id, "tarsal-tunnel-release", 1, "es"),
-        (printed.id, "tarsal-tunnel-release", 1, "es"),
+        (reprinted.id, "tarsal-tunnel-release", shipped.version, "es"),
+        (printed.id, "tarsal-tunnel-release", shipped.version, "es"),
     ]
     done = queue.mark_done(front_desk, first.id)
     assert done.done_by_name == front_desk.display_name

@@ -427,7 +427,7 @@ def test_the_2026_12_items_refuse_a_bad_value_at_the_field(
 
 def test_version_1_encounter_content_opens_with_a_blank_exam() -> None:
     content = EncounterContent.model_validate({"schema_version": 1, "notes": "x", "plan": "y"})
-    assert content.schema_version == CONTENT_SCHEMA_VERSION == 3
+    assert content.schema_version == CONTENT_SCHEMA_VERSION == 4
     assert content.exam == NeuroFootExam()
     assert content.release is ReleasePlan.NONE
     assert content.assessment == AssessmentRecord()
@@ -439,19 +439,29 @@ def test_version_1_encounter_content_opens_from_stored_json() -> None:
         '{"schema_version": 1, "notes": "x", "plan": "y"}'
     )
     assert content.exam == NeuroFootExam()
-    assert content.model_dump(mode="json")["schema_version"] == 3
+    assert content.model_dump(mode="json")["schema_version"] == 4
 
 
 def test_version_2_encounter_content_opens_with_no_release_and_no_decisions() -> None:
     content = EncounterContent.model_validate(
         {"schema_version": 2, "plan": "orthotics", "exam": {"schema_version": 1}}
     )
-    assert content.schema_version == 3
+    assert content.schema_version == 4
     assert content.plan == "orthotics"
     assert content.release is ReleasePlan.NONE
     assert content.assessment.decisions == {}
 
 
 def test_a_newer_encounter_content_version_is_refused_clearly() -> None:
-    with pytest.raises(ValidationError, match="version 4 is not one this app understands"):
-        EncounterContent.model_validate({"schema_version": 4})
+    with pytest.raises(ValidationError, match="version 5 is not one this app understands"):
+        EncounterContent.model_validate({"schema_version": 5})
+
+
+def test_version_3_encounter_content_opens_with_no_teach_back_and_no_signed_assessment() -> None:
+    content = EncounterContent.model_validate(
+        {"schema_version": 3, "plan": "orthotics", "release": "right"}
+    )
+    assert content.schema_version == 4
+    assert content.release is ReleasePlan.RIGHT
+    assert content.teach_back.done is False
+    assert content.signed_assessment is None
