@@ -599,7 +599,11 @@ class PostgresBackup(_Checked):
         if url.password is not None:
             env["PGPASSWORD"] = str(url.password)  # kept out of the process list
         env.setdefault("PGCONNECT_TIMEOUT", "10")
-        uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        # URL.set() ignores password=None: without _replace the password stayed in the URI
+        # on pg_dump's and psql's command line, where any local account can read it.
+        uri = url._replace(drivername="postgresql", password=None).render_as_string(
+            hide_password=False
+        )
         return uri, env
 
     def _run(self, args: list[str], env: Mapping[str, str] | None = None) -> None:

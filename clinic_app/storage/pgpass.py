@@ -50,7 +50,8 @@ def without_password(raw: str) -> str:
     url = _parse(raw)
     if url is None or url.password is None:
         return raw
-    return url.set(password=None).render_as_string(hide_password=False)
+    # URL.set() ignores None, so the password would stay: replace the field itself.
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 def store_password(data_dir: Path, raw: str) -> str:

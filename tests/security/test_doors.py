@@ -317,3 +317,32 @@ def test_an_empty_database_file_at_start_offers_the_backups(tmp_path: Path) -> N
     assert opened.accounts.login("owner", ADMIN_PASSWORD).username == "owner"
     # The empty file was set aside, not deleted.
     assert any(p.stat().st_size == 0 for p in (data / "replaced").iterdir())
+
+
+def test_the_accounts_pane_shows_guessing_to_the_admin(
+    qtbot: object, services: Services, admin: Principal, make_user: Callable[..., Principal]
+) -> None:
+    from clinic_app.ui.views.accounts_pane import AccountsPane
+
+    make_user("cruz", {Role.CLINICIAN})
+    guess(services, "cruz", 5)
+    guess(services, "no.such.user", 2)
+    pane = AccountsPane(services)
+    qtbot.addWidget(pane)  # type: ignore[attr-defined]
+    pane.show_for(admin)
+
+    def cell(row: int, col: int) -> str:
+        item = pane.table.item(row, col)
+        return item.text() if item is not None else ""
+
+    names = [cell(r, 0) for r in range(pane.table.rowCount())]
+    row = names.index("cruz")
+    assert cell(row, 4).startswith("5 in a row, next try after ")
+    assert cell(names.index("admin"), 4) == ""
+    assert "no.such.user: 2 in a row" in pane.failures_label.text()
+
+    pane.table.setCurrentCell(row, 0)
+    pane.clear_button.click()
+
+    assert cell(row, 4) == ""
+    assert services.accounts.login("cruz", PASSWORD).username == "cruz"

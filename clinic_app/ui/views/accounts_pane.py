@@ -1,6 +1,8 @@
-"""The admin's account list: add accounts with roles, enable or disable them."""
+"""The admin's account list: add accounts with roles, enable or disable them, see guessing."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,10 +19,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.account import ROLE_LABELS, Account, Principal, Role
+from clinic_app.domain.account import ROLE_LABELS, Account, LoginFailures, Principal, Role
 from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.container import Services
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+
+
+def failure_text(failures: LoginFailures | None, now: datetime) -> str:
+    """Empty when none; else the count in a row and, during a wait, when it ends."""
+    if failures is None:
+        return ""
+    text = f"{failures.failures} in a row"
+    if failures.retry_at > now:
+        text += f", next try after {failures.retry_at.astimezone().strftime('%H:%M:%S')}"
+    return text
 
 
 class AccountsPane(QWidget):
@@ -34,10 +46,12 @@ class AccountsPane(QWidget):
         self._accounts: list[Account] = []
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Accounts</h2>"))
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         self.table.setObjectName("accounts_table")
         self.table.setAccessibleName("Accounts")
-        self.table.setHorizontalHeaderLabels(["User name", "Name", "Roles", "Active"])
+        self.table.setHorizontalHeaderLabels(
+            ["User name", "Name", "Roles", "Active", "Failed logins"]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -46,6 +60,16 @@ class AccountsPane(QWidget):
         self.toggle_button.setObjectName("accounts_toggle")
         self.toggle_button.clicked.connect(self._toggle)
         layout.addWidget(self.toggle_button)
+        # Guessing shows here: failed logins in a row per name, and the wait they caused.
+        self.failures_label = QLabel()
+        self.failures_label.setObjectName("accounts_failures")
+        self.failures_label.setWordWrap(True)
+        self.failures_label.hide()
+        layout.addWidget(self.failures_label)
+        self.clear_button = QPushButton("&Clear failed logins of selected account")
+        self.clear_button.setObjectName("accounts_clear_failures")
+        self.clear_button.clicked.connect(self._clear_failures)
+        layout.addWidget(self.clear_button)
 
         box = QGroupBox("Add an account")
         form = QFormLayout(box)
@@ -84,16 +108,31 @@ class AccountsPane(QWidget):
             return
         try:
             self._accounts = self._services.accounts.list_accounts(self._principal)
+            failures = self._services.accounts.login_failures(self._principal)
         except ClinicError as exc:
             self._say(str(exc))
             return
+        now = self._services.clock.now()
+        by_name = {f.username: f for f in failures}
         self.table.setRowCount(len(self._accounts))
         for row, acc in enumerate(self._accounts):
             roles = ", ".join(ROLE_LABELS[r] for r in sorted(acc.roles))
+            found = by_name.pop(acc.username, None)
             for col, text in enumerate(
-                (acc.username, acc.display_name, roles, "yes" if acc.active else "no")
+                (
+                    acc.username,
+                    acc.display_name,
+                    roles,
+                    "yes" if acc.active else "no",
+                    failure_text(found, now),
+                )
             ):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+        others = [f"{f.username}: {failure_text(f, now)}" for f in by_name.values()]
+        self.failures_label.setText(
+            "Failed logins under names that are not accounts: " + "; ".join(others[:10])
+        )
+        self.failures_label.setVisible(bool(others))
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -124,6 +163,19 @@ class AccountsPane(QWidget):
             field.editor.clear()
         for box in self.role_boxes.values():
             box.setChecked(False)
+        self.refresh()
+
+    def _clear_failures(self) -> None:
+        row = self.table.currentRow()
+        if self._principal is None or not 0 <= row < len(self._accounts):
+            return
+        try:
+            self._services.accounts.clear_login_failures(
+                self._principal, self._accounts[row].username
+            )
+        except ClinicError as exc:
+            self._say(str(exc))
+            return
         self.refresh()
 
     def _toggle(self) -> None:
