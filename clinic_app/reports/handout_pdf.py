@@ -366,7 +366,8 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
     return [*_heading(section.heading, st), *(_block(b, st) for b in section.blocks)]
 
 
-def _logo(source: Path | bytes | None) -> Image | None:
+def logo_image(source: Path | bytes | None) -> Image | None:
+    """The practice logo scaled to the letterhead's box, or None when missing or unreadable."""
     if source is None:
         return None
 
@@ -393,7 +394,7 @@ def letterhead_flowables(
     if letterhead.phone.strip():
         lines.append(f"{words.phone}: {escape(letterhead.phone)}")
     text = [Paragraph(line, st.practice) for line in lines]
-    logo = _logo(letterhead.logo)
+    logo = logo_image(letterhead.logo)
     if logo is None and not text:
         return []
     if logo is None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from clinic_app.domain.handouts import Handout, HandoutSide
     from clinic_app.reports.foot_map import HandoutFootMap
     from clinic_app.reports.handout_pdf import Letterhead
+    from clinic_app.reports.visit_note_pdf import VisitNoteRenderer
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.print_queue import PrintJob
 
@@ -113,19 +114,21 @@ def handout_pdf(services: Services, job: PrintJob) -> bytes:
     )
 
 
+def note_renderer(services: Services) -> VisitNoteRenderer:
+    """The visit-note renderer over the shipped layout and the practice letterhead.
+
+    Printing, saving and exporting all render through it, so an exported PDF is the note.
+    """
+    from clinic_app.reports.visit_note_pdf import VisitNoteRenderer
+
+    return VisitNoteRenderer(
+        services.forms.exam_layout, services.forms.foot_map, lambda: letterhead(services)
+    )
+
+
 def visit_note_pdf(services: Services, data: VisitNoteData) -> bytes:
     """The visit note of one encounter as stored (a draft carries a DRAFT watermark)."""
-    from clinic_app.reports.visit_note_pdf import VisitNoteInput, render_visit_note
-
-    note = VisitNoteInput(
-        encounter=data.encounter,
-        patient=data.patient,
-        layout=services.forms.exam_layout(),
-        geometry=services.forms.foot_map(),
-        assessment=data.assessment,
-        letterhead=letterhead(services),
-    )
-    return render_visit_note(note)
+    return note_renderer(services)(data)
 
 
 def deliver(
@@ -176,6 +179,7 @@ __all__ = [
     "handout_copy_pdf",
     "handout_pdf",
     "letterhead",
+    "note_renderer",
     "output_button",
     "visit_note_pdf",
 ]
