@@ -113,6 +113,8 @@ def load_settings(data_dir: Path | None = None, db_url: str | None = None) -> Ap
     if path.exists():
         try:
             file_values = _migrate(json.loads(path.read_text(encoding="utf-8")))
+        except RecursionError:  # JSON nested thousands deep
+            raise ClinicError(f"The settings file {path} cannot be read: nested too deep") from None
         except (OSError, ValueError) as exc:
             raise ClinicError(f"The settings file {path} cannot be read: {exc}") from None
     # Environment beats the file: drop file values the environment sets.

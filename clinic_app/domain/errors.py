@@ -68,6 +68,10 @@ class ConflictError(ClinicError):
     """Someone else saved this record since it was opened (optimistic locking)."""
 
 
+class DuplicateRecord(ConflictError):
+    """Another workstation stored a record with the same unique value at the same moment."""
+
+
 class RecordLocked(ClinicError):
     """A signed record cannot be changed; only an addendum can amend it."""
 

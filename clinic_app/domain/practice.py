@@ -48,6 +48,11 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 PRACTICE_PHONE_RE = re.compile(r"^[0-9 +()\-./]+((ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
 _BRACKET_TAG = re.compile(r"\[[A-Z0-9][A-Z0-9-]*\]")
 LOGO_HELP = "The logo must be a PNG or JPEG image."
+# A 2,000 x 2,000 logo is already generous; decoding is what costs memory and time.
+MAX_LOGO_PIXELS = 16_000_000
+# JPEG markers that carry no length, and the start-of-frame markers that hold the size.
+_JPEG_NO_LENGTH = frozenset({0x01, *range(0xD0, 0xDA)})
+_JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def logo_format(data: bytes) -> str | None:
@@ -64,6 +69,52 @@ def logo_size_problem(size: int) -> str | None:
     if size <= MAX_LOGO_BYTES:
         return None
     return f"The logo file is {size / (1024 * 1024):.1f} MB; choose an image of at most 1 MB."
+
+
+def logo_dimensions(data: bytes) -> tuple[int, int] | None:
+    """Width and height read from a PNG or JPEG header, without decoding the image.
+
+    None when the header cannot be read. A small file can claim an enormous image (a
+    decompression bomb): this is how its size is known before anything decodes it.
+    """
+    if data.startswith(PNG_MAGIC) and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(JPEG_MAGIC):
+        return None
+    i = 2
+    while i + 9 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_NO_LENGTH:
+            i += 2
+            continue
+        if marker in _JPEG_FRAME_MARKERS:
+            height = int.from_bytes(data[i + 5 : i + 7], "big")
+            width = int.from_bytes(data[i + 7 : i + 9], "big")
+            return width, height
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def logo_pixel_problem(data: bytes) -> str | None:
+    """Why a logo image is refused for its pixel count, or None.
+
+    A header that cannot be read is left to the renderer, which leaves such a logo out.
+    """
+    size = logo_dimensions(data)
+    if size is None:
+        return None
+    width, height = size
+    if width * height > MAX_LOGO_PIXELS:
+        return (
+            f"The logo is {width} x {height} pixels; choose an image of at most "
+            f"{MAX_LOGO_PIXELS // 1_000_000} million pixels (a letterhead logo needs far fewer)."
+        )
+    return None
 
 
 def check_logo(data: bytes) -> bytes:

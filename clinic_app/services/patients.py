@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import EncounterSummary
-from clinic_app.domain.errors import ClinicError, FieldErrors, NotFound
+from clinic_app.domain.errors import ClinicError, DuplicateRecord, FieldErrors, NotFound
 from clinic_app.domain.patient import Patient, PatientData, search_key
 from clinic_app.services.common import audit, require
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -20,6 +20,8 @@ from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 MRN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MRN_LENGTH = 8
 SEARCH_LIMIT = 50
+SEARCH_MAX_CHARS = 100
+SEARCH_MAX_WORDS = 6
 
 
 class LikelyDuplicate(ClinicError):
@@ -60,7 +62,20 @@ class PatientService:
         """Register a patient; refuses a taken MRN and warns about a likely duplicate."""
         require(actor, Permission.PATIENT_WRITE)
         data = self.validate(raw)
+        try:
+            return self._register(actor, data, allow_duplicate)
+        except DuplicateRecord:
+            # Only the MRN is unique; the lock below makes this a last line of defence.
+            raise FieldErrors(
+                {"mrn": "That MRN was just given to another patient; enter another."}
+            ) from None
+
+    def _register(self, actor: Principal, data: PatientData, allow_duplicate: bool) -> Patient:
         with self._uow() as uow:
+            # Two workstations registering at once must each see the other's patient (the
+            # MRN taken, the same name and birth date): the lock every audited write takes
+            # is taken before the checks, so registrations run one after the other.
+            uow.audit.lock()
             if data.mrn is not None and uow.patients.mrn_exists(data.mrn):
                 raise FieldErrors({"mrn": f"MRN {data.mrn} is already used by another patient."})
             if not allow_duplicate:
@@ -94,6 +109,9 @@ class PatientService:
     def search(self, actor: Principal, text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
         """Patients matching every word typed (name, MRN or date of birth); empty text: none."""
         require(actor, Permission.PATIENT_READ)
+        # Nobody types more than a few words to find a patient; a pasted page of text would
+        # otherwise become one index probe per word and freeze the window.
+        text = " ".join(text[:SEARCH_MAX_CHARS].split()[:SEARCH_MAX_WORDS])
         if not search_key(text):
             return []
         with self._uow() as uow:

@@ -250,6 +250,10 @@ class AuditRepository(Protocol):
         """Chain and store one event (serialised against other writers)."""
         ...
 
+    def lock(self) -> None:
+        """Serialise this transaction with every other audited write from here on."""
+        ...
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in sequence order."""
         ...

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from clinic_app.domain.account import Account, NewAccount, Permission, Principal, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import FieldErrors, PermissionDenied
-from clinic_app.domain.practice import PracticeDetails
+from clinic_app.domain.practice import PracticeDetails, logo_pixel_problem
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.common import audit
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
@@ -58,11 +58,18 @@ class PracticeService:
     def validate(self, raw: Mapping[str, Any] | PracticeDetails) -> PracticeDetails:
         """Check the details; raises FieldErrors naming each bad field."""
         if isinstance(raw, PracticeDetails):
-            return raw
-        try:
-            return PracticeDetails.model_validate(dict(raw))
-        except ValidationError as exc:
-            raise FieldErrors.from_validation_error(exc) from None
+            details = raw
+        else:
+            try:
+                details = PracticeDetails.model_validate(dict(raw))
+            except ValidationError as exc:
+                raise FieldErrors.from_validation_error(exc) from None
+        # The pixel count is read from the header before anything decodes the image (a
+        # 300 KB file can hold a 20,000 x 20,000 image that every print would decode).
+        problem = logo_pixel_problem(details.logo) if details.logo else None
+        if problem:
+            raise FieldErrors({"logo": problem})
+        return details
 
     def update(
         self,

@@ -52,6 +52,8 @@ FORMAT_VERSION = 1
 MANIFEST_TABLE = "clinic_backup_manifest"
 ZIP_MANIFEST = "manifest.json"
 ZIP_DUMP = "database.pgdump"
+MAX_MANIFEST_BYTES = 1 << 20
+TEMP_SPACE_MARGIN = 64 << 20
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -112,7 +114,8 @@ def manifest_from_values(values: Mapping[str, Any], name: str) -> BackupManifest
             backend=str(values["backend"]),
             row_counts={str(k): int(v) for k, v in counts.items()},
         )
-    except (KeyError, ValueError, TypeError, AttributeError):
+    except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, as a crafted file can be.
         raise BackupInvalid(f"{name} is damaged: its manifest cannot be read") from None
     if version > FORMAT_VERSION:
         raise BackupInvalid(
@@ -577,6 +580,30 @@ def _copy_value(text: str) -> str | None:
     return "".join(out)
 
 
+def _check_members(archive: zipfile.ZipFile, name: str, work: Path) -> None:
+    """Refuse an archive before anything in it is read or extracted.
+
+    Our backups hold exactly the manifest and the dump, stored uncompressed, so what comes
+    out is never bigger than the file itself (a crafted archive that inflates a few
+    hundred kilobytes into gigabytes is refused here), and the dump must fit in the
+    temporary folder with room to spare.
+    """
+    for info in archive.infolist():
+        if info.filename not in (ZIP_MANIFEST, ZIP_DUMP):
+            raise BackupInvalid(f"{name} is not a clinic_app backup (it holds other files)")
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise BackupInvalid(f"{name} is not a clinic_app backup (its contents are packed)")
+    if archive.getinfo(ZIP_MANIFEST).file_size > MAX_MANIFEST_BYTES:
+        raise BackupInvalid(f"{name} is not a clinic_app backup (its manifest is too big)")
+    needed = archive.getinfo(ZIP_DUMP).file_size
+    free = shutil.disk_usage(work).free
+    if needed + TEMP_SPACE_MARGIN > free:
+        raise BackupFailed(
+            f"{name} needs {needed // 2**20} MB of temporary space to be checked; only "
+            f"{free // 2**20} MB is free in {work.parent}."
+        )
+
+
 class PostgresBackup(_Checked):
     """Backups of a PostgreSQL database with pg_dump / pg_restore / psql (postgresql-client).
 
@@ -710,9 +737,15 @@ class PostgresBackup(_Checked):
                     names = set(archive.namelist())
                     if ZIP_MANIFEST not in names or ZIP_DUMP not in names:
                         raise BackupInvalid(f"{name} is not a clinic_app backup")
+                    _check_members(archive, name, work)
                     if archive.testzip() is not None:
                         raise BackupInvalid(f"{name} is damaged (a checksum does not match)")
-                    values = json.loads(archive.read(ZIP_MANIFEST).decode("utf-8"))
+                    try:
+                        values = json.loads(archive.read(ZIP_MANIFEST).decode("utf-8"))
+                    except (ValueError, RecursionError):
+                        raise BackupInvalid(
+                            f"{name} is damaged: its manifest cannot be read"
+                        ) from None
                     if not isinstance(values, dict):
                         raise BackupInvalid(f"{name} is not a clinic_app backup")
                     manifest = manifest_from_values(values, name)

@@ -725,6 +725,16 @@ class SqlAuditRepository:
         self._s.flush()
         return self._to_domain(row)
 
+    def lock(self) -> None:
+        """Take the audit head's row lock now, for the rest of the transaction.
+
+        Every audited write takes it when it appends; a use case that checks before it
+        inserts (a free MRN, no patient with the same name and birth date) takes it first,
+        so two workstations doing the same thing at once run one after the other and the
+        second sees the first's row. SQLite's BEGIN IMMEDIATE already holds the write lock.
+        """
+        self._s.execute(select(AuditHeadRow.id).where(AuditHeadRow.id == 1).with_for_update())
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in order."""
         return [

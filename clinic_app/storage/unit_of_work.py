@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic_app.domain.errors import ConflictError, DatabaseUnavailable
+from clinic_app.domain.errors import ConflictError, DatabaseUnavailable, DuplicateRecord
 from clinic_app.services.ports import (
     AccountRepository,
     AuditRepository,
@@ -56,6 +56,13 @@ def explain_db_error(exc: DBAPIError) -> str:
             "network is down."
         )
     return f"The database reported a problem: {exc.orig}"
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a duplicate unique value (SQLite and PostgreSQL)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
 
 
 class SqlAlchemyUnitOfWork:
@@ -106,6 +113,13 @@ class SqlAlchemyUnitOfWork:
                 "screen; reload and try again."
             ) from exc
         if isinstance(exc, IntegrityError):
+            if is_unique_violation(exc):
+                # Two workstations stored the same unique value (an MRN, a user name) at once:
+                # the use case turns this into a message at the field.
+                raise DuplicateRecord(
+                    "Another workstation saved the same record at the same moment; nothing "
+                    "was saved here. Check the values and try again."
+                ) from exc
             return  # a bug, not a user error: let it propagate unchanged
         if isinstance(exc, DBAPIError):
             raise DatabaseUnavailable(explain_db_error(exc)) from exc

@@ -462,6 +462,9 @@ class FakeAuditRepository:
         self._state.audit_head = (entry.seq, entry.entry_hash)
         return entry
 
+    def lock(self) -> None:
+        """Nothing to do: the fake database has one writer at a time."""
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in sequence order."""
         return list(self._state.audit)
