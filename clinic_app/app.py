@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,11 @@ from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.common import SystemClock
 from clinic_app.services.container import Services
 from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
-from clinic_app.settings import AppSettings
+from clinic_app.settings import EXPORT_PENDING_FILE, AppSettings
 
 if TYPE_CHECKING:
     from clinic_app.services.backup import BackupPolicy, BackupService
+    from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.handouts import HandoutLibrary
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
@@ -34,13 +36,46 @@ def build_services(settings: AppSettings) -> Services:
 
         use_password_file(settings.data_dir, settings.db_url)
     engine, uow_factory = open_database(settings.database_url)
-    return Services.build(
+    built: list[Services] = []
+    services = Services.build(
         uow_factory,
         SystemClock(),
         form_catalog(),
         backup=open_backup_adapter(engine, settings.pg_bin_dir),
         backup_policy=backup_policy(settings),
+        note_renderer=note_renderer(lambda: built[0]),
+        export_folder=settings.export_dir,
+        export_pending=settings.data_dir / EXPORT_PENDING_FILE,
     )
+    built.append(services)
+    return services
+
+
+def note_renderer(services: Callable[[], Services]) -> Callable[[VisitNoteData], bytes]:
+    """The visit-note renderer the exports use: the shipped layout, the practice letterhead.
+
+    reportlab is imported on the first note, not at start-up.
+    """
+
+    def render(data: VisitNoteData) -> bytes:
+        from clinic_app.reports.handout_pdf import Letterhead
+        from clinic_app.reports.visit_note_pdf import VisitNoteRenderer
+
+        def letterhead() -> Letterhead | None:
+            practice = services().practice.get()
+            if practice is None:
+                return None
+            return Letterhead(
+                name=practice.name,
+                address_lines=practice.address,
+                phone=practice.phone,
+                logo=practice.logo,
+            )
+
+        catalog = services().forms
+        return VisitNoteRenderer(catalog.exam_layout, catalog.foot_map, letterhead)(data)
+
+    return render
 
 
 def backup_policy(settings: AppSettings) -> BackupPolicy:
@@ -379,6 +414,7 @@ def move_password_out_of_settings(settings: AppSettings) -> str | None:
 def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     """Run one command-line command (not the window)."""
     check_backup_args(args)
+    check_export_args(args)
     for line in open_data_folder(settings, create=args.command in CREATING_COMMANDS):
         print(f"clinic-app: {line}", file=sys.stderr)
     services = build_services(settings)
@@ -392,6 +428,10 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
         result = fill_demo(services, patients=args.patients, seed=args.seed)
         print(result.summary())
         return 0
+    if args.command == "export":
+        return run_export(services, args)
+    if args.command == "import-patients":
+        return run_import_patients(services, args)
     if args.command == "audit" and args.audit_command == "verify":
         report = services.audit.verify()
         if report.intact:
@@ -403,6 +443,36 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
         )
         return EXIT_AUDIT_BROKEN
     raise ClinicError(f"unknown command {args.command!r}")
+
+
+def check_export_args(args: argparse.Namespace) -> None:
+    """Refuse bad export arguments before the database is opened."""
+    if args.command != "export":
+        return
+    if not args.user:
+        raise ClinicError("export: --user NAME (a clinician) is required")
+    args.out = check_output_file(args.out)
+
+
+def run_export(services: Services, args: argparse.Namespace) -> int:
+    """`clinic-app export ENCOUNTER_ID --format pdf|fhir --out PATH --user NAME` (audited)."""
+    from clinic_app.services.export import ExportFormat
+
+    exports = services.exports
+    if exports is None:
+        raise ClinicError("export is not available in this build")
+    actor = services.accounts.login(args.user, password_from_user(args.user))
+    out = exports.export(actor, args.encounter_id, ExportFormat(args.format), args.out)
+    print(out)
+    return 0
+
+
+def run_import_patients(services: Services, args: argparse.Namespace) -> int:
+    """`clinic-app import-patients FILE [--apply] --user NAME`: a dry run unless --apply."""
+    actor = services.accounts.login(args.user, password_from_user(args.user))
+    report = services.patient_import.run(actor, args.file.expanduser(), apply=args.apply)
+    print(report.text())
+    return 0
 
 
 def has_display() -> bool:

@@ -285,6 +285,42 @@ def build_parser() -> OneLineParser:
         "first broken entry.",
     )
 
+    export = add_command(
+        sub,
+        "export",
+        "write a signed encounter as a PDF visit note or a FHIR R4 Bundle",
+        "Write one signed encounter for the practice's main record: the visit note as PDF, or "
+        "a FHIR R4 collection Bundle (Patient, Encounter, Observations, Conditions and the "
+        "note as a DocumentReference). Audited; drafts and encounters that fail their hash "
+        "check are refused. The password is asked, or read from CLINIC_PASSWORD.",
+    )
+    export.add_argument(
+        "encounter_id", type=positive_count, metavar="ENCOUNTER_ID", help="the encounter"
+    )
+    required = export.add_argument_group("required options")
+    required.add_argument("--format", choices=("pdf", "fhir"), required=True, help="what to write")
+    required.add_argument(
+        "--out", type=Path, metavar="PATH", required=True, help="the file to write"
+    )
+    required.add_argument(
+        "--user", metavar="NAME", required=True, help="the clinician it is audited as"
+    )
+
+    imports = add_command(
+        sub,
+        "import-patients",
+        "check (and with --apply, add) patients from a CSV list or FHIR Patient resources",
+        "Read a patient list: CSV with a header row (see README, Patient import) or FHIR "
+        "Patient resources (a Bundle, or NDJSON). Without --apply nothing is written: the "
+        "report lists the rows to add, likely duplicates and refused rows with the reason.",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE", help="the CSV, JSON or NDJSON file")
+    imports.add_argument(
+        "--apply", action="store_true", help="add the good rows in one transaction"
+    )
+    required = imports.add_argument_group("required options")
+    required.add_argument("--user", metavar="NAME", required=True, help="the user it is audited as")
+
     codes = add_command(
         sub,
         "codes",

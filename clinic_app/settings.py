@@ -21,7 +21,8 @@ BACKUP_DIR = "backups"
 REPLACED_DIR = "replaced"
 BACKUP_FIELDS = ("backup_dir", "backup_keep", "backup_every_hours")
 # Written to the settings file only once changed from their defaults.
-OPTIONAL_FIELDS = (*BACKUP_FIELDS, "pg_bin_dir")
+OPTIONAL_FIELDS = (*BACKUP_FIELDS, "pg_bin_dir", "export_dir")
+EXPORT_PENDING_FILE = "export-pending.json"
 DB_URL_RE = re.compile(r"(?P<backend>[A-Za-z][A-Za-z0-9]*)(\+[A-Za-z0-9_]+)?://")
 DB_BACKENDS = frozenset({"sqlite", "postgresql"})
 
@@ -47,6 +48,9 @@ class AppSettings(BaseSettings):
     # The folder of the PostgreSQL client programs (pg_dump, pg_restore, psql) when they are
     # neither on PATH nor where the usual installers put them (None: look for them).
     pg_bin_dir: Path | None = None
+    # Every signed encounter (and every signed addendum) is also written here as PDF and FHIR
+    # for the practice's main record to pick up (None: no export folder).
+    export_dir: Path | None = None
 
     @field_validator("db_url")
     @classmethod

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.audit_trail import AuditTrailService
 from clinic_app.services.backup import BackupPolicy, BackupService
 from clinic_app.services.demo import DemoService
 from clinic_app.services.encounters import EncounterService
+from clinic_app.services.export import ExportService, NoteRenderer
 from clinic_app.services.forms import FormCatalog
 from clinic_app.services.handouts import HandoutLibrary
+from clinic_app.services.patient_import import PatientImportService
 from clinic_app.services.patients import PatientService
 from clinic_app.services.ports import Clock, DatabaseBackup, UnitOfWorkFactory
 from clinic_app.services.practice import PracticeService
@@ -31,7 +34,10 @@ class Services:
     handouts: HandoutLibrary
     print_queue: PrintQueueService
     practice: PracticeService
+    patient_import: PatientImportService
     backup: BackupService | None = None
+    exports: ExportService | None = None
+    """PDF and FHIR export of signed encounters (needs the note renderer app.py passes in)."""
 
     @classmethod
     def build(
@@ -42,6 +48,9 @@ class Services:
         handouts: HandoutLibrary | None = None,
         backup: DatabaseBackup | None = None,
         backup_policy: BackupPolicy | None = None,
+        note_renderer: NoteRenderer | None = None,
+        export_folder: Path | None = None,
+        export_pending: Path | None = None,
     ) -> Services:
         """Wire the services over a storage adapter (and the data files app.py located)."""
         accounts = AccountService(uow_factory, clock)
@@ -51,6 +60,13 @@ class Services:
 
             handouts = HandoutLibrary(handouts_dir())
         encounters = EncounterService(uow_factory, clock, forms.label_of)
+        exports = None
+        if note_renderer is not None:
+            exports = ExportService(
+                encounters, note_renderer, forms.exam_layout, export_folder, export_pending
+            )
+            if export_folder is not None:
+                encounters.after_signing(exports.after_signing)
         return cls(
             forms=forms,
             handouts=handouts,
@@ -62,6 +78,8 @@ class Services:
             clock=clock,
             demo=DemoService(uow_factory, clock, accounts),
             practice=PracticeService(uow_factory, clock, accounts),
+            exports=exports,
+            patient_import=PatientImportService(uow_factory, clock),
             backup=(
                 BackupService(backup, uow_factory, clock, backup_policy)
                 if backup is not None and backup_policy is not None

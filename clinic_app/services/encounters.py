@@ -94,6 +94,19 @@ class EncounterService:
         self._uow = uow_factory
         self._clock = clock
         self._label_of = label_of or (lambda path: path)
+        self._after_signing: Callable[[Principal, int], object] | None = None
+
+    def after_signing(self, hook: Callable[[Principal, int], object] | None) -> None:
+        """Call hook(actor, encounter_id) once an encounter or an addendum is signed.
+
+        The export folder is written this way; the hook must not raise (a failed export is
+        its own business and never undoes a signature).
+        """
+        self._after_signing = hook
+
+    def _signed(self, actor: Principal, encounter_id: int) -> None:
+        if self._after_signing is not None:
+            self._after_signing(actor, encounter_id)
 
     def create(self, actor: Principal, raw: Mapping[str, Any]) -> Encounter:
         """Open a draft encounter for a patient, charted by the actor."""
@@ -276,7 +289,8 @@ class EncounterService:
             )
             audit(uow, self._clock, actor, AuditAction.SIGN, "encounter", encounter_id, digest)
             uow.commit()
-            return signed
+        self._signed(actor, encounter_id)
+        return signed
 
     # --- the live assessment ---------------------------------------------------------------
 
@@ -363,6 +377,36 @@ class EncounterService:
             )
             uow.commit()
             return VisitNoteData(encounter=enc, patient=patient, assessment=found)
+
+    def export_data(self, actor: Principal, encounter_id: int) -> VisitNoteData:
+        """What an export of a signed encounter carries (read for ``record_export``).
+
+        Refused for the front desk, for drafts and for an encounter that fails its hash check.
+        The assessment is the one stored at signing (``content.signed_assessment``) when there
+        is one; ``assessment`` here is the recomputation for encounters signed before.
+        """
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            enc = self._load(uow, encounter_id)
+            if not enc.is_signed:
+                raise ClinicError(f"Encounter #{encounter_id} is a draft: only signed ones export.")
+            problems = tuple(integrity_problems(enc))
+            if problems:
+                raise ClinicError(
+                    "This encounter fails its integrity check, so it is not exported: "
+                    f"{problems[0]}"
+                )
+            patient = uow.patients.get(enc.patient_id)
+            if patient is None:
+                raise NotFound(f"Patient #{enc.patient_id} does not exist.")
+            return VisitNoteData(encounter=enc, patient=patient, assessment=self._assess(uow, enc))
+
+    def record_export(self, actor: Principal, encounter_id: int, detail: str) -> None:
+        """Audit an export of an encounter: what was written and where (or why it failed)."""
+        require(actor, Permission.CLINICAL_READ)
+        with self._uow() as uow:
+            audit(uow, self._clock, actor, AuditAction.EXPORT, "encounter", encounter_id, detail)
+            uow.commit()
 
     def handout_block(self, actor: Principal, encounter_id: int) -> str | None:
         """Why handouts for this encounter may not be printed yet, or None (R0).
@@ -590,7 +634,8 @@ class EncounterService:
             )
             result = self._load(uow, encounter_id)
             uow.commit()
-            return result
+        self._signed(actor, encounter_id)
+        return result
 
     def _addendum_findings(self, enc: Encounter, findings: Mapping[str, Any]) -> dict[str, Any]:
         """Validate findings against the exam as it reads now; keep only real changes."""
