@@ -193,6 +193,18 @@ def build_parser() -> OneLineParser:
         metavar="TEXT",
         help="why the foot is the primary source (R11) (default: none given)",
     )
+    assess.add_argument(
+        "--studies-acknowledged",
+        action="store_true",
+        help="the clinician acknowledges there is no plantar nerve study or needle EMG (R11)",
+    )
+    assess.add_argument(
+        "--override-reason",
+        default="",
+        metavar="TEXT",
+        help="an override of the gate's tunnel-evidence and competing-cause items, with its "
+        "reason (R11) (default: none)",
+    )
 
     handout = add_command(
         sub,
@@ -340,6 +352,12 @@ def build_parser() -> OneLineParser:
     )
     codes_import.add_argument(
         "file", type=Path, metavar="FILE", help="the CMS code-description file"
+    )
+    codes_import.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        help="the fiscal year of the file (default: read from the CMS file name)",
     )
     return parser
 
