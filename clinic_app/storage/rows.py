@@ -22,13 +22,29 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Search keys compare byte-wise on both databases, so a prefix range scan uses the index.
 SearchKey = String(200).with_variant(String(200, collation="C"), "postgresql")
-JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
+class JsonDocument(TypeDecorator[Any]):
+    """JSON on SQLite, JSONB on PostgreSQL (whose dialect is imported only when used)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        """JSONB for PostgreSQL, plain JSON elsewhere."""
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JsonDoc = JsonDocument()
 
 
 class UtcMoment(TypeDecorator[datetime]):
