@@ -434,14 +434,26 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
         return run_import_patients(services, args)
     if args.command == "audit" and args.audit_command == "verify":
         report = services.audit.verify()
-        if report.intact:
-            print(f"Audit trail intact: {report.entries} entries, every link verified.")
-            return 0
+        if not report.intact:
+            print(
+                f"Audit trail BROKEN at entry {report.first_broken_seq}: {report.problem}.",
+                file=sys.stderr,
+            )
+            return EXIT_AUDIT_BROKEN
+        # The chain alone does not vouch for the notes: every signed one is re-hashed.
+        records = services.audit.verify_records()
+        if not records.intact:
+            print(
+                f"Signed records BROKEN at encounter {records.first_broken_id}: {records.problem}.",
+                file=sys.stderr,
+            )
+            return EXIT_AUDIT_BROKEN
         print(
-            f"Audit trail BROKEN at entry {report.first_broken_seq}: {report.problem}.",
-            file=sys.stderr,
+            f"Audit trail intact: {report.entries} entries, every link verified; "
+            f"{records.checked} signed encounters and {records.addenda} addenda match their "
+            "hashes."
         )
-        return EXIT_AUDIT_BROKEN
+        return 0
     raise ClinicError(f"unknown command {args.command!r}")
 
 

@@ -254,6 +254,10 @@ class AuditRepository(Protocol):
         """Serialise this transaction with every other audited write from here on."""
         ...
 
+    def signed_encounter_ids(self) -> Sequence[int]:
+        """Ids of every encounter that is signed or carries a signature hash."""
+        ...
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in sequence order."""
         ...

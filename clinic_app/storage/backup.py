@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from clinic_app.storage.db import (
     sqlite_url,
     upgrade_schema,
 )
+from clinic_app.storage.rows import Base
 
 FORMAT_NAME = "clinic_app-backup"
 FORMAT_VERSION = 1
@@ -53,6 +54,25 @@ MANIFEST_TABLE = "clinic_backup_manifest"
 ZIP_MANIFEST = "manifest.json"
 ZIP_DUMP = "database.pgdump"
 MAX_MANIFEST_BYTES = 1 << 20
+# What a backup may hold besides the app's own tables (SQLite's sqlite_master types and
+# pg_restore's table-of-contents types, lower-cased).
+SAFE_OBJECT_KINDS = frozenset(
+    {
+        "index",
+        "sequence",
+        "sequence owned by",
+        "sequence set",
+        "default",
+        "constraint",
+        "fk constraint",
+        "encoding",
+        "stdstrings",
+        "searchpath",
+        "schema",
+        "comment",
+        "acl",
+    }
+)
 TEMP_SPACE_MARGIN = 64 << 20
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -354,6 +374,10 @@ class SqliteBackup(_Checked):
             if _sqlite_revision(conn) != manifest.schema_revision:
                 raise BackupInvalid(f"{name} is damaged: its schema does not match its manifest")
             _compare_counts(manifest.row_counts, _sqlite_counts(conn), name)
+            _refuse_foreign_objects(
+                ((str(t), str(n)) for t, n in conn.execute("SELECT type, name FROM sqlite_master")),
+                name,
+            )
         except sqlite3.DatabaseError as exc:
             raise BackupInvalid(f"{name} is damaged ({exc})") from None
         finally:
@@ -580,6 +604,45 @@ def _copy_value(text: str) -> str | None:
     return "".join(out)
 
 
+def _toc_entry(line: str) -> tuple[str, str] | None:
+    """(type, name) of a pg_restore --list line; None for comments.
+
+    A line reads "215; 1259 16390 TABLE public accounts owner": id; catalog oid, object oid,
+    then the type (one or more upper-case words), the schema and the name.
+    """
+    if not line or line.startswith(";") or ";" not in line:
+        return None
+    words = line.split(";", 1)[1].split()[2:]
+    kind: list[str] = []
+    while words and words[0].isupper() and words[0] != "-":
+        kind.append(words.pop(0))
+    rest = [w for w in words if w != "-"]
+    return " ".join(kind), (rest[1] if len(rest) > 1 else rest[0] if rest else "")
+
+
+def _refuse_foreign_objects(objects: Iterable[tuple[str, str]], name: str) -> None:
+    """Refuse a backup holding database objects clinic_app never creates.
+
+    A trigger, view, function or rule runs code when the restored database is used (a
+    crafted backup could make every new front-desk account a clinician); an unknown table
+    is not ours. Only tables the app knows, and their indexes, sequences, constraints and
+    defaults, may be restored.
+    """
+    known = set(Base.metadata.tables) | {"alembic_version", MANIFEST_TABLE}
+    for kind, object_name in objects:
+        kind = kind.lower()
+        if kind in {"table", "table data"}:
+            if object_name not in known and not object_name.startswith("sqlite_"):
+                raise BackupInvalid(
+                    f"{name} is refused: it holds a table clinic_app never creates "
+                    f"({object_name!r})"
+                )
+        elif kind not in SAFE_OBJECT_KINDS:
+            raise BackupInvalid(
+                f"{name} is refused: it holds a {kind} clinic_app never creates ({object_name!r})"
+            )
+
+
 def _check_members(archive: zipfile.ZipFile, name: str, work: Path) -> None:
     """Refuse an archive before anything in it is read or extracted.
 
@@ -650,6 +713,22 @@ class PostgresBackup(_Checked):
             raise BackupFailed(
                 f"{Path(args[0]).name} failed: {lines[0] if lines else 'no message'}"
             )
+
+    def _listing(self, pg_restore: str, dump: Path, name: str) -> list[tuple[str, str]]:
+        """(object type, name) of every entry in the archive's table of contents."""
+        try:
+            done = subprocess.run(
+                [pg_restore, "--list", str(dump)],
+                capture_output=True,
+                text=True,
+                timeout=TOOL_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BackupFailed(f"pg_restore could not run ({exc}).") from None
+        if done.returncode != 0:
+            raise BackupInvalid(f"{name} is damaged (pg_restore cannot read it)")
+        return [entry for line in done.stdout.splitlines() if (entry := _toc_entry(line))]
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table of the current schema right now."""
@@ -763,10 +842,8 @@ class PostgresBackup(_Checked):
         name = str(path)
         pg_restore = find_pg_tool("pg_restore", self._bin_dir)
         with self._opened(path) as (manifest, dump):
-            try:
-                self._run([pg_restore, "--list", str(dump)])
-            except BackupFailed:
-                raise BackupInvalid(f"{name} is damaged (pg_restore cannot read it)") from None
+            listing = self._listing(pg_restore, dump, name)
+            _refuse_foreign_objects(listing, name)
             counts, revision = self._dumped_rows(pg_restore, dump, name)
         _compare_counts(manifest.row_counts, counts, name)
         if revision != manifest.schema_revision:
@@ -841,6 +918,9 @@ class PostgresBackup(_Checked):
         pg_restore = find_pg_tool("pg_restore", self._bin_dir)
         psql = find_pg_tool("psql", self._bin_dir)
         with self._opened(path) as (manifest, dump):
+            # Checked again here, whoever calls: the script below would run a dump's triggers
+            # and functions with the app's rights.
+            _refuse_foreign_objects(self._listing(pg_restore, dump, str(path)), str(path))
             script = dump.with_name("restore.sql")
             self._run([pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(dump)])
             wrapper = dump.with_name("wrapper.sql")

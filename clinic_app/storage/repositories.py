@@ -735,6 +735,23 @@ class SqlAuditRepository:
         """
         self._s.execute(select(AuditHeadRow.id).where(AuditHeadRow.id == 1).with_for_update())
 
+    def signed_encounter_ids(self) -> Sequence[int]:
+        """Ids of every encounter that is signed or carries a signature hash, in order.
+
+        Kept with the audit trail: `audit verify` re-checks each of them after the chain.
+        """
+        query = (
+            select(EncounterRow.id)
+            .where(
+                or_(
+                    EncounterRow.status == EncounterStatus.SIGNED.value,
+                    EncounterRow.content_hash.is_not(None),
+                )
+            )
+            .order_by(EncounterRow.id)
+        )
+        return list(self._s.scalars(query))
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in order."""
         return [

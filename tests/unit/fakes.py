@@ -465,6 +465,14 @@ class FakeAuditRepository:
     def lock(self) -> None:
         """Nothing to do: the fake database has one writer at a time."""
 
+    def signed_encounter_ids(self) -> Sequence[int]:
+        """Ids of every encounter that is signed or carries a signature hash."""
+        return sorted(
+            e.id
+            for e in self._state.encounters.values()
+            if e.is_signed or e.content_hash is not None
+        )
+
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in sequence order."""
         return list(self._state.audit)
