@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clinic_app.domain.errors import ClinicError, FieldErrors
-from clinic_app.services.common import SystemClock
-from clinic_app.services.container import Services
-from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
 from clinic_app.settings import EXPORT_PENDING_FILE, AppSettings
 
+# The services and the data layer are imported where they are used: the window shows its first
+# page before they are loaded (DESIGN.md's start-up budget).
 if TYPE_CHECKING:
     from clinic_app.services.backup import BackupPolicy, BackupService
+    from clinic_app.services.container import Services
     from clinic_app.services.encounters import VisitNoteData
+    from clinic_app.services.forms import FormCatalog
     from clinic_app.services.handouts import HandoutLibrary
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
@@ -26,8 +27,14 @@ PASSWORD_ENV = "CLINIC_PASSWORD"
 PATIENT_NAME_MAX = 120
 
 
-def build_services(settings: AppSettings) -> Services:
-    """Open (and migrate) the configured database and wire the services over it."""
+def build_services(settings: AppSettings, *, full_check: bool = True) -> Services:
+    """Open (and migrate) the configured database and wire the services over it.
+
+    full_check=False leaves SQLite's whole-file check to the caller (the window runs it in
+    the background after a clean shutdown).
+    """
+    from clinic_app.services.common import SystemClock
+    from clinic_app.services.container import Services
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.bootstrap import open_database
 
@@ -35,7 +42,7 @@ def build_services(settings: AppSettings) -> Services:
         from clinic_app.storage.pgpass import use_password_file
 
         use_password_file(settings.data_dir, settings.db_url)
-    engine, uow_factory = open_database(settings.database_url)
+    engine, uow_factory = open_database(settings.database_url, full_check=full_check)
     built: list[Services] = []
     services = Services.build(
         uow_factory,
@@ -100,6 +107,7 @@ def build_recovery(settings: AppSettings) -> BackupService:
     from sqlalchemy.pool import NullPool
 
     from clinic_app.services.backup import BackupService
+    from clinic_app.services.common import SystemClock
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.db import make_engine
     from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -118,6 +126,7 @@ def build_recovery(settings: AppSettings) -> BackupService:
 def form_catalog() -> FormCatalog:
     """The shipped exam layout and sensory-map geometry."""
     from clinic_app import resources
+    from clinic_app.services.forms import NEURO_FOOT_EXAM, FormCatalog
 
     return FormCatalog(resources.form_path(NEURO_FOOT_EXAM), resources.foot_map_path())
 
@@ -398,14 +407,17 @@ def move_password_out_of_settings(settings: AppSettings) -> str | None:
     import json
 
     from clinic_app.settings import SETTINGS_FILE, save_settings
-    from clinic_app.storage.pgpass import has_password, store_password
 
     path = settings.data_dir / SETTINGS_FILE
     try:
         stored = json.loads(path.read_text(encoding="utf-8")).get("db_url")
     except (OSError, ValueError, RecursionError, AttributeError):
         return None
-    if not isinstance(stored, str) or not has_password(stored) or stored != settings.db_url:
+    if not isinstance(stored, str) or stored != settings.db_url:
+        return None  # (SQLAlchemy, which parses the URL, is not loaded for nothing)
+    from clinic_app.storage.pgpass import has_password, store_password
+
+    if not has_password(stored):
         return None
     save_settings(settings.model_copy(update={"db_url": store_password(settings.data_dir, stored)}))
     return f"Moved the database password out of {path} into a private password file."
@@ -506,14 +518,32 @@ def run_gui(settings: AppSettings) -> int:
     notes = open_data_folder(settings, create=True)
     for line in notes:
         print(f"clinic-app: {line}", file=sys.stderr)
-    from clinic_app.ui.application import run
+    from clinic_app.storage.peek import has_accounts, quick_check, sqlite_path
+    from clinic_app.ui.application import StartUp, run
 
+    path = sqlite_path(settings.database_url)
+    running = settings.data_dir / RUNNING_MARKER
+    # After a clean shutdown the whole-file check runs in the background once the window is
+    # up; after an unclean one (the marker was left) it runs in full, read-only, before the
+    # database is opened for writing.
+    unclean = path is None or running.exists()
+    start = StartUp(
+        accounts_exist=(lambda: has_accounts(path)) if path is not None else None,
+        check_file=(lambda: quick_check(path)) if path is not None and not unclean else None,
+        running_marker=running,
+    )
     return run(
         settings,
-        lambda: build_services(settings),
+        lambda: build_services(settings, full_check=unclean),
         lambda: build_recovery(settings),
-        database_setup(settings),
+        lambda: database_setup(settings),
+        start,
     )
+
+
+# Left in the data folder while the window runs: found at the next start, it means the app did
+# not shut down cleanly, and the database file is checked in full before it is opened.
+RUNNING_MARKER = ".clinic_app.running"
 
 
 def database_setup(settings: AppSettings) -> DatabaseSetup:

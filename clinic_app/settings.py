@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clinic_app.domain.errors import ClinicError
 
@@ -47,23 +47,78 @@ def environment_values(names: Any) -> dict[str, str]:
     return found
 
 
-class AppSettings(BaseModel):
+# Whole-number settings and their allowed ranges.
+INT_RANGES = {
+    "schema_version": (None, None),
+    "idle_lock_minutes": (1, 240),
+    "backup_keep": (1, 365),
+    "backup_every_hours": (1, 168),
+}
+PATH_FIELDS = ("backup_dir", "pg_bin_dir", "export_dir")
+
+
+def _whole_number(value: Any, low: int | None, high: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        raise ValueError("Input should be a valid integer")
+    try:
+        number = int(value.strip()) if isinstance(value, str) else int(value)
+    except ValueError:
+        raise ValueError("Input should be a valid integer, unable to parse string") from None
+    if number != value and not isinstance(value, str):
+        raise ValueError("Input should be a valid integer, got a number with a fractional part")
+    if low is not None and number < low:
+        raise ValueError(f"Input should be greater than or equal to {low}")
+    if high is not None and number > high:
+        raise ValueError(f"Input should be less than or equal to {high}")
+    return number
+
+
+def _optional_path(value: Any) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise ValueError("Input is not a valid path")
+    return Path(value)
+
+
+def _check_db_url(value: Any) -> str | None:
+    # Checked here, before anything is opened or written; the URL itself is not repeated
+    # because it may hold a password.
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    text: str = value.strip()
+    if not text:
+        return None
+    m = DB_URL_RE.match(text)
+    if not m:
+        raise ValueError(
+            "not a database URL (use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
+        )
+    if m["backend"].lower() not in DB_BACKENDS:
+        raise ValueError(f"unsupported database {m['backend']!r}: use SQLite or PostgreSQL")
+    return text
+
+
+@dataclass(frozen=True)
+class AppSettings:
     """Everything the app reads at start; the data folder holds the database and backups.
 
     A value given when the settings are made beats its CLINIC_* variable, which beats the
-    default (load_settings puts the settings file under the environment).
+    default (load_settings puts the settings file under the environment). A plain dataclass
+    checked by hand: pydantic's import and model building would be on every start's path.
+    Bad values raise ClinicError("Setting NAME: problem").
     """
 
-    model_config = ConfigDict(extra="ignore")
-
     schema_version: int = SETTINGS_SCHEMA_VERSION
-    data_dir: Path = Field(default_factory=default_data_dir)
+    data_dir: Path = field(default_factory=lambda: default_data_dir())
     db_url: str | None = None
-    idle_lock_minutes: int = Field(default=10, ge=1, le=240)
+    idle_lock_minutes: int = 10
     # Scheduled backups: where (None means <data_dir>/backups), how many to keep, how often.
     backup_dir: Path | None = None
-    backup_keep: int = Field(default=14, ge=1, le=365)
-    backup_every_hours: int = Field(default=24, ge=1, le=168)
+    backup_keep: int = 14
+    backup_every_hours: int = 24
     # The folder of the PostgreSQL client programs (pg_dump, pg_restore, psql) when they are
     # neither on PATH nor where the usual installers put them (None: look for them).
     pg_bin_dir: Path | None = None
@@ -71,29 +126,57 @@ class AppSettings(BaseModel):
     # for the practice's main record to pick up (None: no export folder).
     export_dir: Path | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _environment(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        return {**environment_values(cls.model_fields), **data}
+    def __init__(self, **values: Any) -> None:
+        names = {f.name for f in fields(self)}
+        given = {**environment_values(names), **{k: v for k, v in values.items() if k in names}}
+        for f in fields(self):
+            if f.name in given:
+                value = given[f.name]
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            else:
+                value = f.default
+            try:
+                value = self._checked(f.name, value)
+            except ValueError as exc:
+                raise ClinicError(f"Setting {f.name}: {exc}") from None
+            object.__setattr__(self, f.name, value)
 
-    @field_validator("db_url")
-    @classmethod
-    def _db_url(cls, value: str | None) -> str | None:
-        # Checked here, before anything is opened or written; the URL itself is not repeated
-        # because it may hold a password.
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        m = DB_URL_RE.match(value)
-        if not m:
-            raise ValueError(
-                "not a database URL (use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
-            )
-        if m["backend"].lower() not in DB_BACKENDS:
-            raise ValueError(f"unsupported database {m['backend']!r}: use SQLite or PostgreSQL")
+    @staticmethod
+    def _checked(name: str, value: Any) -> Any:
+        if name in INT_RANGES:
+            return _whole_number(value, *INT_RANGES[name])
+        if name == "db_url":
+            return _check_db_url(value)
+        if name == "data_dir":
+            path = _optional_path(value)
+            if path is None:
+                raise ValueError("Input is not a valid path")
+            return path
+        if name in PATH_FIELDS:
+            return _optional_path(value)
         return value
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        """The default value of one field."""
+        return next(f.default for f in fields(cls) if f.name == name)
+
+    def model_copy(self, *, update: dict[str, Any]) -> AppSettings:
+        """A copy with some values replaced (and checked)."""
+        return AppSettings(**{**self._values(), **update})
+
+    def _values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def model_dump(self, *, mode: str = "json", exclude: set[str] | None = None) -> dict[str, Any]:
+        """The values as JSON-ready data (paths as text), without the excluded names."""
+        out: dict[str, Any] = {}
+        for name, value in self._values().items():
+            if exclude and name in exclude:
+                continue
+            out[name] = str(value) if isinstance(value, Path) and mode == "json" else value
+        return out
 
     @property
     def database_url(self) -> str:
@@ -153,12 +236,7 @@ def load_settings(data_dir: Path | None = None, db_url: str | None = None) -> Ap
     overrides: dict[str, Any] = {"data_dir": base}
     if db_url:
         overrides["db_url"] = db_url
-    try:
-        return AppSettings(**{**file_values, **overrides})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        raise ClinicError(f"Setting {'.'.join(map(str, first['loc']))}: {message}") from None
+    return AppSettings(**{**file_values, **overrides})
 
 
 def save_settings(settings: AppSettings) -> None:
@@ -169,7 +247,7 @@ def save_settings(settings: AppSettings) -> None:
     data = settings.model_dump(mode="json", exclude={"data_dir"})
     # Backup settings and pg_bin_dir appear in the file only once changed from their defaults.
     for name in OPTIONAL_FIELDS:
-        if data[name] == AppSettings.model_fields[name].default:
+        if data[name] == AppSettings.default_of(name):
             del data[name]
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)

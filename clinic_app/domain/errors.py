@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # (not imported at run time: this module is on the start-up path)
+    from pydantic import ValidationError
 
 
 class ClinicError(Exception):

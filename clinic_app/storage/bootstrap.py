@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -9,6 +11,8 @@ from clinic_app.domain.errors import DatabaseUnavailable
 from clinic_app.storage.db import (
     SCHEMA_HEAD,
     check_integrity,
+    check_sqlite_header,
+    is_sqlite,
     knows_revision,
     make_engine,
     schema_revision,
@@ -17,11 +21,23 @@ from clinic_app.storage.db import (
 from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory, explain_db_error
 
 
-def open_database(url: str) -> tuple[Engine, SqlAlchemyUnitOfWorkFactory]:
-    """Connect, check, migrate to the newest schema; raises a ClinicError the user can act on."""
+def open_database(
+    url: str, *, full_check: bool = True
+) -> tuple[Engine, SqlAlchemyUnitOfWorkFactory]:
+    """Connect, check, migrate to the newest schema; raises a ClinicError the user can act on.
+
+    Args:
+        url: the database.
+        full_check: run SQLite's quick_check over the whole file before anything else (seconds
+            on a big file). The window passes False after a clean shutdown and checks the file
+            in the background instead; the file's header is checked either way.
+    """
     engine = make_engine(url)
     try:
-        check_integrity(engine)
+        if full_check:
+            check_integrity(engine)
+        elif is_sqlite(engine):
+            check_sqlite_header(Path(engine.url.database or ""))
         current = schema_revision(engine)
         if current != SCHEMA_HEAD:
             if current is not None and not knows_revision(engine, current):

@@ -5,20 +5,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from clinic_app import __version__, resources
 from clinic_app.domain.errors import ClinicError, DatabaseCorrupt
-from clinic_app.services.backup import BackupService
-from clinic_app.services.container import Services
 from clinic_app.settings import AppSettings
 from clinic_app.ui.dialogs import Dialogs
-from clinic_app.ui.main_window import MainWindow
-from clinic_app.ui.printing import remove_viewer_copies
-from clinic_app.ui.views.session_pages import DatabaseSetup
+from clinic_app.ui.start_page import BackgroundCall, StartLoginWindow
+
+# The services, the data layer and the workspace are imported after the first page is shown.
+if TYPE_CHECKING:
+    from clinic_app.domain.account import Principal
+    from clinic_app.services.backup import BackupService
+    from clinic_app.services.container import Services
+    from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.views.session_pages import DatabaseSetup
 
 # Benchmarks and the packaging smoke test set this to measure start-up: the app prints
 # "window-shown" once the first usable page is on screen, then quits.
@@ -95,15 +102,100 @@ def offer_backup(
     return True
 
 
+@dataclass(frozen=True)
+class StartUp:
+    """How the window starts, decided cheaply before the data layer is loaded.
+
+    Attributes:
+        accounts_exist: True when the database holds accounts (the log-in page comes first,
+            and the database opens while the password is typed), False or None otherwise
+            (the set-up page, or a database the full start-up must look at first).
+        check_file: SQLite's whole-file check, run in the background once the window is up
+            (None when it already ran before the database was opened).
+        running_marker: a file kept while the window runs; left behind, it tells the next
+            start that this one did not shut down cleanly.
+    """
+
+    accounts_exist: Callable[[], bool | None] | None = None
+    check_file: Callable[[], list[str]] | None = None
+    running_marker: Path | None = None
+
+
+def _remove_viewer_copies() -> None:
+    from clinic_app.ui.printing import remove_viewer_copies
+
+    remove_viewer_copies()
+
+
+def _mark_running(start: StartUp, running: bool) -> None:
+    marker = start.running_marker
+    if marker is None:
+        return
+    try:
+        if running:
+            marker.touch()
+        else:
+            marker.unlink(missing_ok=True)
+    except OSError:
+        pass  # the next start then checks the file in full: slower, never less safe
+
+
+def _report_shown(window: QWidget, app: QApplication) -> None:
+    def report() -> None:
+        print("window-shown", flush=True)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(0, report)
+
+
+def _open_window(
+    services: Services,
+    settings: AppSettings,
+    setup: Callable[[], DatabaseSetup | None],
+) -> MainWindow:
+    from clinic_app.ui.main_window import MainWindow
+
+    return MainWindow(services, settings.idle_lock_minutes, setup=setup())
+
+
+def _check_in_background(start: StartUp, window: MainWindow, dialogs: Dialogs) -> None:
+    """SQLite's whole-file check after start-up; a damaged file is reported at once."""
+    check_file = start.check_file
+    if check_file is None:
+        return
+    call = BackgroundCall(check_file, "clinic-integrity-check")
+
+    def done() -> None:
+        problems = call.result if call.error is None else [str(call.error)]
+        if problems:
+            dialogs.error(
+                window,
+                "The database file is damaged",
+                "The database file failed its integrity check: "
+                + "; ".join(map(str, problems[:3]))
+                + "\n\nStop charting, quit, and restore the last good backup (Admin menu, or "
+                "at the next start).",
+            )
+
+    call.sig_done.connect(done)
+    window.integrity_check = call  # type: ignore[attr-defined]  # kept alive with the window
+    call.start()
+
+
 def run(
     settings: AppSettings,
     build: Callable[[], Services],
     recovery: Callable[[], BackupService] | None = None,
-    setup: DatabaseSetup | None = None,
+    setup: Callable[[], DatabaseSetup | None] | None = None,
+    start: StartUp | None = None,
 ) -> int:
     """Create the QApplication and run the main window until it closes.
 
-    ``setup`` lets the first-run page test a PostgreSQL URL and move the records there.
+    ``setup`` gives what the first-run page needs to test a PostgreSQL URL and move the records
+    there. When ``start`` says the database holds accounts, the log-in page is shown before
+    anything else is loaded; the database opens on a background thread while the password is
+    typed, and the workspace is built after log-in.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -113,21 +205,113 @@ def run(
     # Lets Wayland docks match the window to the installed desktop entry.
     app.setDesktopFileName("clinic_app")
     # Viewer copies of PDFs live only as long as the app (the next start sweeps any left).
-    app.aboutToQuit.connect(remove_viewer_copies)
+    app.aboutToQuit.connect(_remove_viewer_copies)
+    start = start or StartUp()
+    setup = setup or (lambda: None)
+    if start.accounts_exist is not None and start.accounts_exist():
+        return _run_login_first(app, settings, build, recovery, setup, start)
     services = open_services(build, recovery)
     if services is None:
         return 2
-    window = MainWindow(services, settings.idle_lock_minutes, setup=setup)
+    _mark_running(start, True)
+    window = _open_window(services, settings, setup)
     window.show()
     if not os.environ.get(EXIT_AFTER_SHOW_ENV):
         # Scheduled backups: checked now (a day's backup is due at the first start) and hourly.
         window.backup_actions.start_schedule()
+        _check_in_background(start, window, window.dialogs)
     else:
+        _report_shown(window, app)
+    status = app.exec()
+    _mark_running(start, False)
+    return status
 
-        def report() -> None:
-            print("window-shown", flush=True)
-            window.close()
+
+def _run_login_first(
+    app: QApplication,
+    settings: AppSettings,
+    build: Callable[[], Services],
+    recovery: Callable[[], BackupService] | None,
+    setup: Callable[[], DatabaseSetup | None],
+    start: StartUp,
+) -> int:
+    """The log-in page first; the services come from a background thread; then the window."""
+    page = StartLoginWindow()
+    page.show()
+
+    def prepare() -> Services:
+        services = build()
+        import clinic_app.ui.main_window  # noqa: F401  # imported here, built after log-in
+
+        return services
+
+    opening = BackgroundCall(prepare, "clinic-open-database")
+    pending: list[tuple[str, str]] = []
+    opened: list[Services] = []
+    windows: list[MainWindow] = []
+    exit_status = [0]
+
+    def services() -> Services | None:
+        if opened:
+            return opened[0]
+        if isinstance(opening.error, ClinicError):
+            # Retry, restore a backup or quit: asked on the UI thread, as at any start.
+            got = open_services(build, recovery)
+        elif opening.error is not None:
+            raise opening.error
+        else:
+            got = opening.result
+        if got is None:
+            exit_status[0] = 2
+            page.close()
             app.quit()
+            return None
+        _mark_running(start, True)
+        opened.append(got)
+        return got
 
-        QTimer.singleShot(0, report)
-    return app.exec()
+    def log_in(username: str, password: str) -> None:
+        if not opening.done:
+            pending[:] = [(username, password)]
+            page.set_waiting("Opening the records...")
+            return
+        ready = services()
+        if ready is None:
+            return
+        try:
+            principal = ready.accounts.login(username, password)
+        except ClinicError as exc:
+            page.refuse(str(exc))
+            return
+        enter(ready, principal)
+
+    def enter(ready: Services, principal: Principal) -> None:
+        window = _open_window(ready, settings, setup)
+        window.setGeometry(page.geometry())
+        window.show()
+        window.login_page.sig_logged_in.emit(principal)
+        windows.append(window)
+        page.close()
+        window.backup_actions.start_schedule()
+        _check_in_background(start, window, window.dialogs)
+
+    def opened_now() -> None:
+        if pending:
+            log_in(*pending.pop())
+        elif isinstance(opening.error, ClinicError):
+            services()  # the problem is shown now, not after the password
+
+    page.sig_submit.connect(log_in)
+    opening.sig_done.connect(opened_now)
+    opening.start()
+    if os.environ.get(EXIT_AFTER_SHOW_ENV):
+        _report_shown(page, app)
+        app.exec()
+        opening.wait()  # the benchmark's run ends only once the records opened (or not)
+        if opening.error is not None:
+            print(f"clinic-app: {opening.error}", file=sys.stderr)
+            return 2
+        return 0
+    status = app.exec()
+    _mark_running(start, False)
+    return exit_status[0] or status

@@ -1,0 +1,66 @@
+"""Start-up shows the log-in page before the data layer is loaded (DESIGN.md's start-up budget)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from clinic_app.domain.account import Role
+from clinic_app.services.accounts import AccountService
+from clinic_app.services.common import SystemClock
+from clinic_app.storage.bootstrap import open_database
+from clinic_app.storage.db import sqlite_url
+
+FIRST_PAGE_MODULES = """
+import sys
+import clinic_app.cli, clinic_app.app, clinic_app.settings, clinic_app.storage.peek
+import clinic_app.ui.application, clinic_app.ui.start_page
+from clinic_app.settings import load_settings
+load_settings()
+heavy = sorted(
+    m for m in sys.modules
+    if m.split(".")[0] in {"sqlalchemy", "pydantic", "pydantic_settings", "reportlab", "alembic"}
+    or m.startswith(("clinic_app.storage.rows", "clinic_app.services.container"))
+)
+print(" ".join(heavy))
+"""
+
+
+def test_the_first_page_needs_no_data_layer_and_no_pydantic(tmp_path: Path) -> None:
+    env = {**os.environ, "CLINIC_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE_MODULES], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_a_database_with_accounts_starts_on_the_log_in_page(tmp_path: Path) -> None:
+    engine, uow_factory = open_database(sqlite_url(tmp_path / "clinic.sqlite3"))
+    AccountService(uow_factory, SystemClock()).create_first_admin(
+        {
+            "username": "admin",
+            "display_name": "Admin",
+            "password": "a long pass phrase 9",
+            "roles": {Role.ADMIN},
+        }
+    )
+    engine.dispose()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "window-shown"
+    # A clean exit leaves no marker of an unclean shutdown behind.
+    assert not (tmp_path / ".clinic_app.running").exists()
