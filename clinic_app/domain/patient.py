@@ -1,4 +1,4 @@
-"""Patient demographics: validation rules and the search key."""
+"""Patient demographics, allergies and medications: validation rules and the search key."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ DOB_FORMAT_HELP = "Enter the date of birth as YYYY-MM-DD (for example 1968-04-30
 ISO_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 MRN_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 PHONE_ALLOWED_RE = re.compile(r"^[0-9 +()\-.]+$")
+MAX_ALLERGIES_LENGTH = 500
+MAX_MEDICATIONS_LENGTH = 1000
 
 
 class Sex(StrEnum):
@@ -32,6 +34,14 @@ class Language(StrEnum):
 
     ENGLISH = "en"
     SPANISH = "es"
+
+
+class AllergyStatus(StrEnum):
+    """What is known about allergies: a blank list is *unknown*, never *none*."""
+
+    UNKNOWN = "unknown"
+    NONE_KNOWN = "none_known"
+    LISTED = "listed"
 
 
 class TriState(StrEnum):
@@ -59,6 +69,10 @@ CHOICE_HELP: dict[str, tuple[type[StrEnum], str]] = {
     "sex": (Sex, "Choose the sex: female, male, other or unknown."),
     "preferred_language": (Language, "Choose the language: en (English) or es (Spanish)."),
     "diabetes": (TriState, "Answer diabetes with yes, no or unknown."),
+    "allergy_status": (
+        AllergyStatus,
+        "Answer allergies with unknown, none_known (no known allergies) or listed.",
+    ),
 }
 
 
@@ -98,6 +112,11 @@ class PatientData(BaseModel):
     phone: str | None = None
     preferred_language: Language = Language.ENGLISH
     diabetes: TriState = TriState.UNKNOWN
+    allergy_status: AllergyStatus = AllergyStatus.UNKNOWN
+    allergies: str = Field(default="", validate_default=True)
+    """The allergies (and reactions) as written, when ``allergy_status`` is *listed*."""
+    medications: str = ""
+    """Current medications as written; empty means none recorded (not "takes none")."""
 
     @field_validator("family_name", "given_name", mode="before")
     @classmethod
@@ -194,7 +213,36 @@ class PatientData(BaseModel):
             raise ValueError("A phone number has 7 to 15 digits.")
         return value
 
-    @field_validator("sex", "preferred_language", "diabetes", mode="before")
+    @field_validator("allergies", "medications", mode="before")
+    @classmethod
+    def _free_text(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("Write the list as text.")
+        value = " ".join(value.split())  # one line: it is read in banners and headers
+        limit = MAX_ALLERGIES_LENGTH if info.field_name == "allergies" else MAX_MEDICATIONS_LENGTH
+        if len(value) > limit:
+            raise ValueError(f"At most {limit} characters; shorten the list.")
+        if has_control_character(value):
+            raise ValueError("The list contains a control character.")
+        return value
+
+    @field_validator("allergies")
+    @classmethod
+    def _allergies_answered(cls, value: str, info: ValidationInfo) -> str:
+        # "None known" is an answer a person gave; an empty list is not that answer.
+        status = info.data.get("allergy_status")
+        if status is None:
+            return value  # the status itself was refused; its own message says why
+        listed = status is AllergyStatus.LISTED
+        if listed and not value:
+            raise ValueError("Write the allergies, or answer 'No known allergies' or 'Unknown'.")
+        if not listed and value:
+            raise ValueError("Allergies are written here: answer 'Allergies listed' above.")
+        return value
+
+    @field_validator("sex", "preferred_language", "diabetes", "allergy_status", mode="before")
     @classmethod
     def _choice(cls, value: object, info: ValidationInfo) -> object:
         enum_type, help_text = CHOICE_HELP[info.field_name or ""]
@@ -210,6 +258,20 @@ class PatientData(BaseModel):
     def display_name(self) -> str:
         """'Family, Given' as shown in lists."""
         return f"{self.family_name}, {self.given_name}"
+
+    @property
+    def allergy_text(self) -> str:
+        """Allergies as a clinician reads them: the list, NKA, or that nobody asked."""
+        if self.allergy_status is AllergyStatus.LISTED:
+            return self.allergies
+        if self.allergy_status is AllergyStatus.NONE_KNOWN:
+            return "No known allergies"
+        return "Unknown (not recorded)"
+
+    @property
+    def medication_text(self) -> str:
+        """Current medications, or that none are recorded."""
+        return self.medications or "None recorded"
 
 
 class Patient(PatientData):

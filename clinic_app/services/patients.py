@@ -33,6 +33,12 @@ class LikelyDuplicate(ClinicError):
         super().__init__(f"A patient with the same name and date of birth exists: {who}.")
 
 
+def changed_fields(before: PatientData, after: PatientData) -> str:
+    """The audit detail of an edit: which fields changed, by name only (never the values)."""
+    names = [n for n in PatientData.model_fields if getattr(before, n) != getattr(after, n)]
+    return f"changed: {', '.join(names)}" if names else "saved unchanged"
+
+
 class Chart(BaseModel):
     """A patient's chart: demographics and the encounter list."""
 
@@ -97,12 +103,21 @@ class PatientService:
         require(actor, Permission.PATIENT_WRITE)
         data = self.validate(raw)
         with self._uow() as uow:
-            if uow.patients.get(patient_id) is None:
+            before = uow.patients.get(patient_id)
+            if before is None:
                 raise NotFound(f"Patient #{patient_id} does not exist.")
             if data.mrn is not None and uow.patients.mrn_exists(data.mrn, except_id=patient_id):
                 raise FieldErrors({"mrn": f"MRN {data.mrn} is already used by another patient."})
             patient = uow.patients.update(patient_id, data, expected_version)
-            audit(uow, self._clock, actor, AuditAction.UPDATE, "patient", patient_id)
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.UPDATE,
+                "patient",
+                patient_id,
+                changed_fields(before, patient),
+            )
             uow.commit()
             return patient
 

@@ -105,6 +105,9 @@ class SqlPatientRepository:
                 "phone": row.phone,
                 "preferred_language": row.preferred_language,
                 "diabetes": row.diabetes,
+                "allergy_status": row.allergy_status,
+                "allergies": row.allergies,
+                "medications": row.medications,
                 "version": row.version,
             },
             context={"stored": True},
@@ -121,6 +124,9 @@ class SqlPatientRepository:
         row.phone = data.phone
         row.preferred_language = data.preferred_language.value
         row.diabetes = data.diabetes.value
+        row.allergy_status = data.allergy_status.value
+        row.allergies = data.allergies
+        row.medications = data.medications
 
     def add(self, data: PatientData, mrn: str) -> Patient:
         """Insert a patient."""
@@ -267,6 +273,9 @@ class SqlPatientRepository:
                 "phone": data.phone,
                 "preferred_language": data.preferred_language.value,
                 "diabetes": data.diabetes.value,
+                "allergy_status": data.allergy_status.value,
+                "allergies": data.allergies,
+                "medications": data.medications,
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,

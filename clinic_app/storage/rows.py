@@ -129,6 +129,10 @@ class PatientRow(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     preferred_language: Mapped[str] = mapped_column(String(5))
     diabetes: Mapped[str] = mapped_column(String(10))
+    # Allergies are an answer (unknown / none_known / listed), never read from a blank list.
+    allergy_status: Mapped[str] = mapped_column(String(12), server_default=text("'unknown'"))
+    allergies: Mapped[str] = mapped_column(String(500), server_default=text("''"))
+    medications: Mapped[str] = mapped_column(String(1000), server_default=text("''"))
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Moment)
     updated_at: Mapped[datetime] = mapped_column(Moment)

@@ -28,6 +28,7 @@ from clinic_app.services.container import Services
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import install_wheel_guard
 from clinic_app.ui.models.patient_table_model import PatientTableModel
+from clinic_app.ui.presenters.patient_banner import window_title
 from clinic_app.ui.views.accounts_pane import AccountsPane
 from clinic_app.ui.views.backup_actions import BackupActions
 from clinic_app.ui.views.chart_view import ChartView
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.workspace = self._build_workspace()
         for page in (self.setup_page, self.login_page, self.workspace):
             self.pages.addWidget(page)
+        self.pages.currentChanged.connect(self.update_title)
         self.setup_page.sig_admin_created.connect(self._logged_in)
         self.setup_page.sig_database_chosen.connect(self._move_to_database)
         self.login_page.sig_logged_in.connect(self._logged_in)
@@ -198,6 +200,9 @@ class MainWindow(QMainWindow):
         self.chart_view.sig_open_encounter.connect(self.open_encounter)
         self.chart_view.sig_edit_patient.connect(self.edit_patient)
         self.encounter_pane.sig_encounter_changed.connect(lambda _e: None)
+        # The title names the patient whose chart or encounter is open (never while locked).
+        self.encounter_pane.patient_banner.sig_state_changed.connect(self.update_title)
+        self.right.currentChanged.connect(self.update_title)
         split.addWidget(left)
         split.addWidget(self.right)
         # The exam form needs the width: the patient list steps aside while an encounter is
@@ -331,7 +336,7 @@ class MainWindow(QMainWindow):
         resumed = self.principal is not None and self.principal.user_id == principal.user_id
         self.principal = principal
         self.backup_actions.set_user(principal)
-        self.setWindowTitle(f"clinic_app - {principal.display_name}")
+        self.update_title()
         self._set_session_actions(True)
         self.pages.setCurrentWidget(self.workspace)
         if not resumed:
@@ -343,6 +348,22 @@ class MainWindow(QMainWindow):
             self.search_box.setFocus()
             if not resumed:
                 self._offer_drafts()
+
+    def update_title(self, *_changed: object) -> None:
+        """The window title: the open patient (banner on the encounter), then the user."""
+        if self.principal is None or self.pages.currentWidget() is not self.workspace:
+            self.setWindowTitle("clinic_app")
+            return
+        user = self.principal.display_name
+        current = self.right.currentWidget()
+        if current is self.encounter_pane:
+            title = window_title(self.encounter_pane.patient_banner.state, user)
+        elif current is self.chart_view and self.chart_view.chart is not None:
+            patient = self.chart_view.chart.patient
+            title = f"{patient.display_name} (MRN {patient.mrn}) - clinic_app - {user}"
+        else:
+            title = window_title(None, user)
+        self.setWindowTitle(title)
 
     def _offer_drafts(self) -> None:
         """Show the clinician's newest unsigned draft on the start page, focused."""
@@ -501,6 +522,7 @@ class MainWindow(QMainWindow):
             return
         self.chart_view.show_chart(self.principal, chart)
         self.right.setCurrentWidget(self.chart_view)
+        self.update_title()
         self.chart_view.encounters.setFocus()
 
     def _back_to_chart(self) -> None:

@@ -31,7 +31,9 @@ class ScriptedDialogs(Dialogs):
         self.answer = answer
         self.shown: list[tuple[str, str]] = []
 
-    def confirm(self, parent: QWidget | None, title: str, text: str, yes: str = "OK") -> bool:
+    def confirm(
+        self, parent: QWidget | None, title: str, text: str, yes: str = "OK", **_banner: Any
+    ) -> bool:
         self.shown.append((title, text))
         return self.answer
 

@@ -50,7 +50,7 @@ from clinic_app.ui.views.form_widgets import ERROR_STYLE
 HELP_STYLE = "color: #555;"
 UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
 AMENDED_STYLE = "background: #dcebff; border-left: 4px solid #1c5fb8; padding-left: 3px;"
-CHANGED_STYLE = "background: #f1e4f7; border-left: 4px solid #6a1b9a; padding-left: 3px;"
+CHANGED_STYLE = "background: #e6cdf2; border-left: 4px solid #6a1b9a; padding-left: 3px;"
 CHANGED_TIP = "Changed, not saved yet (the draft autosaves within a second). Ctrl+Z undoes it."
 FOCUS_STYLE = """
 QComboBox:focus, QLineEdit:focus, QListWidget:focus {

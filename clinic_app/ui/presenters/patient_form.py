@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic_app.domain.patient import Language, Patient, Sex, TriState
+from clinic_app.domain.patient import AllergyStatus, Language, Patient, Sex, TriState
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,12 @@ DIABETES_CHOICES = (
     Choice(TriState.NO, "No"),
 )
 
+ALLERGY_CHOICES = (
+    Choice(AllergyStatus.UNKNOWN, "Unknown (not asked yet)"),
+    Choice(AllergyStatus.NONE_KNOWN, "No known allergies"),
+    Choice(AllergyStatus.LISTED, "Allergies (listed below)"),
+)
+
 PATIENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("family_name", "&Family name"),
     FieldSpec("given_name", "&Given name"),
@@ -47,6 +53,9 @@ PATIENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phone", "&Phone", "e.g. (555) 010-4477"),
     FieldSpec("preferred_language", "&Language", choices=LANGUAGE_CHOICES),
     FieldSpec("diabetes", "Dia&betes", choices=DIABETES_CHOICES),
+    FieldSpec("allergy_status", "Allerg&ies", choices=ALLERGY_CHOICES),
+    FieldSpec("allergies", "Allergy lis&t", "e.g. penicillin (rash); latex"),
+    FieldSpec("medications", "Current medi&cations", "e.g. metformin 500 mg twice daily"),
 )
 
 
@@ -61,6 +70,9 @@ def form_values(patient: Patient) -> dict[str, str]:
         "phone": patient.phone or "",
         "preferred_language": patient.preferred_language.value,
         "diabetes": patient.diabetes.value,
+        "allergy_status": patient.allergy_status.value,
+        "allergies": patient.allergies,
+        "medications": patient.medications,
     }
 
 

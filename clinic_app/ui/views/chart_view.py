@@ -23,6 +23,7 @@ from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.container import Services
 from clinic_app.services.patients import Chart
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+from clinic_app.ui.views.patient_banner import ALLERGY_COLOURS
 
 LANGUAGE_WORDS = {"en": "English", "es": "Spanish"}
 
@@ -100,7 +101,10 @@ class ChartView(QWidget):
             f" &nbsp; <b>Sex</b> {p.sex.value} &nbsp; <b>MRN</b> {p.mrn}<br>"
             f"<b>Phone</b> {escape(p.phone or '-')} &nbsp; "
             f"<b>Language</b> {LANGUAGE_WORDS.get(p.preferred_language.value, '?')} &nbsp; "
-            f"<b>Diabetes</b> {p.diabetes.value}"
+            f"<b>Diabetes</b> {p.diabetes.value}<br>"
+            f"<b>Allergies</b> <span style='color:{ALLERGY_COLOURS[p.allergy_status.value]}'>"
+            f"<b>{escape(p.allergy_text)}</b></span> &nbsp; "
+            f"<b>Current medications</b> {escape(p.medication_text)}"
         )
         self.encounters.setRowCount(len(chart.encounters))
         for row, enc in enumerate(chart.encounters):

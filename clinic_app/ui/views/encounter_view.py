@@ -34,16 +34,19 @@ from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, Si
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.handouts import HandoutSide
 from clinic_app.domain.layout import get_path, set_path
+from clinic_app.domain.patient import Patient
 from clinic_app.domain.regions import RegionCode
 from clinic_app.services.container import Services
 from clinic_app.services.encounters import EncounterView as EncounterRecord
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import ChoiceBox
 from clinic_app.ui.forms.renderer import FormView
+from clinic_app.ui.presenters.patient_banner import banner_state
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
 from clinic_app.ui.views.handout_picker import HandoutPicker
+from clinic_app.ui.views.patient_banner import PatientBanner, banner_html
 from clinic_app.ui.views.printouts import Output, deliver, output_button, visit_note_pdf
 
 AUTOSAVE_MS = 1000
@@ -110,6 +113,10 @@ class EncounterPane(QWidget):
         self.integrity_alert.setStyleSheet(ALERT_STYLE)
         self.integrity_alert.setWordWrap(True)
         self.integrity_alert.hide()
+        # Who is being charted, always in view above the exam (and in the sign dialogs).
+        self._patient: Patient | None = None
+        self.patient_banner = PatientBanner()
+        layout.addWidget(self.patient_banner)
         layout.addWidget(self.integrity_alert)
         self.header = QLabel()
         self.header.setObjectName("encounter_header")
@@ -335,6 +342,10 @@ class EncounterPane(QWidget):
         enc = record.encounter
         self._amending = False
         self._facts = self._patient_facts(principal, enc.id)
+        try:
+            self._patient = self._services.patients.get(principal, enc.patient_id)
+        except ClinicError:
+            self._patient = None
         self._loading = True
         try:
             self._show_exam(enc)
@@ -363,10 +374,7 @@ class EncounterPane(QWidget):
 
     def _load_handouts(self, principal: Principal, enc: Encounter) -> None:
         """Set the picker up for this visit: the patient's language, the release's side."""
-        try:
-            patient = self._services.patients.get(principal, enc.patient_id)
-        except ClinicError:
-            patient = None
+        patient = self._patient
         plan = enc.content.release
         side = None if plan is ReleasePlan.NONE else HandoutSide(plan.value)
         self.handouts.load(principal, enc.id, patient, side)
@@ -695,6 +703,7 @@ class EncounterPane(QWidget):
         content, exam = self._assessed_content()
         found = assess_content(content, self._facts, self._services.clock.today(), exam)
         plan, from_text = planned_release(content)
+        self._show_banner(plan, from_text)
         planned = plan is not ReleasePlan.NONE
         self.assessment = found
         self.panel.show_assessment(found, release_planned=planned)
@@ -727,6 +736,21 @@ class EncounterPane(QWidget):
         if self.release_hint.text() != hint:
             self.release_hint.setText(hint)
             self.release_hint.setVisible(bool(hint))
+
+    def _show_banner(self, plan: ReleasePlan, from_text: bool) -> None:
+        """The patient banner, with the release as planned on screen right now."""
+        if self._patient is None:
+            self.patient_banner.show_state(None)
+            return
+        today = self._services.clock.today()
+        self.patient_banner.show_state(banner_state(self._patient, today, plan, from_text))
+
+    def _banner_for_dialog(self) -> dict[str, Any]:
+        """The banner for a signing question: shown above it, and Enter then signs."""
+        state = self.patient_banner.state
+        if state is None:
+            return {}
+        return {"banner_html": banner_html(state), "default_yes": True}
 
     def acknowledge_red_flags(self) -> None:
         """Alt+K: save the draft, then record (audited) that the urgent alert was seen."""
@@ -877,6 +901,7 @@ class EncounterPane(QWidget):
             "Sign and lock this encounter? Signed content can never be changed; "
             "corrections are made with signed addenda.",
             yes="Sign",
+            **self._banner_for_dialog(),
         ):
             return
         try:
@@ -903,6 +928,15 @@ class EncounterPane(QWidget):
             return
         self.addendum.set_error(None)
         findings = self.form.changed_from_shown() if self._amending and self.form else {}
+        amended = f" with {len(findings)} amended finding(s)" if findings else ""
+        if self.addendum.editor.toPlainText().strip() and not self._dialogs.confirm(
+            self,
+            "Sign addendum",
+            f"Sign this addendum{amended}? A signed addendum can never be changed or removed.",
+            yes="Sign addendum",
+            **self._banner_for_dialog(),
+        ):
+            return
         try:
             updated = self._services.encounters.add_addendum(
                 self._principal, self.encounter.id, self.addendum.editor.toPlainText(), findings

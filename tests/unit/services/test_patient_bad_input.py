@@ -19,9 +19,11 @@ from clinic_app.domain.account import Role
 from clinic_app.domain.errors import FieldErrors
 from clinic_app.domain.patient import (
     MAX_AGE_YEARS,
+    MAX_MEDICATIONS_LENGTH,
     MAX_NAME_LENGTH,
     MRN_RE,
     PHONE_ALLOWED_RE,
+    AllergyStatus,
     Language,
     PatientData,
     Sex,
@@ -209,6 +211,25 @@ def bad_phones() -> st.SearchStrategy[object]:
     )
 
 
+def bad_lists(*, answered: bool) -> st.SearchStrategy[object]:
+    """Allergy or medication lists to refuse; with allergies unanswered, any written list.
+
+    Whitespace (tabs, line breaks) is folded to single spaces, so only other control
+    characters are refused.
+    """
+    unseen = CONTROL.filter(lambda ch: not ch.isspace())
+    strategies = [
+        st.builds(lambda a, c, b: a + c + b, LETTERS, unseen, LETTERS),
+        st.text(alphabet="abc ", min_size=MAX_MEDICATIONS_LENGTH + 1, max_size=1200).filter(
+            lambda t: len(" ".join(t.split())) > MAX_MEDICATIONS_LENGTH
+        ),
+        WRONG_TYPES,
+    ]
+    if not answered:
+        strategies.append(st.text(min_size=1, max_size=30).filter(lambda t: " ".join(t.split())))
+    return st.one_of(*strategies)
+
+
 BAD_VALUES: dict[str, st.SearchStrategy[object]] = {
     "family_name": bad_names(),
     "given_name": bad_names(),
@@ -218,6 +239,9 @@ BAD_VALUES: dict[str, st.SearchStrategy[object]] = {
     "phone": bad_phones(),
     "preferred_language": bad_choice(Language),
     "diabetes": bad_choice(TriState),
+    "allergy_status": bad_choice(AllergyStatus),
+    "allergies": bad_lists(answered=False),  # GOOD leaves allergies unknown
+    "medications": bad_lists(answered=True),
 }
 
 
