@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from typing import Any
@@ -13,10 +14,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -29,7 +32,13 @@ from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.assessment.context import assess_content, planned_release
 from clinic_app.domain.assessment.model import Assessment, PatientFacts
 from clinic_app.domain.assessment.record import ReleasePlan
-from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
+from clinic_app.domain.encounter import (
+    MAX_TEACH_BACK_NOTE,
+    Encounter,
+    EncounterContent,
+    effective_exam,
+    short_hash,
+)
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.handouts import HandoutSide
@@ -163,6 +172,8 @@ class EncounterPane(QWidget):
         self.panel.sig_decision_changed.connect(lambda _key: self._changed())
         self.panel.sig_finding_requested.connect(self.focus_findings)
         self.panel.sig_cards_changed.connect(self._chain_tab_order)
+        self.panel.sig_override_requested.connect(self.override_gate)
+        self.panel.sig_acknowledge_studies_requested.connect(self.acknowledge_no_studies)
         # The form keeps priority: it gets every extra pixel, the panel a fixed default.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("encounter_splitter")
@@ -239,6 +250,20 @@ class EncounterPane(QWidget):
         self.body_layout.addWidget(notes_box)
         self.handouts = HandoutPicker(services, self._pdfs, exam_source=self._printable_exam)
         self.body_layout.addWidget(self.handouts)
+        # Teach-back (AHRQ Tool 5): recorded, signed and printed on the visit note.
+        teach_row = QHBoxLayout()
+        self.teach_back = QCheckBox("T&each-back done: the patient said back what to do")
+        self.teach_back.setObjectName("teach_back_done")
+        self.teach_back.toggled.connect(lambda _on: self._changed())
+        self.teach_back_note = QLineEdit()
+        self.teach_back_note.setObjectName("teach_back_note")
+        self.teach_back_note.setAccessibleName("Teach-back: what the patient said back")
+        self.teach_back_note.setPlaceholderText("What the patient said back (optional)")
+        self.teach_back_note.setMaxLength(MAX_TEACH_BACK_NOTE)
+        self.teach_back_note.textEdited.connect(lambda _text: self._changed())
+        teach_row.addWidget(self.teach_back)
+        teach_row.addWidget(self.teach_back_note, 1)
+        self.body_layout.addLayout(teach_row)
 
         self.addenda_box = QGroupBox("Addenda")
         addenda_layout = QVBoxLayout(self.addenda_box)
@@ -469,6 +494,10 @@ class EncounterPane(QWidget):
             edit.setReadOnly(read_only)
         self.release.set_read_only(read_only)
         self.panel.set_decisions(enc.content.assessment.decisions, read_only=read_only)
+        self.teach_back.setChecked(enc.content.teach_back.done)
+        self.teach_back_note.setText(enc.content.teach_back.note)
+        self.teach_back.setEnabled(not read_only)
+        self.teach_back_note.setReadOnly(read_only)
         if self.form is not None:
             self.form.set_read_only(read_only and not self._amending)
         self.amend_button.setVisible(signed)
@@ -515,6 +544,10 @@ class EncounterPane(QWidget):
             "unconfirmed": form.unconfirmed,
             "release": self.release.value(),
             "assessment": self._raw_assessment(),
+            "teach_back": {
+                "done": self.teach_back.isChecked(),
+                "note": self.teach_back_note.text(),
+            },
         }
 
     def _raw_assessment(self) -> dict[str, Any]:
@@ -525,7 +558,12 @@ class EncounterPane(QWidget):
         """
         stored = self.encounter.content.assessment if self.encounter is not None else None
         acknowledged = stored.red_flags_acknowledged if stored is not None else None
+        override = stored.gate_override if stored is not None else None
+        studies = stored.studies_acknowledged if stored is not None else None
         return {
+            # Made only by their audited service calls: carried through as stored.
+            "gate_override": override.model_dump(mode="json") if override else None,
+            "studies_acknowledged": studies.model_dump(mode="json") if studies else None,
             "decisions": {
                 key: decision.model_dump(mode="json")
                 for key, decision in self.panel.decisions().items()
@@ -706,6 +744,13 @@ class EncounterPane(QWidget):
         self._show_banner(plan, from_text)
         planned = plan is not ReleasePlan.NONE
         self.assessment = found
+        record = content.assessment
+        self.panel.set_gate_record(
+            record.gate_override,
+            record.studies_acknowledged,
+            can_act=not self.encounter.is_signed
+            and bool(self._principal and self._principal.can(Permission.SIGN)),
+        )
         self.panel.show_assessment(found, release_planned=planned)
         can_acknowledge = not self.encounter.is_signed and bool(
             self._principal and self._principal.can(Permission.CLINICAL_WRITE)
@@ -780,6 +825,59 @@ class EncounterPane(QWidget):
             self.panel.focus_first()
         self.sig_encounter_changed.emit(saved)
 
+    def acknowledge_no_studies(self) -> None:
+        """Save the draft, then record (audited) signing without nerve studies (R11 item 5)."""
+        service = self._services.encounters
+        self._gate_action(
+            lambda who, enc_id, version: service.acknowledge_no_studies(who, enc_id, version),
+            "No nerve studies acknowledged",
+        )
+
+    def override_gate(self) -> None:
+        """Ask for the override's own reason, save, then record it (named, timed, audited)."""
+        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+            return
+        reason = self._dialogs.ask_text(
+            self,
+            "Override the pre-operative gate",
+            "The override passes only 'evidence for the tarsal tunnel' and 'competing causes\n"
+            "answered'. It is recorded with your name and the time, audited, and printed on\n"
+            "the visit note. Write why the release should go ahead (a sentence or more):",
+        )
+        if reason is None:
+            return
+        service = self._services.encounters
+        self._gate_action(
+            lambda who, enc_id, version: service.override_gate(who, enc_id, reason, version),
+            "Pre-operative gate overridden",
+        )
+
+    def _gate_action(self, call: Callable[[Principal, int, int], Encounter], done: str) -> None:
+        """Save the draft, then make one audited gate record through the service."""
+        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+            return
+        if not self.save_now():
+            self._fail(f"{done}: not recorded, the draft could not be saved.")
+            return
+        try:
+            saved = call(self._principal, self.encounter.id, self.encounter.version)
+        except FieldErrors as exc:
+            # The draft is saved: only this record was refused, so the save status stays.
+            self.message.setText(f"{done}: not recorded. " + " ".join(exc.errors.values()))
+            self.message.show()
+            return
+        except ClinicError as exc:
+            self.message.setText(f"{done}: not recorded. {exc}")
+            self.message.show()
+            return
+        self.encounter = saved
+        self.message.hide()
+        self.save_status.setText(
+            f"{done}; saved {saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})."
+        )
+        self._reassess()
+        self.sig_encounter_changed.emit(saved)
+
     def focus_findings(self, paths: list[str]) -> None:
         """Put the cursor on the first finding; outline every sensory region named."""
         if not paths:
@@ -800,7 +898,14 @@ class EncounterPane(QWidget):
         self.focus_finding(paths[0])
 
     def focus_finding(self, path: str) -> None:
-        """Put the cursor on what a path names: an exam finding, the plan or the R11 reason."""
+        """Put the cursor on what a path names: a finding, the plan, a reason or a decision."""
+        decision = path.removeprefix("assessment.decisions.")
+        if decision != path:
+            card = self.panel.card(decision)
+            if card is not None:
+                card.confirm_button.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.panel.scroll_area.ensureWidgetVisible(card.confirm_button, 20, 40)
+            return
         if path.startswith("assessment.") or path == "release":
             target: QWidget = self.release if path == "release" else self.reason.editor
             if target is self.reason.editor:
