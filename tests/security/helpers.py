@@ -21,6 +21,8 @@ EXIT_BAD_INPUT = 2
 ADMIN_PASSWORD = "heel-and-sole-admin"
 CLERK_PASSWORD = "front-desk-stapler"
 SECRET_NOTE = "Secret-note-4711"
+FIXTURE_PASSWORD = "correct-horse-battery"
+"""The password tests/conftest.py gives the accounts its fixtures make."""
 
 
 def cheap_hasher() -> PasswordHasher:

@@ -9,9 +9,9 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import PASSWORD, FakeClock
 
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.audit import AuditAction
@@ -28,6 +28,9 @@ from security.helpers import (
     refused,
     rows,
     run_cli,
+)
+from security.helpers import (
+    FIXTURE_PASSWORD as PASSWORD,
 )
 
 # --------------------------------------------------------------------------- demo
@@ -181,7 +184,7 @@ def guess(services: Services, username: str, times: int) -> list[str]:
 
 
 def test_guessing_gets_a_growing_wait_and_the_right_password_waits_too(
-    services: Services, admin: Principal, clock: FakeClock, make_user: Callable[..., Principal]
+    services: Services, admin: Principal, clock: Any, make_user: Callable[..., Principal]
 ) -> None:
     make_user("cruz", {Role.CLINICIAN})
     said = guess(services, "cruz", 5)

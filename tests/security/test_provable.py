@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import PASSWORD, FakeClock
 from sqlalchemy import Engine, text
 
 from clinic_app.domain.account import Principal, Role
@@ -27,6 +27,7 @@ from clinic_app.storage.backup import (
 )
 from clinic_app.storage.db import make_engine
 from security.helpers import ADMIN_PASSWORD, make_practice, refused, rows, run_cli
+from security.helpers import FIXTURE_PASSWORD as PASSWORD
 
 PROMOTE_SQLITE = (
     "CREATE TRIGGER promote AFTER INSERT ON accounts "
@@ -72,7 +73,7 @@ def crafted_backup(
     engine: Engine,
     statements: dict[str, list[str]],
     tmp_path: Path,
-    clock: FakeClock,
+    clock: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """A backup made by a tampered app from a database holding the planted objects."""
@@ -145,7 +146,7 @@ def test_a_backup_with_objects_the_app_never_creates_is_refused(
     admin: Principal,
     adapter: SqliteBackup | PostgresBackup,
     engine: Engine,
-    clock: FakeClock,
+    clock: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     planted: dict[str, list[str]],
@@ -178,7 +179,7 @@ def test_a_crafted_backup_never_gets_written_by_the_app_either(
     admin: Principal,
     adapter: SqliteBackup | PostgresBackup,
     engine: Engine,
-    clock: FakeClock,
+    clock: Any,
     tmp_path: Path,
 ) -> None:
     plant(engine, [PROMOTE_SQLITE] if adapter.backend == "sqlite" else PROMOTE_PG)
