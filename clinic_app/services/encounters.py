@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -82,6 +83,24 @@ class PreviousFindings(BaseModel):
     exam: NeuroFootExam
 
 
+# An editing session's first draft save is audited at once; later saves at most once this often,
+# and whatever is left unaudited when the session closes (sign, close_draft) is audited then.
+DRAFT_AUDIT_EVERY = timedelta(minutes=5)
+
+
+@dataclass
+class _EditingSession:
+    """One actor's run of autosaves on one draft, since its last EDIT_DRAFT entry."""
+
+    audited_at: datetime
+    first_unaudited: int | None = None
+    last_unaudited: int | None = None
+
+
+def _versions(first: int, last: int) -> str:
+    return f"version {last}" if first == last else f"versions {first}-{last}"
+
+
 class EncounterService:
     """Open, chart, sign and amend encounters."""
 
@@ -95,6 +114,8 @@ class EncounterService:
         self._clock = clock
         self._label_of = label_of or (lambda path: path)
         self._after_signing: Callable[[Principal, int], object] | None = None
+        # Draft saves are audited per editing session (actor, encounter), not per autosave.
+        self._editing: dict[tuple[int, int], _EditingSession] = {}
 
     def after_signing(self, hook: Callable[[Principal, int], object] | None) -> None:
         """Call hook(actor, encounter_id) once an encounter or an addendum is signed.
@@ -144,6 +165,8 @@ class EncounterService:
         with self._uow() as uow:
             enc = self._load(uow, encounter_id)
             problems = tuple(integrity_problems(enc))
+            # Opening the encounter (again) starts a new editing session.
+            self._close_session(uow, actor, encounter_id)
             audit(uow, self._clock, actor, AuditAction.VIEW_ENCOUNTER, "encounter", enc.id)
             for problem in problems:
                 audit(
@@ -156,7 +179,8 @@ class EncounterService:
                     problem,
                 )
             uow.commit()
-            return EncounterView(encounter=enc, problems=problems)
+        self._editing.pop((actor.user_id, encounter_id), None)
+        return EncounterView(encounter=enc, problems=problems)
 
     def validate_content(self, raw: Mapping[str, Any] | EncounterContent) -> EncounterContent:
         """Check draft content; raises FieldErrors naming each bad field."""
@@ -221,17 +245,62 @@ class EncounterService:
             saved = uow.encounters.save_content(
                 encounter_id, valid, expected_version, self._clock.now()
             )
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.EDIT_DRAFT,
-                "encounter",
-                encounter_id,
-                f"version {saved.version}",
-            )
+            self._audit_edit(uow, actor, encounter_id, saved.version)
             uow.commit()
             return saved
+
+    def _audit_edit(
+        self, uow: UnitOfWork, actor: Principal, encounter_id: int, version: int
+    ) -> None:
+        """EDIT_DRAFT for the first save of a session, then at most every DRAFT_AUDIT_EVERY.
+
+        Each entry says who, when, and which versions it covers ("versions 4-19").
+        """
+        now = self._clock.now()
+        key = (actor.user_id, encounter_id)
+        session = self._editing.get(key)
+        if session is not None and now - session.audited_at < DRAFT_AUDIT_EVERY:
+            session.first_unaudited = session.first_unaudited or version
+            session.last_unaudited = version
+            return
+        first = version if session is None else (session.first_unaudited or version)
+        audit(
+            uow,
+            self._clock,
+            actor,
+            AuditAction.EDIT_DRAFT,
+            "encounter",
+            encounter_id,
+            _versions(first, version),
+        )
+        self._editing[key] = _EditingSession(audited_at=now)
+
+    def _close_session(self, uow: UnitOfWork, actor: Principal, encounter_id: int) -> None:
+        # (the session is forgotten by the caller once this transaction committed)
+        session = self._editing.get((actor.user_id, encounter_id))
+        if session is None or session.last_unaudited is None:
+            return
+        audit(
+            uow,
+            self._clock,
+            actor,
+            AuditAction.EDIT_DRAFT,
+            "encounter",
+            encounter_id,
+            _versions(session.first_unaudited or session.last_unaudited, session.last_unaudited),
+        )
+
+    def close_draft(self, actor: Principal, encounter_id: int) -> None:
+        """The actor closed the draft: audit the saves not yet audited (one entry, if any)."""
+        key = (actor.user_id, encounter_id)
+        session = self._editing.get(key)
+        if session is None or session.last_unaudited is None:
+            self._editing.pop(key, None)
+            return
+        with self._uow() as uow:
+            self._close_session(uow, actor, encounter_id)
+            uow.commit()
+        self._editing.pop(key, None)
 
     @staticmethod
     def _keep_service_records(valid: EncounterContent, enc: Encounter) -> EncounterContent:
@@ -265,6 +334,7 @@ class EncounterService:
             if enc.is_signed:
                 raise RecordLocked("This encounter is already signed.")
             self._check_unconfirmed(enc)
+            self._close_session(uow, actor, encounter_id)
             found = self._assess(uow, enc)
             self._check_gate(found)
             self._check_decisions(enc, found)
@@ -289,6 +359,7 @@ class EncounterService:
             )
             audit(uow, self._clock, actor, AuditAction.SIGN, "encounter", encounter_id, digest)
             uow.commit()
+        self._editing.pop((actor.user_id, encounter_id), None)
         self._signed(actor, encounter_id)
         return signed
 
