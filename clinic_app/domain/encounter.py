@@ -180,6 +180,8 @@ class EncounterSummary(BaseModel):
     clinician_name: str
     status: EncounterStatus
     addenda_count: int = 0
+    reason: str = ""
+    """The reason for the visit; left empty for readers without the clinical-read right."""
 
 
 class Encounter(BaseModel):
@@ -220,6 +222,7 @@ class Encounter(BaseModel):
             clinician_name=self.clinician_name,
             status=self.status,
             addenda_count=len(self.addenda),
+            reason=self.reason,
         )
 
 

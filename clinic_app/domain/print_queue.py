@@ -6,7 +6,7 @@ language and how many copies, so the front desk can print without seeing the not
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,6 +76,11 @@ class QueueLine(_Frozen):
     copies: int
     requested_at: datetime
     times_printed: int = 0
+    date_of_birth: date | None = None
+    mrn: str = ""
+    """With the date of birth, tells apart two patients of the same name."""
+    gloss: str = ""
+    """The English title beside a title in another language (empty for English handouts)."""
 
 
 class PrintRecord(_Frozen):

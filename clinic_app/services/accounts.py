@@ -34,6 +34,10 @@ from clinic_app.services.common import audit, require
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 BAD_LOGIN = "Wrong user name or password."
+SESSION_DISABLED = "This account was disabled by the practice admin; the session has ended."
+SESSION_CHANGED = (
+    "The practice admin changed this account's roles; log in again to go on with the new ones."
+)
 USERNAME_KEPT = 64  # the typed name is kept (audit, failure count) up to this length
 COMMON_PASSWORDS_FILE = ("security", "common-passwords.txt")
 
@@ -59,6 +63,10 @@ def wait_text(seconds: float) -> str:
     if whole < 120:
         return f"{whole} seconds"
     return f"{round(whole / 60)} minutes"
+
+
+class SessionEnded(AuthenticationFailed):
+    """The signed-in account was disabled, removed or given other roles since logging in."""
 
 
 class AccountService:
@@ -269,6 +277,54 @@ class AccountService:
                 "enabled" if active else "disabled",
             )
             uow.commit()
+
+    def change_roles(self, actor: Principal, user_id: int, roles: Iterable[Role]) -> Account:
+        """Give an account other roles (admin only, audited).
+
+        The practice keeps at least one active admin. The person's open session ends at its
+        next action (``check_session``), so the new roles apply from their next login.
+        """
+        require(actor, Permission.ACCOUNTS_MANAGE)
+        wanted = frozenset(Role(r) for r in roles)
+        if not wanted:
+            raise FieldErrors({"roles": "Choose at least one role."})
+        with self._uow() as uow:
+            target = uow.accounts.get(user_id)
+            if target is None:
+                raise NotFound(f"Account #{user_id} does not exist.")
+            if wanted == target.roles:
+                return target
+            if Role.ADMIN in target.roles and Role.ADMIN not in wanted and target.active:
+                admins = [a for a in uow.accounts.list() if a.active and Role.ADMIN in a.roles]
+                if len(admins) <= 1:
+                    raise FieldErrors(
+                        {"roles": "The practice needs at least one active admin account."}
+                    )
+            uow.accounts.set_roles(user_id, wanted)
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.ACCOUNT_CHANGE,
+                "account",
+                user_id,
+                f"roles {','.join(sorted(target.roles))} -> {','.join(sorted(wanted))}",
+            )
+            uow.commit()
+            return target.model_copy(update={"roles": wanted})
+
+    def check_session(self, actor: Principal) -> None:
+        """Raise SessionEnded when the account was disabled, removed or its roles changed.
+
+        Called by the app before acting for a signed-in person, so an admin's decision takes
+        effect at that person's next action rather than at their next login.
+        """
+        with self._uow() as uow:
+            current = uow.accounts.get(actor.user_id)
+        if current is None or not current.active:
+            raise SessionEnded(SESSION_DISABLED)
+        if current.roles != actor.roles:
+            raise SessionEnded(SESSION_CHANGED)
 
     def reset_password(self, actor: Principal, user_id: int, new_password: str) -> None:
         """Set a new password for an account (admin only)."""

@@ -154,10 +154,13 @@ class EncounterService:
             return enc
 
     def list_for_patient(self, actor: Principal, patient_id: int) -> list[EncounterSummary]:
-        """Dates, clinicians and status only: safe for the front desk."""
+        """Dates, clinicians and status (the reason only for clinical readers)."""
         require(actor, Permission.ENCOUNTER_LIST)
         with self._uow() as uow:
-            return list(uow.encounters.list_for_patient(patient_id))
+            found = list(uow.encounters.list_for_patient(patient_id))
+        if actor.can(Permission.CLINICAL_READ):
+            return found
+        return [e.model_copy(update={"reason": ""}) for e in found]
 
     def get(self, actor: Principal, encounter_id: int) -> EncounterView:
         """Read an encounter with its content, checking every hash (audited)."""

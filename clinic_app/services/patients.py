@@ -22,6 +22,10 @@ MRN_LENGTH = 8
 SEARCH_LIMIT = 50
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_WORDS = 6
+START_PAGE_LIMIT = 12
+CLINICAL_FACTS = ("diabetes", "allergy_status", "allergies", "medications")
+"""Fields of the patient record that are clinical facts: only a clinician sets them."""
+CLINICAL_FACT_REFUSED = "Only a clinician may record or change this."
 
 
 class LikelyDuplicate(ClinicError):
@@ -48,6 +52,44 @@ class Chart(BaseModel):
     encounters: tuple[EncounterSummary, ...]
 
 
+class StartLists(BaseModel):
+    """The start page's patients: seen today (by anyone) and opened lately by this person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    today: tuple[Patient, ...]
+    recent: tuple[Patient, ...]
+
+
+def without_clinical_reason(chart: Chart, actor: Principal) -> Chart:
+    """The chart as the actor may see it: no reason for visit without clinical reading."""
+    if actor.can(Permission.CLINICAL_READ):
+        return chart
+    blank = tuple(e.model_copy(update={"reason": ""}) for e in chart.encounters)
+    return chart.model_copy(update={"encounters": blank})
+
+
+def refuse_clinical_changes(
+    actor: Principal, before: PatientData | None, after: PatientData
+) -> None:
+    """Raise FieldErrors when someone without clinical writing sets a clinical fact.
+
+    The front desk keeps demographics current; diabetes status, allergies and medications
+    are the clinician's to record (new patients keep the "unknown" defaults).
+    """
+    if actor.can(Permission.CLINICAL_WRITE):
+        return
+    fields = PatientData.model_fields
+    changed = {
+        name: CLINICAL_FACT_REFUSED
+        for name in CLINICAL_FACTS
+        if getattr(after, name)
+        != (getattr(before, name) if before is not None else fields[name].default)
+    }
+    if changed:
+        raise FieldErrors(changed)
+
+
 class PatientService:
     """Register, edit, find and open patients."""
 
@@ -68,6 +110,7 @@ class PatientService:
         """Register a patient; refuses a taken MRN and warns about a likely duplicate."""
         require(actor, Permission.PATIENT_WRITE)
         data = self.validate(raw)
+        refuse_clinical_changes(actor, None, data)
         try:
             return self._register(actor, data, allow_duplicate)
         except DuplicateRecord:
@@ -106,6 +149,11 @@ class PatientService:
             before = uow.patients.get(patient_id)
             if before is None:
                 raise NotFound(f"Patient #{patient_id} does not exist.")
+            if not actor.can(Permission.CLINICAL_WRITE):
+                # A form without the clinical facts (the front desk's) keeps them as stored.
+                kept = {name: getattr(before, name) for name in CLINICAL_FACTS}
+                data = self.validate({**kept, **raw})
+            refuse_clinical_changes(actor, before, data)
             if data.mrn is not None and uow.patients.mrn_exists(data.mrn, except_id=patient_id):
                 raise FieldErrors({"mrn": f"MRN {data.mrn} is already used by another patient."})
             patient = uow.patients.update(patient_id, data, expected_version)
@@ -152,7 +200,21 @@ class PatientService:
             encounters = tuple(uow.encounters.list_for_patient(patient_id))
             audit(uow, self._clock, actor, AuditAction.VIEW_CHART, "patient", patient_id)
             uow.commit()
-            return Chart(patient=patient, encounters=encounters)
+            return without_clinical_reason(Chart(patient=patient, encounters=encounters), actor)
+
+    def start_lists(self, actor: Principal, limit: int = START_PAGE_LIMIT) -> StartLists:
+        """Patients with a visit today, and the charts this person opened lately (newest first).
+
+        Names and birth dates only, like the search; nothing clinical and nothing audited.
+        """
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            today = tuple(uow.patients.seen_on(self._clock.today(), limit))
+            ids = uow.audit.recent_entity_ids(
+                actor.user_id, AuditAction.VIEW_CHART.value, "patient", limit
+            )
+            recent = [p for i in ids if i.isdigit() and (p := uow.patients.get(int(i)))]
+            return StartLists(today=today, recent=tuple(recent))
 
     @staticmethod
     def _new_mrn(uow: UnitOfWork) -> str:

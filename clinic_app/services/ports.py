@@ -62,6 +62,10 @@ class PatientRepository(Protocol):
         """Patients matching every word of text (name prefix, MRN prefix or a date of birth)."""
         ...
 
+    def seen_on(self, day: date, limit: int) -> Sequence[Patient]:
+        """Patients with an encounter dated that day, in name order."""
+        ...
+
     def count(self) -> int:
         """How many patients there are."""
         ...
@@ -266,8 +270,26 @@ class AuditRepository(Protocol):
         """The last (seq, hash) written, kept apart from the entries."""
         ...
 
+    def keying(self) -> tuple[int | None, str | None]:
+        """(first keyed entry, value identifying the practice key); (None, None) unkeyed."""
+        ...
+
+    def entry_at(self, seq: int) -> AuditEntry | None:
+        """One entry by its sequence number."""
+        ...
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The head with where its keyed part starts (None before the first entry)."""
+        ...
+
     def recent(self, limit: int) -> Sequence[AuditEntry]:
         """The newest entries, newest first."""
+        ...
+
+    def recent_entity_ids(
+        self, user_id: int, action: str, entity_type: str, limit: int
+    ) -> Sequence[str]:
+        """Distinct entity ids of one person's entries of one kind, newest first."""
         ...
 
 

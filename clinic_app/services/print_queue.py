@@ -17,6 +17,7 @@ from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.handouts import (
     Handout,
     HandoutContext,
+    HandoutLanguage,
     HandoutSide,
     VisitFact,
     personalise,
@@ -53,6 +54,19 @@ class PrintJob(BaseModel):
     patient_name: str
     next_steps: tuple[str, ...] = ()
     """The ticked next steps, worded in the handout's language."""
+
+
+class PrintLogLine(BaseModel):
+    """One line of "Recent prints" as people read it: whom for, which handout, who, when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record: PrintRecord
+    patient_name: str
+    """Empty for a library print made for nobody in particular."""
+    mrn: str = ""
+    title: str
+    gloss: str = ""
 
 
 class PrintQueueService:
@@ -126,17 +140,21 @@ class PrintQueueService:
             for request in uow.print_queue.open_requests():
                 patient = uow.patients.get(request.patient_id)
                 name = patient.display_name if patient is not None else "(unknown patient)"
+                title, gloss = self._titles(request.handout_id, request.language)
                 lines.append(
                     QueueLine(
                         request_id=request.id,
                         patient_id=request.patient_id,
                         patient_name=name,
                         handout_id=request.handout_id,
-                        title=self._title(request),
+                        title=title,
                         language=request.language,
                         copies=request.copies,
                         requested_at=request.requested_at,
                         times_printed=len(uow.print_queue.prints(request.id)),
+                        date_of_birth=patient.date_of_birth if patient is not None else None,
+                        mrn=patient.mrn if patient is not None else "",
+                        gloss=gloss,
                     )
                 )
             return lines
@@ -287,8 +305,39 @@ class PrintQueueService:
         with self._uow() as uow:
             return list(uow.print_queue.prints(None, limit))
 
-    def _title(self, request: HandoutRequest) -> str:
+    def log_lines(self, actor: Principal, limit: int = 200) -> list[PrintLogLine]:
+        """The print log, newest first, with patient names and handout titles."""
+        require(actor, Permission.HANDOUT_PRINT)
+        with self._uow() as uow:
+            records = list(uow.print_queue.prints(None, limit))
+            people = {
+                pid: uow.patients.get(pid)
+                for pid in {r.patient_id for r in records if r.patient_id is not None}
+            }
+        out: list[PrintLogLine] = []
+        for record in records:
+            patient = people.get(record.patient_id) if record.patient_id is not None else None
+            title, gloss = self._titles(record.handout_id, record.language)
+            out.append(
+                PrintLogLine(
+                    record=record,
+                    patient_name=patient.display_name if patient is not None else "",
+                    mrn=patient.mrn if patient is not None else "",
+                    title=title,
+                    gloss=gloss,
+                )
+            )
+        return out
+
+    def _titles(self, handout_id: str, language: HandoutLanguage) -> tuple[str, str]:
+        """The handout's title in its language, and the English one beside another language."""
         try:
-            return self._library.get(request.handout_id, request.language).title
+            title = self._library.get(handout_id, language.value).title
         except HandoutError:
-            return f"{request.handout_id} (no longer in the library)"
+            return f"{handout_id} (no longer in the library)", ""
+        if language is HandoutLanguage.EN:
+            return title, ""
+        try:
+            return title, self._library.get(handout_id, HandoutLanguage.EN.value).title
+        except HandoutError:
+            return title, ""

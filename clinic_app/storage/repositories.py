@@ -177,6 +177,14 @@ class SqlPatientRepository:
         )
         return [self._to_domain(r) for r in rows]
 
+    def seen_on(self, day: date, limit: int) -> Sequence[Patient]:
+        """Patients with an encounter dated that day, in name order."""
+        seen = select(EncounterRow.patient_id).where(EncounterRow.encounter_date == day)
+        rows = self._s.scalars(
+            select(PatientRow).where(PatientRow.id.in_(seen)).order_by(*SEARCH_ORDER).limit(limit)
+        )
+        return [self._to_domain(r) for r in rows]
+
     def search(self, text: str, limit: int) -> Sequence[Patient]:
         """Every word must match a name prefix, an MRN prefix or the date of birth.
 
@@ -393,6 +401,7 @@ class SqlEncounterRepository:
                 EncounterRow.clinician_name,
                 EncounterRow.status,
                 func.coalesce(counts.c.n, 0),
+                EncounterRow.reason,
             )
             .outerjoin(counts, counts.c.encounter_id == EncounterRow.id)
             .where(EncounterRow.patient_id == patient_id)
@@ -406,6 +415,7 @@ class SqlEncounterRepository:
                 clinician_name=r[2],
                 status=EncounterStatus(r[3]),
                 addenda_count=r[4],
+                reason=r[5],
             )
             for r in self._s.execute(stmt)
         ]
@@ -776,6 +786,24 @@ class SqlAuditRepository:
         """The newest entries first."""
         rows = self._s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit))
         return [self._to_domain(r) for r in rows]
+
+    def recent_entity_ids(
+        self, user_id: int, action: str, entity_type: str, limit: int
+    ) -> Sequence[str]:
+        """Distinct entity ids of one person's entries of one kind, newest first."""
+        newest = func.max(AuditRow.seq)
+        stmt = (
+            select(AuditRow.entity_id)
+            .where(
+                AuditRow.user_id == user_id,
+                AuditRow.action == action,
+                AuditRow.entity_type == entity_type,
+            )
+            .group_by(AuditRow.entity_id)
+            .order_by(newest.desc())
+            .limit(limit)
+        )
+        return list(self._s.scalars(stmt))
 
 
 class SqlPrintQueueRepository:

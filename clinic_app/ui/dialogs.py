@@ -6,7 +6,16 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class Dialogs:
@@ -42,6 +51,23 @@ class Dialogs:
         box.setDefaultButton(ok if default_yes else cancel)
         box.exec()
         return box.clickedButton() is ok
+
+    def review(self, parent: QWidget | None, title: str, text: str, yes: str) -> bool:
+        """Show a long plain-text report (scrollable) and ask to go ahead; True when accepted."""
+        box = QDialog(parent)
+        box.setObjectName("review_box")
+        box.setWindowTitle(title)
+        layout = QVBoxLayout(box)
+        view = QPlainTextEdit(text)
+        view.setReadOnly(True)
+        view.setMinimumSize(560, 320)
+        layout.addWidget(view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(yes, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(box.accept)
+        buttons.rejected.connect(box.reject)
+        layout.addWidget(buttons)
+        return box.exec() == QDialog.DialogCode.Accepted
 
     def ask_text(self, parent: QWidget | None, title: str, text: str) -> str | None:
         """Ask for a few sentences of text; None when cancelled."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -24,7 +27,10 @@ from clinic_app.domain.account import Permission, Principal, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.domain.patient import Patient
+from clinic_app.services.accounts import SESSION_DISABLED, SessionEnded
 from clinic_app.services.container import Services
+from clinic_app.services.export import ExportFormat
+from clinic_app.services.patient_import import ImportReport
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import install_wheel_guard
 from clinic_app.ui.models.patient_table_model import PatientTableModel
@@ -37,6 +43,7 @@ from clinic_app.ui.views.patient_editor import PatientEditor
 from clinic_app.ui.views.practice_dialog import PracticeDialog
 from clinic_app.ui.views.print_queue_pane import PrintQueuePane
 from clinic_app.ui.views.session_pages import DatabaseSetup, LoginPage, SetupPage
+from clinic_app.ui.views.start_view import StartView
 
 SEARCH_DEBOUNCE_MS = 120
 ACTIVITY_EVENTS = {
@@ -45,6 +52,32 @@ ACTIVITY_EVENTS = {
     QEvent.Type.MouseMove,
     QEvent.Type.Wheel,
 }
+# A key press or click is an action: the account is checked before it reaches a widget.
+ACTION_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress}
+SESSION_CHECK_SECONDS = 1.0
+"""At most one account check per this many seconds (a key held down repeats fast)."""
+DEFAULT_SIZE = (1200, 760)
+EXPORT_CHOICES = (
+    ("PDF visit note", ExportFormat.PDF, "PDF files (*.pdf);;All files (*)"),
+    ("FHIR R4 Bundle (JSON)", ExportFormat.FHIR, "FHIR JSON (*.json);;All files (*)"),
+)
+OUTCOME_WORDS = {"add": "to add", "duplicate": "likely duplicate, not added", "refused": "refused"}
+
+
+def import_report_text(report: ImportReport) -> str:
+    """The dry run as a person reads it: totals, then every row and what happens to it."""
+    lines = [
+        f"{report.file.name}: {len(report.rows)} rows: {report.count('add')} to add, "
+        f"{report.count('duplicate')} likely duplicates, {report.count('refused')} refused.",
+        *report.notes,
+        "",
+    ]
+    for row in report.rows:
+        why = f" ({row.reason})" if row.reason else ""
+        lines.append(
+            f"Row {row.row}: {row.name}: {OUTCOME_WORDS.get(row.outcome, row.outcome)}{why}"
+        )
+    return "\n".join(lines)
 
 
 class ActivityWatcher(QObject):
@@ -57,10 +90,18 @@ class ActivityWatcher(QObject):
     sig_activity = Signal()
     """Emitted on user input anywhere in the app."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.gate: Callable[[], bool] | None = None
+        """Asked before a key press or click goes on; False swallows it (session ended)."""
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Watch, never consume."""
-        if event.type() in ACTIVITY_EVENTS:
+        """Watch; consume an action only when the gate says the session has ended."""
+        kind = event.type()
+        if kind in ACTIVITY_EVENTS:
             self.sig_activity.emit()
+        if kind in ACTION_EVENTS and self.gate is not None:
+            return not self.gate()
         return False
 
 
@@ -80,6 +121,7 @@ class MainWindow(QMainWindow):
         idle_lock_minutes: int,
         dialogs: Dialogs | None = None,
         setup: DatabaseSetup | None = None,
+        window_state: QSettings | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("main_window")
@@ -113,6 +155,9 @@ class MainWindow(QMainWindow):
         self.idle_timer.timeout.connect(self.lock)
         self.activity = ActivityWatcher(self)
         self.activity.sig_activity.connect(self._user_active)
+        self.activity.gate = self._session_still_valid
+        self._session_checked_at = 0.0
+        self.session_check_seconds = SESSION_CHECK_SECONDS
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.activity)
@@ -123,7 +168,8 @@ class MainWindow(QMainWindow):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.run_search)
-        self.resize(1200, 760)
+        self._window_state = window_state
+        self._place_on_screen()
         self.show_start_page()
 
     # ----- building -------------------------------------------------------------------------
@@ -159,28 +205,12 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.results_hint)
 
         self.right = QStackedWidget()
-        self.welcome = QWidget()
-        self.welcome.setObjectName("welcome")
-        welcome_layout = QVBoxLayout(self.welcome)
-        welcome_layout.addStretch(1)
-        welcome_text = QLabel(
-            "<h2>No patient open</h2><p>Ctrl+F finds a patient; Ctrl+N registers a new one.</p>"
-        )
-        welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        welcome_layout.addWidget(welcome_text)
-        # After a crash or a forgotten draft, the clinician's unsigned work is one key away.
-        self.resume_button = QPushButton()
-        self.resume_button.setObjectName("resume_draft_button")
-        self.resume_button.clicked.connect(self._resume_draft)
-        self.resume_button.hide()
-        welcome_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.drafts_hint = QLabel()
-        self.drafts_hint.setObjectName("drafts_hint")
-        self.drafts_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.drafts_hint.setWordWrap(True)
-        welcome_layout.addWidget(self.drafts_hint)
-        welcome_layout.addStretch(2)
-        self._resume_id: tuple[int, int] | None = None
+        self.start_view = StartView()
+        self.welcome = self.start_view
+        self.resume_button = self.start_view.resume_button
+        self.drafts_hint = self.start_view.drafts_hint
+        self.start_view.sig_open_patient.connect(self.open_chart)
+        self.start_view.sig_open_draft.connect(self._open_draft)
         self.patient_editor = PatientEditor(self.services, self.dialogs)
         self.chart_view = ChartView(self.services)
         self.encounter_pane = EncounterPane(self.services, self.dialogs)
@@ -199,7 +229,7 @@ class MainWindow(QMainWindow):
         self.patient_editor.sig_cancelled.connect(self._editor_cancelled)
         self.chart_view.sig_open_encounter.connect(self.open_encounter)
         self.chart_view.sig_edit_patient.connect(self.edit_patient)
-        self.encounter_pane.sig_encounter_changed.connect(lambda _e: None)
+        self.encounter_pane.sig_encounter_changed.connect(self._encounter_changed)
         # The title names the patient whose chart or encounter is open (never while locked).
         self.encounter_pane.patient_banner.sig_state_changed.connect(self.update_title)
         self.right.currentChanged.connect(self.update_title)
@@ -286,9 +316,42 @@ class MainWindow(QMainWindow):
         self.practice_action = self._action(
             "&Admin", "&Practice details...", "Ctrl+Shift+D", self.show_practice_details
         )
+        self.import_action = self._action("&Admin", "&Import patients...", "", self.import_patients)
+        self._menus["&Admin"].addSeparator()
+        # Not a command: the admin's reminder of where the backups stand (also in the status bar).
+        self.last_backup_action = QAction("Last backup: not checked yet", self)
+        self.last_backup_action.setObjectName("action_last_backup")
+        self.last_backup_action.setEnabled(False)
+        self._menus["&Admin"].addAction(self.last_backup_action)
+        self.export_action = self._action(
+            "&Encounter", "E&xport signed encounter...", "Ctrl+Shift+E", self.export_encounter
+        )
         for action in self.session_actions:
             tip = action.text().replace("&", "")
             action.setToolTip(f"{tip} ({action.shortcut().toString()})")
+        self._build_status_bar()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.export_problem = QLabel()
+        self.export_problem.setObjectName("export_problem")
+        self.export_problem.setStyleSheet("color: #a40000; font-weight: bold;")
+        self.export_problem.setWordWrap(False)
+        self.export_retry = QPushButton("Retry e&xport")
+        self.export_retry.setObjectName("export_retry")
+        self.export_retry.clicked.connect(self.retry_exports)
+        self.export_problem.hide()
+        self.export_retry.hide()
+        bar.addWidget(self.export_problem, 1)
+        bar.addWidget(self.export_retry)
+        self.backup_status = QLabel()
+        self.backup_status.setObjectName("backup_status")
+        bar.addPermanentWidget(self.backup_status)
+        self.backup_actions.sig_status_changed.connect(self._backup_status_changed)
+
+    def _backup_status_changed(self, text: str) -> None:
+        self.last_backup_action.setText(text)
+        self.backup_status.setText(text)
 
     # ----- session --------------------------------------------------------------------------
     def show_start_page(self) -> None:
@@ -331,6 +394,11 @@ class MainWindow(QMainWindow):
             is_admin = Role.ADMIN in self.principal.roles
             self.backup_action.setEnabled(is_admin)
             self.restore_action.setEnabled(is_admin)
+            self.import_action.setEnabled(self.principal.can(Permission.PATIENT_WRITE))
+            self.export_action.setEnabled(self.principal.can(Permission.CLINICAL_READ))
+        self.backup_status.setVisible(
+            enabled and self.principal is not None and Role.ADMIN in self.principal.roles
+        )
 
     def _logged_in(self, principal: Principal) -> None:
         resumed = self.principal is not None and self.principal.user_id == principal.user_id
@@ -348,6 +416,9 @@ class MainWindow(QMainWindow):
             self.search_box.setFocus()
             if not resumed:
                 self._offer_drafts()
+        if Role.ADMIN in principal.roles:
+            self.backup_actions.refresh_status()
+        self._show_export_problem(None)
 
     def update_title(self, *_changed: object) -> None:
         """The window title: the open patient (banner on the encounter), then the user."""
@@ -366,47 +437,90 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
 
     def _offer_drafts(self) -> None:
-        """Show the clinician's newest unsigned draft on the start page, focused."""
-        self._resume_id = None
-        self.resume_button.hide()
-        self.drafts_hint.clear()
+        """Fill the start page; the clinician's newest unsigned draft takes the cursor."""
         if self.principal is None:
             return
+        self.refresh_start_page()
         if not self.principal.can(Permission.CLINICAL_WRITE):
             self._offer_print_queue()
             return
-        try:
-            drafts = self.services.encounters.drafts(self.principal)
-        except ClinicError:
-            return
-        if not drafts:
-            return
-        newest = drafts[0]
-        saved = newest.updated_at.astimezone()
-        self._resume_id = (newest.patient_id, newest.encounter_id)
-        self.resume_button.setText(
-            f"Resume unsigned draft: {newest.patient_name}, visit "
-            f"{newest.encounter_date.isoformat()}, last saved {saved:%Y-%m-%d %H:%M:%S} (Enter)"
-        )
-        self.resume_button.setAccessibleName("Resume unsigned draft")
-        self.resume_button.show()
-        self.resume_button.setDefault(True)
-        self.resume_button.setFocus()
-        if len(drafts) > 1:
-            self.drafts_hint.setText(
-                f"{len(drafts) - 1} more unsigned draft(s) wait in their patients' charts."
-            )
+        if self._has_drafts:
+            self.start_view.focus_first()
 
-    def _resume_draft(self) -> None:
-        if self._resume_id is None:
+    @property
+    def _has_drafts(self) -> bool:
+        return not self.resume_button.isHidden()
+
+    def refresh_start_page(self) -> None:
+        """Read today's and recent patients and the user's drafts again into the start page."""
+        principal = self.principal
+        if principal is None:
             return
-        patient_id, encounter_id = self._resume_id
+        try:
+            lists = self.services.patients.start_lists(principal)
+        except ClinicError as exc:
+            self.start_view.drafts_hint.setText(f"The start page lists cannot be read: {exc}")
+            return
+        drafts = None
+        if principal.can(Permission.CLINICAL_WRITE):
+            with contextlib.suppress(ClinicError):
+                drafts = self.services.encounters.drafts(principal)
+        self.start_view.show_lists(lists.today, lists.recent, drafts, self.services.clock.today())
+
+    def show_start(self) -> None:
+        """The start page, freshly read, with the cursor in the search box."""
+        self.right.setCurrentWidget(self.welcome)
+        self.refresh_start_page()
+        self.search_box.setFocus()
+
+    def _open_draft(self, patient_id: int, encounter_id: int) -> None:
         self.open_chart(patient_id)
-        self.open_encounter(encounter_id)
+        if self.right.currentWidget() is self.chart_view:
+            self.open_encounter(encounter_id)
 
     def _user_active(self) -> None:
         if self.principal is not None and self.pages.currentWidget() is self.workspace:
             self.idle_timer.start()
+
+    def _session_still_valid(self) -> bool:
+        """Before a key press or click acts: is the account still enabled with its roles?
+
+        An admin who disables an account or changes its roles ends that person's session
+        here, at their next action; the action itself is not carried out.
+        """
+        principal = self.principal
+        if principal is None or self.pages.currentWidget() is not self.workspace:
+            return True
+        now = time.monotonic()
+        if now - self._session_checked_at < self.session_check_seconds:
+            return True
+        self._session_checked_at = now
+        try:
+            self.services.accounts.check_session(principal)
+        except SessionEnded as exc:
+            why = str(exc)
+            # The event filter runs inside event delivery: end the session right after it.
+            QTimer.singleShot(0, lambda: self.end_session(why))
+            return False
+        except ClinicError:
+            return True  # the database is briefly out of reach: the action reports that itself
+        return True
+
+    def end_session(self, why: str) -> None:
+        """The account was disabled or its roles changed: back to the login page, saying why."""
+        if self.principal is None:
+            return
+        if why != SESSION_DISABLED:
+            # Other roles: the typed draft is kept. A disabled account writes nothing more
+            # (autosave has kept all but the last second of typing).
+            self.encounter_pane.save_now()
+        self._audit_session(AuditAction.LOGOUT)
+        self.backup_actions.set_user(None)
+        self.idle_timer.stop()
+        self.encounter_pane.encounter = None
+        self.show_start_page()
+        self.login_page.message.setText(why)
+        self.login_page.message.show()
 
     def lock(self) -> None:
         """Cover the workspace; typed drafts are saved first and kept on screen underneath."""
@@ -508,8 +622,7 @@ class MainWindow(QMainWindow):
         if self.chart_view.chart is not None:
             self.right.setCurrentWidget(self.chart_view)
         else:
-            self.right.setCurrentWidget(self.welcome)
-            self.search_box.setFocus()
+            self.show_start()
 
     def open_chart(self, patient_id: int) -> None:
         """Show a patient's chart (audited)."""
@@ -617,6 +730,159 @@ class MainWindow(QMainWindow):
         self.practice_dialog = PracticeDialog(self.services, self.principal, self.dialogs, self)
         self.practice_dialog.open()
 
+    def import_patients(self) -> None:
+        """Pick a patient list, show the dry run row by row, import the good rows on OK."""
+        principal = self.principal
+        if principal is None:
+            return
+        path = self.dialogs.open_file(
+            self,
+            "Import patients",
+            Path.home(),
+            "Patient lists (*.csv *.json *.ndjson);;All files (*)",
+        )
+        if path is None:
+            return
+        service = self.services.patient_import
+        try:
+            report = service.run(principal, path)
+        except ClinicError as exc:
+            self.dialogs.error(self, "The patients were not imported", str(exc))
+            return
+        adds = report.count("add")
+        if not adds:
+            self.dialogs.info(self, "Nothing to import", import_report_text(report))
+            return
+        if not self.dialogs.review(
+            self,
+            "Import patients: dry run",
+            import_report_text(report),
+            yes=f"Import {adds} patient{'s' if adds != 1 else ''}",
+        ):
+            return
+        try:
+            done = service.run(principal, path, apply=True)
+        except ClinicError as exc:
+            self.dialogs.error(self, "The patients were not imported", str(exc))
+            return
+        self.dialogs.info(
+            self, "Patients imported", f"{done.written} patients imported from {path.name}."
+        )
+        self.refresh_start_page()
+
+    # ----- export ------------------------------------------------------------------------------
+    def export_encounter(self) -> None:
+        """Write the open signed encounter as a PDF visit note or a FHIR R4 Bundle."""
+        principal = self.principal
+        enc = self.encounter_pane.encounter
+        exports = self.services.exports
+        if principal is None or self.right.currentWidget() is not self.encounter_pane:
+            self.dialogs.info(self, "Export", "Open a signed encounter first.")
+            return
+        if enc is None or not enc.is_signed:
+            self.dialogs.info(self, "Export", "Only a signed encounter is exported; sign it first.")
+            return
+        if exports is None:
+            self.dialogs.error(self, "Export", "Export is not available in this installation.")
+            return
+        choice = self.dialogs.choose(
+            self,
+            "Export signed encounter",
+            "Export this signed encounter as:",
+            [text for text, _fmt, _filter in EXPORT_CHOICES],
+        )
+        if choice is None:
+            return
+        _text, fmt, name_filter = EXPORT_CHOICES[choice]
+        chart = self.chart_view.chart
+        mrn = chart.patient.mrn if chart is not None else "patient"
+        stem = f"{mrn}_{enc.encounter_date.isoformat()}_enc{enc.id:06d}"
+        folder = exports.folder or Path.home()
+        out = self.dialogs.save_file(
+            self, "Export signed encounter", folder / f"{stem}{fmt.suffix}", name_filter
+        )
+        if out is None:
+            return
+        try:
+            written = exports.export(principal, enc.id, fmt, out)
+        except ClinicError as exc:
+            self.dialogs.error(self, "The encounter was not exported", str(exc))
+            return
+        self.statusBar().showMessage(f"Exported to {written}", 10_000)
+
+    def _encounter_changed(self, _encounter: object) -> None:
+        self._show_export_problem(None)
+
+    def _show_export_problem(self, problem: str | None) -> None:
+        """Say so in the status bar while signed encounters wait for the export folder."""
+        exports = self.services.exports
+        waiting = exports.pending if exports is not None else ()
+        if not waiting:
+            self.export_problem.hide()
+            self.export_retry.hide()
+            return
+        folder = exports.folder if exports is not None else None
+        self.export_problem.setText(
+            problem
+            or f"{len(waiting)} signed encounter(s) could not be written to the export folder "
+            f"{folder}."
+        )
+        self.export_problem.setToolTip(self.export_problem.text())
+        self.export_problem.show()
+        self.export_retry.show()
+
+    def retry_exports(self) -> None:
+        """Write the waiting encounters to the export folder again."""
+        exports = self.services.exports
+        if exports is None or self.principal is None:
+            return
+        result = exports.retry(self.principal)
+        self._show_export_problem(result.problem)
+        if not exports.pending:
+            self.statusBar().showMessage(
+                f"Export folder up to date: {len(result.written)} file(s) written.", 10_000
+            )
+
+    # ----- window placement --------------------------------------------------------------------
+    def _place_on_screen(self) -> None:
+        """The size and place of last time (if it still fits a screen), else a size that fits."""
+        state = self._window_state
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        restored = False
+        if state is not None:
+            saved = state.value("main_window/geometry")
+            if isinstance(saved, QByteArray) and not saved.isEmpty():
+                restored = self.restoreGeometry(saved)
+        if not restored:
+            width, height = DEFAULT_SIZE
+            if available is not None:
+                width = min(width, available.width())
+                height = min(height, available.height())
+            self.resize(width, height)
+        if available is not None:
+            self._fit_into(available)
+        if state is not None and str(state.value("main_window/maximized", "false")) == "true":
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def _fit_into(self, available: QRect) -> None:
+        """Shrink and move the window so its frame lies inside the available screen area."""
+        frame_extra = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), available.width() - max(frame_extra.width(), 0))
+        height = min(self.height(), available.height() - max(frame_extra.height(), 0))
+        self.resize(max(width, 200), max(height, 200))
+        x = min(max(self.x(), available.left()), available.right() - self.width() + 1)
+        y = min(max(self.y(), available.top()), available.bottom() - self.height() + 1)
+        self.move(max(x, available.left()), max(y, available.top()))
+
+    def _remember_placement(self) -> None:
+        state = self._window_state
+        if state is None:
+            return
+        state.setValue("main_window/geometry", self.saveGeometry())
+        state.setValue("main_window/maximized", "true" if self.isMaximized() else "false")
+        state.sync()
+
     def verify_audit(self) -> None:
         """Check the audit chain and report."""
         report = self.services.audit.verify()
@@ -639,6 +905,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.activity)
+        self._remember_placement()
         # A backup being written finishes (and is checked) before the app goes.
         self.backup_actions.stop_schedule()
         self.backup_actions.wait()

@@ -154,11 +154,13 @@ def test_clinician_queues_front_desk_prints_the_personalised_copy_and_it_is_logg
     patient = services.patients.get(desk["principal"], desk["patient_id"])
     spanish = services.handouts.get("tarsal-tunnel-release", "es")
     row = [pane.table.item(0, c).text() for c in range(pane.table.columnCount())]
+    english = services.handouts.get("tarsal-tunnel-release", "en")
     assert row[0] == patient.display_name
-    assert row[1] == spanish.title
-    assert row[2].startswith("Spanish")
-    assert row[3] == "2"
-    assert row[5] == "not yet"
+    assert (row[1], row[2]) == (patient.date_of_birth.isoformat(), patient.mrn)
+    assert row[3] == f"{spanish.title} [English: {english.title}]"
+    assert row[4].startswith("Spanish")
+    assert row[5] == "2"
+    assert row[7] == "not yet"
     # The front desk sees no clinical content: not the note, not a finding.
     shown = visible_text(pane)
     assert SECRET_NOTE not in shown
@@ -180,7 +182,7 @@ def test_clinician_queues_front_desk_prints_the_personalised_copy_and_it_is_logg
     assert "Hágase el estudio de imagen de la parte baja de la espalda que le pedimos." in text
     assert "tarsal-tunnel-release" in text  # footer: id and version
     assert SECRET_NOTE not in text
-    assert pane.table.item(0, 5).text() == "1x"
+    assert pane.table.item(0, 7).text() == "1x"
 
     log = services.print_queue.log(desk["front_desk"])
     assert len(log) == 1
@@ -191,7 +193,11 @@ def test_clinician_queues_front_desk_prints_the_personalised_copy_and_it_is_logg
         "es",
     )
     assert (record.action.value, record.by_name) == ("print", "Sam Front")
-    assert "Sam Front" in pane.log_list.item(0).text()
+    logged = pane.log_list.item(0).text()
+    assert "Sam Front" in logged
+    assert spanish.title in logged
+    assert f"for {patient.display_name} (MRN {patient.mrn})" in logged
+    assert "tarsal-tunnel-release" not in logged  # no internal ids
 
     # Printed again: a reprint. Then handed over and marked done.
     pane.output_selected(Output.SAVE)

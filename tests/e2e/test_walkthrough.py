@@ -188,7 +188,7 @@ def test_login_register_chart_sign_addendum_then_read_back(qtbot: QtBot, open_ap
     qtbot.waitUntil(lambda: window2.results_model.rowCount() == 1, timeout=3000)
     qtbot.keyClick(search, Qt.Key.Key_Return)
     assert window2.right.currentWidget() is window2.chart_view
-    assert window2.chart_view.encounters.rowCount() == 1
+    assert window2.chart_view.encounters.model().rowCount() == 1
     assert window2.chart_view.selected_encounter_id() == encounter_id
     qtbot.keyClick(window2.chart_view.encounters, Qt.Key.Key_Return)
     assert window2.right.currentWidget() is window2.encounter_pane

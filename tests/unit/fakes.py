@@ -157,6 +157,13 @@ class FakePatientRepository:
         found.sort(key=lambda p: (search_key(p.family_name), search_key(p.given_name), p.id))
         return found[:limit]
 
+    def seen_on(self, day: date, limit: int) -> Sequence[Patient]:
+        """Patients with an encounter dated that day, in name order."""
+        ids = {e.patient_id for e in self._state.encounters.values() if e.encounter_date == day}
+        found = [self._state.patients[i] for i in ids]
+        found.sort(key=lambda p: (search_key(p.family_name), search_key(p.given_name), p.id))
+        return found[:limit]
+
     def count(self) -> int:
         """How many patients there are."""
         return len(self._state.patients)
@@ -481,9 +488,38 @@ class FakeAuditRepository:
         """The last (seq, hash) written."""
         return self._state.audit_head
 
+    def keying(self) -> tuple[int | None, str | None]:
+        """The fake chain is never keyed."""
+        return None, None
+
+    def entry_at(self, seq: int) -> AuditEntry | None:
+        """One entry by sequence number."""
+        return self._state.audit[seq - 1] if 0 < seq <= len(self._state.audit) else None
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The head (never keyed)."""
+        head = self._state.audit_head
+        return Checkpoint(seq=head[0], entry_hash=head[1]) if head else None
+
     def recent(self, limit: int) -> Sequence[AuditEntry]:
         """The newest entries first."""
         return list(reversed(self._state.audit))[:limit]
+
+    def recent_entity_ids(
+        self, user_id: int, action: str, entity_type: str, limit: int
+    ) -> Sequence[str]:
+        """Distinct entity ids of one person's entries of one kind, newest first."""
+        out: list[str] = []
+        for entry in reversed(self._state.audit):
+            if (entry.user_id, entry.action.value, entry.entity_type) != (
+                user_id,
+                action,
+                entity_type,
+            ):
+                continue
+            if entry.entity_id not in out:
+                out.append(entry.entity_id)
+        return out[:limit]
 
 
 class FakePrintQueueRepository:

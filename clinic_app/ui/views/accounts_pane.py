@@ -1,4 +1,4 @@
-"""The admin's account list: add accounts with roles, enable or disable them, see guessing."""
+"""The admin's account list: add accounts, change roles, reset passwords, enable or disable."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ class AccountsPane(QWidget):
         self.clear_button.setObjectName("accounts_clear_failures")
         self.clear_button.clicked.connect(self._clear_failures)
         layout.addWidget(self.clear_button)
+        layout.addWidget(self._build_selected())
 
         box = QGroupBox("Add an account")
         form = QFormLayout(box)
@@ -97,6 +98,113 @@ class AccountsPane(QWidget):
         form.addRow(self.add_button)
         layout.addWidget(box)
 
+    def _build_selected(self) -> QGroupBox:
+        box = QGroupBox("Selected account: roles and password")
+        box.setObjectName("accounts_selected_box")
+        form = QFormLayout(box)
+        roles_row = QHBoxLayout()
+        self.edit_role_boxes: dict[Role, QCheckBox] = {}
+        for role in Role:
+            check = QCheckBox(ROLE_LABELS[role])
+            check.setObjectName(f"edit_role_{role.value}")
+            self.edit_role_boxes[role] = check
+            roles_row.addWidget(check)
+        self.roles_button = QPushButton("C&hange roles")
+        self.roles_button.setObjectName("accounts_change_roles")
+        self.roles_button.clicked.connect(self._change_roles)
+        roles_row.addWidget(self.roles_button)
+        roles_row.addStretch(1)
+        self.roles_error = error_banner("accounts_roles_error")
+        form.addRow("Roles", roles_row)
+        form.addRow(self.roles_error)
+        self.reset_fields: dict[str, FieldWithError[QLineEdit]] = {
+            "password": FieldWithError(line_edit("reset_password", password=True)),
+            "password2": FieldWithError(line_edit("reset_password2", password=True)),
+        }
+        add_row(form, "New pass&word", self.reset_fields["password"])
+        add_row(form, "Repeat new passw&ord", self.reset_fields["password2"])
+        self.reset_button = QPushButton("&Reset password")
+        self.reset_button.setObjectName("accounts_reset_password")
+        self.reset_button.clicked.connect(self._reset_password)
+        for field in self.reset_fields.values():
+            field.editor.returnPressed.connect(self._reset_password)
+        form.addRow(self.reset_button)
+        self.done_label = QLabel()
+        self.done_label.setObjectName("accounts_done")
+        self.done_label.setWordWrap(True)
+        form.addRow(self.done_label)
+        self.table.itemSelectionChanged.connect(self._selected_changed)
+        return box
+
+    def selected_account(self) -> Account | None:
+        """The account on the selected row, or None."""
+        row = self.table.currentRow()
+        return self._accounts[row] if 0 <= row < len(self._accounts) else None
+
+    def _selected_changed(self) -> None:
+        account = self.selected_account()
+        for role, check in self.edit_role_boxes.items():
+            check.setChecked(account is not None and role in account.roles)
+        for widget in (*self.edit_role_boxes.values(), self.roles_button, self.reset_button):
+            widget.setEnabled(account is not None)
+        self.roles_error.hide()
+        for field in self.reset_fields.values():
+            field.set_error(None)
+
+    def _change_roles(self) -> None:
+        account = self.selected_account()
+        if self._principal is None or account is None:
+            return
+        self.roles_error.hide()
+        roles = [r for r, check in self.edit_role_boxes.items() if check.isChecked()]
+        try:
+            self._services.accounts.change_roles(self._principal, account.id, roles)
+        except ClinicError as exc:
+            text = "; ".join(exc.errors.values()) if isinstance(exc, FieldErrors) else str(exc)
+            self.roles_error.setText(text)
+            self.roles_error.show()
+            return
+        self._done(
+            f"Roles of {account.username} are now "
+            f"{', '.join(ROLE_LABELS[r] for r in sorted(roles))}. Their open session ends at "
+            "their next action; the new roles apply from their next login."
+        )
+
+    def _reset_password(self) -> None:
+        account = self.selected_account()
+        if self._principal is None or account is None:
+            return
+        first, second = self.reset_fields["password"], self.reset_fields["password2"]
+        first.set_error(None)
+        second.set_error(None)
+        if first.editor.text() != second.editor.text():
+            second.set_error("The two passwords differ.")
+            second.editor.setFocus()
+            return
+        try:
+            self._services.accounts.reset_password(
+                self._principal, account.id, first.editor.text()
+            )
+        except FieldErrors as exc:
+            first.set_error("; ".join(exc.errors.values()))
+            first.editor.setFocus()
+            return
+        except ClinicError as exc:
+            first.set_error(str(exc))
+            return
+        first.editor.clear()
+        second.editor.clear()
+        self._done(
+            f"New password set for {account.username} (audited); give it to them in person."
+        )
+
+    def _done(self, text: str) -> None:
+        keep = self.table.currentRow()
+        self.refresh()
+        if 0 <= keep < self.table.rowCount():
+            self.table.selectRow(keep)
+        self.done_label.setText(text)
+
     def show_for(self, principal: Principal) -> None:
         """Load the list for an admin."""
         self._principal = principal
@@ -106,6 +214,7 @@ class AccountsPane(QWidget):
         """Reload accounts from the service."""
         if self._principal is None:
             return
+        self.done_label.clear()
         try:
             self._accounts = self._services.accounts.list_accounts(self._principal)
             failures = self._services.accounts.login_failures(self._principal)
@@ -133,6 +242,7 @@ class AccountsPane(QWidget):
             "Failed logins under names that are not accounts: " + "; ".join(others[:10])
         )
         self.failures_label.setVisible(bool(others))
+        self._selected_changed()
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

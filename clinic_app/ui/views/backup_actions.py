@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,13 @@ from clinic_app.ui.dialogs import Dialogs
 SCHEDULE_CHECK_MS = 60 * 60 * 1000  # hourly: a daily backup is at most an hour late
 BACKUP_FILTER_SQLITE = "clinic_app backups (*.sqlite3);;All files (*)"
 BACKUP_FILTER_PG = "clinic_app backups (*.zip);;All files (*)"
+
+
+def status_text(checked: datetime | None) -> str:
+    """The admin's one-line reminder: when the newest backup that passed its check was taken."""
+    if checked is None:
+        return "Last backup: none found"
+    return f"Last backup: {checked.astimezone():%Y-%m-%d %H:%M}, checked"
 
 
 def describe(manifest: BackupManifest) -> str:
@@ -76,6 +84,8 @@ class BackupActions(QObject):
     """A backup or restore failed (the message)."""
     sig_restored = Signal()
     """The database was replaced by a backup."""
+    sig_status_changed = Signal(str)
+    """"Last backup: <when>, checked" (or why there is none), for the menu and status bar."""
 
     def __init__(
         self,
@@ -97,6 +107,7 @@ class BackupActions(QObject):
         self._bridge.sig_failed.connect(self._on_failed)
         self._jobs: dict[str, _Job] = {}
         self._reported_failure: str | None = None
+        self._last_checked: datetime | None = None
         self._timer = QTimer(self)
         self._timer.setObjectName("backup_schedule")
         self._timer.setInterval(SCHEDULE_CHECK_MS)
@@ -182,6 +193,22 @@ class BackupActions(QObject):
         if due:
             self._start("scheduled", backup.run_scheduled)
 
+    @Slot()
+    def refresh_status(self) -> None:
+        """Find the newest backup that passes its check, off the UI thread, and report it."""
+        backup = self._backup
+        if backup is None:
+            self.sig_status_changed.emit("Last backup: not available for this database")
+            return
+        if "status" in self._jobs:
+            return
+        self._start("status", backup.latest_good_backup)
+
+    def _report_status(self, newest: datetime | None) -> None:
+        if newest is not None and (self._last_checked is None or newest > self._last_checked):
+            self._last_checked = newest
+        self.sig_status_changed.emit(status_text(self._last_checked))
+
     # ----------------------------------------------------------------------- internals
 
     def _ready(self, backup: BackupService | None, what: str) -> bool:
@@ -223,10 +250,14 @@ class BackupActions(QObject):
                 f"Backup written and checked: {out}\n{describe(manifest)}",
             )
             self.sig_backup_finished.emit(str(out))
+            self._report_status(manifest.created_at)
         elif tag == "scheduled":
             self._reported_failure = None
             if result is not None:
                 self.sig_backup_finished.emit(str(result.path))
+                self._report_status(result.manifest.created_at)
+        elif tag == "status":
+            self._report_status(result.manifest.created_at if result is not None else None)
         elif tag == "verify":
             self._confirm_restore(*result)
         elif tag == "restore":
@@ -235,6 +266,9 @@ class BackupActions(QObject):
     @Slot(str, str)
     def _on_failed(self, tag: str, message: str) -> None:
         self._jobs.pop(tag, None)
+        if tag == "status":
+            self.sig_status_changed.emit(f"Last backup: could not be checked ({message})")
+            return
         self.sig_backup_failed.emit(message)
         if tag == "scheduled":
             self._scheduled_failure(message)

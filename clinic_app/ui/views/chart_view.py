@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,10 +24,22 @@ from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.services.container import Services
 from clinic_app.services.patients import Chart
+from clinic_app.ui.models.visit_table_model import (
+    ID_ROLE,
+    VisitColumn,
+    VisitFilterModel,
+    VisitTableModel,
+)
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
 from clinic_app.ui.views.patient_banner import ALLERGY_COLOURS
 
 LANGUAGE_WORDS = {"en": "English", "es": "Spanish"}
+SORTS: tuple[tuple[str, VisitColumn, Qt.SortOrder], ...] = (
+    ("Date, newest first", VisitColumn.DATE, Qt.SortOrder.DescendingOrder),
+    ("Date, oldest first", VisitColumn.DATE, Qt.SortOrder.AscendingOrder),
+    ("Status (drafts first)", VisitColumn.STATUS, Qt.SortOrder.AscendingOrder),
+    ("Clinician", VisitColumn.CLINICIAN, Qt.SortOrder.AscendingOrder),
+)
 
 
 class ChartView(QWidget):
@@ -60,17 +74,51 @@ class ChartView(QWidget):
         header.addWidget(self.edit_button)
         layout.addLayout(header)
 
-        self.encounters = QTableWidget(0, 4)
+        self.visit_model = VisitTableModel()
+        self.visit_proxy = VisitFilterModel(self.visit_model)
+        tools = QHBoxLayout()
+        self.visit_filter = QLineEdit()
+        self.visit_filter.setObjectName("chart_visit_filter")
+        self.visit_filter.setAccessibleName("Filter visits")
+        self.visit_filter.setPlaceholderText("words in the date, reason, status or clinician")
+        self.visit_filter.setClearButtonEnabled(True)
+        self.visit_filter.setMaxLength(100)
+        self.visit_filter.textChanged.connect(self._filter_changed)
+        # Enter or Down in the filter goes to the list, where Enter opens the visit.
+        self.visit_filter.returnPressed.connect(self._focus_list)
+        filter_label = QLabel("F&ilter visits:")
+        filter_label.setBuddy(self.visit_filter)
+        self.visit_sort = QComboBox()
+        self.visit_sort.setObjectName("chart_visit_sort")
+        self.visit_sort.setAccessibleName("Sort visits by")
+        for text, _column, _order in SORTS:
+            self.visit_sort.addItem(text)
+        self.visit_sort.currentIndexChanged.connect(self._sort_chosen)
+        sort_label = QLabel("S&ort by:")
+        sort_label.setBuddy(self.visit_sort)
+        tools.addWidget(filter_label)
+        tools.addWidget(self.visit_filter, 1)
+        tools.addWidget(sort_label)
+        tools.addWidget(self.visit_sort)
+
+        self.encounters = QTableView()
         self.encounters.setObjectName("chart_encounters")
         self.encounters.setAccessibleName("Encounters")
-        self.encounters.setHorizontalHeaderLabels(["Date", "Clinician", "Status", "Addenda"])
+        self.encounters.setModel(self.visit_proxy)
+        self.encounters.setSortingEnabled(True)
         self.encounters.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.encounters.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.encounters.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.encounters.horizontalHeader().setStretchLastSection(True)
-        self.encounters.cellDoubleClicked.connect(lambda row, _col: self._open_row(row))
-        self.encounters.activated.connect(lambda index: self._open_row(index.row()))
-        layout.addWidget(QLabel("Encounters (Enter opens the selected one):"))
+        self.encounters.verticalHeader().hide()
+        titles = self.encounters.horizontalHeader()
+        titles.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        titles.setSectionResizeMode(VisitColumn.REASON, QHeaderView.ResizeMode.Stretch)
+        titles.sortIndicatorChanged.connect(self._header_sorted)
+        self.encounters.activated.connect(self._open_index)
+        self.visits_label = QLabel("Encounters (Enter opens the selected one):")
+        self.visits_label.setObjectName("chart_visits_label")
+        layout.addWidget(self.visits_label)
+        layout.addLayout(tools)
         layout.addWidget(self.encounters, 1)
 
         self.new_box = QGroupBox("New encounter")
@@ -106,21 +154,14 @@ class ChartView(QWidget):
             f"<b>{escape(p.allergy_text)}</b></span> &nbsp; "
             f"<b>Current medications</b> {escape(p.medication_text)}"
         )
-        self.encounters.setRowCount(len(chart.encounters))
-        for row, enc in enumerate(chart.encounters):
-            cells = (
-                enc.encounter_date.isoformat(),
-                enc.clinician_name,
-                enc.status.value.capitalize(),
-                str(enc.addenda_count),
-            )
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col == 0:
-                    item.setData(Qt.ItemDataRole.UserRole, enc.id)
-                self.encounters.setItem(row, col, item)
-        if chart.encounters:
-            self.encounters.selectRow(0)
+        # The reason for visit is clinical: the service leaves it empty for the front desk.
+        reasons = principal.can(Permission.CLINICAL_READ)
+        self.encounters.setColumnHidden(VisitColumn.REASON, not reasons)
+        self.visit_proxy.hidden_columns = set() if reasons else {int(VisitColumn.REASON)}
+        self.visit_filter.clear()
+        self.visit_model.set_visits(chart.encounters)
+        self._sort_chosen(self.visit_sort.currentIndex())
+        self._select_first()
         can_chart = principal.can(Permission.CLINICAL_WRITE)
         self.new_box.setVisible(can_chart)
         self.edit_button.setEnabled(principal.can(Permission.PATIENT_WRITE))
@@ -171,14 +212,51 @@ class ChartView(QWidget):
 
     def selected_encounter_id(self) -> int | None:
         """The id of the selected list row."""
-        row = self.encounters.currentRow()
-        item = self.encounters.item(row, 0) if row >= 0 else None
-        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+        index = self.encounters.currentIndex()
+        return int(index.data(ID_ROLE)) if index.isValid() else None
 
-    def _open_row(self, row: int) -> None:
-        item = self.encounters.item(row, 0)
-        if item is not None:
-            self.sig_open_encounter.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+    def visible_visit_ids(self) -> list[int]:
+        """The encounter ids in the order shown (after sorting and filtering)."""
+        proxy = self.visit_proxy
+        return [int(proxy.index(row, 0).data(ID_ROLE)) for row in range(proxy.rowCount())]
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.sig_open_encounter.emit(int(index.data(ID_ROLE)))
+
+    def _select_first(self) -> None:
+        if self.visit_proxy.rowCount():
+            self.encounters.selectRow(0)
+
+    def _focus_list(self) -> None:
+        self._select_first()
+        self.encounters.setFocus()
+
+    def _filter_changed(self, text: str) -> None:
+        self.visit_proxy.set_text(text)
+        shown, total = self.visit_proxy.rowCount(), self.visit_model.rowCount()
+        self.visits_label.setText(
+            f"Encounters: {shown} of {total} shown (Enter opens the selected one):"
+            if text.strip()
+            else f"Encounters ({total}; Enter opens the selected one):"
+        )
+        if not self.encounters.currentIndex().isValid():
+            self._select_first()
+
+    def _sort_chosen(self, choice: int) -> None:
+        if not 0 <= choice < len(SORTS):
+            return
+        _text, column, order = SORTS[choice]
+        self.encounters.sortByColumn(column, order)
+
+    def _header_sorted(self, column: int, order: Qt.SortOrder) -> None:
+        # A click on a column title shows in the combo when it matches one of its sorts.
+        for i, (_text, col, sort_order) in enumerate(SORTS):
+            if col == column and (sort_order == order or col != VisitColumn.DATE):
+                self.visit_sort.blockSignals(True)
+                self.visit_sort.setCurrentIndex(i)
+                self.visit_sort.blockSignals(False)
+                return
 
     def _edit(self) -> None:
         if self.chart is not None:

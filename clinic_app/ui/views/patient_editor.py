@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.account import Principal
+from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors
 from clinic_app.domain.patient import Patient
 from clinic_app.services.container import Services
-from clinic_app.services.patients import LikelyDuplicate
+from clinic_app.services.patients import CLINICAL_FACTS, LikelyDuplicate
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.presenters.patient_form import (
     PATIENT_FIELDS,
@@ -75,6 +75,14 @@ class PatientEditor(QWidget):
             if isinstance(editor, QLineEdit):
                 editor.returnPressed.connect(self.save)
         layout.addLayout(form)
+        self.clinical_note = QLabel(
+            "Diabetes, allergies and medications are recorded by the clinician; "
+            "they are shown here read-only."
+        )
+        self.clinical_note.setObjectName("patient_clinical_read_only")
+        self.clinical_note.setWordWrap(True)
+        self.clinical_note.hide()
+        layout.addWidget(self.clinical_note)
         self.message = error_banner("patient_editor_message")
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -114,12 +122,29 @@ class PatientEditor(QWidget):
         self.title.setText(
             f"<h2>Edit {patient.display_name}</h2>" if patient else "<h2>Register a patient</h2>"
         )
+        # The front desk keeps demographics; the clinical facts are shown, never editable.
+        clinical = self.may_edit_clinical_facts
+        for name in CLINICAL_FACTS:
+            editor = self.fields[name].editor
+            if isinstance(editor, QLineEdit):
+                editor.setReadOnly(not clinical)
+            else:
+                editor.setEnabled(clinical)
+            editor.setToolTip("" if clinical else "Recorded by the clinician")
+        self.clinical_note.setVisible(not clinical)
         self.fields["family_name"].editor.setFocus()
 
+    @property
+    def may_edit_clinical_facts(self) -> bool:
+        """Whether the person at the form records diabetes, allergies and medications."""
+        return self._principal is not None and self._principal.can(Permission.CLINICAL_WRITE)
+
     def values(self) -> dict[str, str]:
-        """What is typed and chosen, as text."""
+        """What is typed and chosen, as text (without the clinical facts for the front desk)."""
         out: dict[str, str] = {}
         for name, field in self.fields.items():
+            if name in CLINICAL_FACTS and not self.may_edit_clinical_facts:
+                continue
             editor = field.editor
             out[name] = editor.text() if isinstance(editor, QLineEdit) else editor.currentData()
         return out

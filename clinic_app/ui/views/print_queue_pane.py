@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 from clinic_app.domain.account import Principal
 from clinic_app.domain.errors import ClinicError
 from clinic_app.domain.handouts import HandoutLanguage
-from clinic_app.domain.print_queue import PrintRecord, QueueLine
+from clinic_app.domain.print_queue import PrintAction, QueueLine
 from clinic_app.services.container import Services
+from clinic_app.services.print_queue import PrintLogLine
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.form_widgets import error_banner
 from clinic_app.ui.views.printouts import (
@@ -47,7 +48,30 @@ from clinic_app.ui.views.printouts import (
 REFRESH_MS = 30_000
 """While the queue is on screen it is re-read this often (clinicians add to it all day)."""
 LOG_LINES = 15
-COLUMNS = ("Patient", "Handout", "Language", "Copies", "Asked for", "Printed")
+COLUMNS = (
+    "Patient",
+    "Date of birth",
+    "MRN",
+    "Handout",
+    "Language",
+    "Copies",
+    "Asked for",
+    "Printed",
+)
+HANDOUT_COLUMN = COLUMNS.index("Handout")
+
+
+ACTION_WORDS = {
+    PrintAction.PRINT: "printed",
+    PrintAction.REPRINT: "reprinted",
+    PrintAction.SAVE_PDF: "saved as PDF",
+    PrintAction.OPEN_VIEWER: "opened in the viewer",
+}
+
+
+def titled(title: str, gloss: str) -> str:
+    """A handout title with its English gloss beside it when it is in another language."""
+    return f"{title} [English: {gloss}]" if gloss else title
 
 
 def _when(moment: datetime) -> str:
@@ -87,9 +111,8 @@ class PrintQueuePane(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column in (0, 2, 3, 4, 5):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HANDOUT_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _index: self.output_selected(Output.PRINT))
         layout.addWidget(self.table, 1)
@@ -238,7 +261,7 @@ class PrintQueuePane(QWidget):
         selected = self.selected_line()
         try:
             self._lines = self._services.print_queue.queue(self._principal)
-            log = self._services.print_queue.log(self._principal, LOG_LINES)
+            log = self._services.print_queue.log_lines(self._principal, LOG_LINES)
         except ClinicError as exc:
             self._show_error(f"The queue cannot be read: {exc}")
             return
@@ -247,7 +270,9 @@ class PrintQueuePane(QWidget):
             printed = f"{line.times_printed}x" if line.times_printed else "not yet"
             cells = (
                 line.patient_name,
-                line.title,
+                line.date_of_birth.isoformat() if line.date_of_birth else "",
+                line.mrn,
+                titled(line.title, line.gloss),
                 _language_name(line.language),
                 str(line.copies),
                 _when(line.requested_at),
@@ -267,12 +292,17 @@ class PrintQueuePane(QWidget):
         self._show_log(log)
         self._selection_changed()
 
-    def _show_log(self, records: list[PrintRecord]) -> None:
+    def _show_log(self, lines: list[PrintLogLine]) -> None:
         self.log_list.clear()
-        for record in records:
+        for line in lines:
+            record = line.record
+            whom = (
+                f"for {line.patient_name} (MRN {line.mrn})" if line.patient_name else "no patient"
+            )
             self.log_list.addItem(
-                f"{_when(record.at)}  {record.by_name}: {record.handout_id} v{record.version} "
-                f"({record.language.value}), {record.action.value.replace('_', ' ')}"
+                f"{_when(record.at)}  {titled(line.title, line.gloss)}, "
+                f"{_language_name(record.language)}, {whom}: "
+                f"{ACTION_WORDS.get(record.action, record.action.value)} by {record.by_name}"
             )
 
     def selected_line(self) -> QueueLine | None:
@@ -312,8 +342,8 @@ class PrintQueuePane(QWidget):
             self._show_error(str(exc))
             return
         self.status.setText(
-            f"{result} Logged as {record.action.value.replace('_', ' ')} of "
-            f"{record.handout_id} v{record.version} ({record.language.value})."
+            f"{result} Logged: {titled(line.title, line.gloss)} for {line.patient_name}, "
+            f"{ACTION_WORDS.get(record.action, record.action.value)}."
         )
         self.refresh(keep_message=True)
 
