@@ -15,11 +15,14 @@ from clinic_app.settings import EXPORT_PENDING_FILE, AppSettings
 # The services and the data layer are imported where they are used: the window shows its first
 # page before they are loaded (DESIGN.md's start-up budget).
 if TYPE_CHECKING:
+    from clinic_app.services.anchor import ChainAnchor
     from clinic_app.services.backup import BackupPolicy, BackupService
     from clinic_app.services.container import Services
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.forms import FormCatalog
     from clinic_app.services.handouts import HandoutLibrary
+    from clinic_app.services.keys import PracticeKey
+    from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
 EXIT_AUDIT_BROKEN = 1
@@ -43,19 +46,49 @@ def build_services(settings: AppSettings, *, full_check: bool = True) -> Service
 
         use_password_file(settings.data_dir, settings.db_url)
     engine, uow_factory = open_database(settings.database_url, full_check=full_check)
+    key, anchor = practice_key(settings, uow_factory)
     built: list[Services] = []
     services = Services.build(
         uow_factory,
         SystemClock(),
         form_catalog(),
-        backup=open_backup_adapter(engine, settings.pg_bin_dir),
+        backup=open_backup_adapter(engine, settings.pg_bin_dir, key),
         backup_policy=backup_policy(settings),
         note_renderer=note_renderer(lambda: built[0]),
         export_folder=settings.export_dir,
         export_pending=settings.data_dir / EXPORT_PENDING_FILE,
+        practice_key=key,
+        anchor=anchor,
     )
     built.append(services)
+    alert = services.audit.check_anchor()
+    if alert is not None:
+        print(f"clinic-app: INTEGRITY ALERT: {alert}", file=sys.stderr)
     return services
+
+
+def practice_key(
+    settings: AppSettings, uow_factory: SqlAlchemyUnitOfWorkFactory
+) -> tuple[PracticeKey, ChainAnchor]:
+    """The practice key (made on first start), which keys the audit chain.
+
+    The chain's head is anchored in the data folder's checkpoint after every commit that
+    appends to it.
+    """
+    from clinic_app.services.anchor import ChainAnchor
+    from clinic_app.services.keys import open_practice_key
+
+    try:
+        with uow_factory() as uow:
+            _keyed_from, key_check = uow.audit.keying()
+        key = open_practice_key(settings.data_dir, key_check)
+    except Exception:
+        uow_factory.engine.dispose()
+        raise
+    anchor = ChainAnchor(settings.data_dir, key)
+    uow_factory.key = key
+    uow_factory.anchor = anchor.advance
+    return key, anchor
 
 
 def note_renderer(services: Callable[[], Services]) -> Callable[[VisitNoteData], bytes]:
@@ -333,7 +366,7 @@ def run_backup(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_restore(services: Services, args: argparse.Namespace) -> int:
+def run_restore(services: Services, args: argparse.Namespace, folder: Path) -> int:
     """`clinic-app restore FILE --user ADMIN`: admin only, audited, for a stopped app."""
     backup = services.backup
     if backup is None:
@@ -344,6 +377,7 @@ def run_restore(services: Services, args: argparse.Namespace) -> int:
         # An empty data folder (a new computer): only the backup's own accounts can vouch
         # for it, so the admin is checked against those.
         actor = services.accounts.check_admin_among(backup.accounts_in(path), args.user, password)
+        adopt_backup_key(services, backup, path, actor.user_id, password, folder)
     else:
         actor = services.accounts.login(args.user, password)
     result = backup.restore(actor, path)
@@ -352,6 +386,37 @@ def run_restore(services: Services, args: argparse.Namespace) -> int:
     if result.kept is not None:
         print(f"The database it replaced is kept at {result.kept}.")
     return 0
+
+
+def adopt_backup_key(
+    services: Services,
+    backup: BackupService,
+    path: Path,
+    user_id: int,
+    password: str,
+    folder: Path,
+) -> None:
+    """On a new computer the practice key comes from the admin's wrapped copy in the backup.
+
+    The backup's authentication is checked with that key before the key is kept in the data
+    folder; a backup whose tag fails is refused and nothing is written.
+    """
+    from clinic_app.services.keys import KeyUnwrapFailed, write_practice_key
+
+    slot = backup.key_slot_in(path, user_id)
+    key = services.practice_key
+    if slot is None or key is None:
+        raise ClinicError(
+            f"restore: {path} holds no practice key for this admin (made before keyed "
+            "backups?); restore it on the computer that made it"
+        )
+    try:
+        secret = services.accounts.open_practice_key_slot(slot, password)
+    except KeyUnwrapFailed:
+        raise ClinicError(f"restore: the practice key in {path} does not open") from None
+    key.replace(secret)
+    backup.verify(path)
+    write_practice_key(folder, secret)
 
 
 # Commands that may set up a data folder that does not exist yet; every other command
@@ -433,7 +498,7 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     if args.command == "backup":
         return run_backup(services, args)
     if args.command == "restore":
-        return run_restore(services, args)
+        return run_restore(services, args, settings.data_dir)
     if args.command == "demo":
         from clinic_app.services.demo import fill_demo
 
@@ -460,17 +525,57 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_AUDIT_BROKEN
+        unsigned = (
+            f" ({records.unsigned} signed before signing keys carry no signature and verify "
+            "by hash)"
+            if records.unsigned
+            else ""
+        )
         print(
             f"Audit trail intact: {report.entries} entries, every link verified; "
             f"{records.checked} signed encounters and {records.addenda} addenda match their "
-            "hashes."
+            f"hashes and signatures{unsigned}."
         )
         return 0
+    if args.command == "keys" and args.keys_command == "export":
+        return run_keys_export(services, args)
     raise ClinicError(f"unknown command {args.command!r}")
+
+
+def run_keys_export(services: Services, args: argparse.Namespace) -> int:
+    """`clinic-app keys export --out FILE --user ADMIN`: every public signing key, as PEM.
+
+    Kept outside the practice (printed, or with the accountant), the file lets anyone check a
+    signed note's signature without trusting this computer or its database.
+    """
+    from clinic_app.services.keys import public_key_pem
+
+    actor = services.accounts.login(args.user, password_from_user(args.user))
+    blocks: list[str] = []
+    for account, key in services.accounts.signing_keys(actor):
+        who = f"{account.username} ({account.display_name})" if account else f"#{key.user_id}"
+        state = (
+            f"retired {key.retired_at.isoformat(timespec='seconds')}"
+            if key.retired_at
+            else "in use"
+        )
+        blocks.append(
+            f"# signing key #{key.id} of {who}, made {key.created_at.isoformat(timespec='seconds')}"
+            f", {state}\n{public_key_pem(key.public_key)}"
+        )
+    write_atomically(args.out, "\n".join(blocks).encode("utf-8"))
+    print(f"{len(blocks)} public signing keys written to {args.out}")
+    return 0
 
 
 def check_export_args(args: argparse.Namespace) -> None:
     """Refuse bad export arguments before the database is opened."""
+    if args.command == "keys":
+        out = check_output_file(args.out)
+        if out.exists():
+            raise ClinicError(f"--out: {out} already exists; choose a new file name")
+        args.out = out
+        return
     if args.command != "export":
         return
     if not args.user:

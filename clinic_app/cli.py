@@ -293,8 +293,31 @@ def build_parser() -> OneLineParser:
         audit_sub,
         "verify",
         "check the audit trail's hash chain",
-        "Check every link of the audit trail's hash chain: exit 0 when intact, 1 naming the "
-        "first broken entry.",
+        "Check every link of the audit trail's keyed hash chain against its checkpoint outside "
+        "the database, then every signed encounter and addendum against its hash and its "
+        "signer's public key: exit 0 when intact, 1 naming the first that fails.",
+    )
+
+    keys = add_command(
+        sub,
+        "keys",
+        "signing key tools",
+        "Tools for the clinicians' signing keys.",
+    )
+    keys_sub = keys.add_subparsers(
+        dest="keys_command", metavar="{export}", required=True, parser_class=OneLineParser
+    )
+    keys_export = add_command(
+        keys_sub,
+        "export",
+        "write every public signing key (PEM) to a file",
+        "Write the public half of every clinician's signing key, retired ones too, as PEM "
+        "blocks: keep the file outside the practice to check signatures independently.",
+    )
+    keys_required = keys_export.add_argument_group("required options")
+    keys_required.add_argument("--out", metavar="FILE", type=Path, required=True, help="the file")
+    keys_required.add_argument(
+        "--user", metavar="NAME", required=True, help="a practice admin (password as for backup)"
     )
 
     export = add_command(

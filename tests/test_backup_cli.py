@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from clinic_app.app import practice_key
 from clinic_app.domain.audit import AuditAction
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.common import SystemClock
@@ -62,8 +63,10 @@ def refusal(result: subprocess.CompletedProcess[str], *words: str) -> str:
 
 def add_patient(data_dir: Path, family: str) -> None:
     """Register a patient as the owner (admin and clinician), straight through the services."""
-    engine, uow = open_database(load_settings(data_dir).database_url)
+    settings = load_settings(data_dir)
+    engine, uow = open_database(settings.database_url)
     try:
+        practice_key(settings, uow)  # the app's keys: the trail was keyed by the command line
         hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         owner = AccountService(uow, SystemClock(), hasher).login("owner", OWNER_PASSWORD)
         PatientService(uow, SystemClock()).register(

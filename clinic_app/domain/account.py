@@ -6,8 +6,16 @@ import re
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+)
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_LENGTH = 12
@@ -96,6 +104,16 @@ def permissions_for(roles: frozenset[Role]) -> frozenset[Permission]:
     return out
 
 
+class Signer(Protocol):
+    """A private signing key unlocked by logging in (held in memory for the session only)."""
+
+    key_id: int
+
+    def sign(self, data: bytes) -> bytes:
+        """The signature of data."""
+        ...
+
+
 class Principal(BaseModel):
     """The signed-in person, passed to every service call."""
 
@@ -105,10 +123,34 @@ class Principal(BaseModel):
     username: str
     display_name: str
     roles: frozenset[Role]
+    _signer: Signer | None = PrivateAttr(default=None)
 
     def can(self, permission: Permission) -> bool:
         """Whether any held role grants the permission."""
         return permission in permissions_for(self.roles)
+
+    def _identity(self) -> tuple[int, str, str, frozenset[Role]]:
+        return (self.user_id, self.username, self.display_name, self.roles)
+
+    def __eq__(self, other: object) -> bool:
+        # The same person is the same principal whichever login unlocked which key.
+        if not isinstance(other, Principal):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    @property
+    def signer(self) -> Signer | None:
+        """The signing key this login unlocked (None: not unlocked, or none held)."""
+        return self._signer
+
+    def with_signer(self, signer: Signer | None) -> Principal:
+        """The same person holding an unlocked signing key."""
+        copy = self.model_copy()
+        copy._signer = signer
+        return copy
 
 
 class NewAccount(BaseModel):
@@ -210,6 +252,26 @@ class LoginFailures(BaseModel):
     def retry_at(self) -> datetime:
         """The earliest moment a next attempt is checked at all."""
         return self.last_failed_at + login_delay(self.failures)
+
+
+class SigningKeyInfo(BaseModel):
+    """The public half of a person's signing key (the private half never leaves storage wrapped).
+
+    Attributes:
+        id: the key's number (stored with every signature made with it).
+        user_id: whose key it is.
+        public_key: the Ed25519 public key, hex.
+        created_at: when it was made.
+        retired_at: when a newer key replaced it (it still verifies what it signed).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user_id: int
+    public_key: str
+    created_at: datetime
+    retired_at: datetime | None = None
 
 
 class Account(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -13,6 +13,8 @@ from clinic_app.domain.encounter import utc_iso
 from clinic_app.domain.hashing import canonical_json, sha256_hex
 
 GENESIS_HASH = "0" * 64
+Mac = Callable[[str], str]
+"""The keyed hash of an entry's canonical JSON (HMAC-SHA256 with the practice key, hex)."""
 
 
 class AuditAction(StrEnum):
@@ -40,6 +42,8 @@ class AuditAction(StrEnum):
     BACKUP = "backup"
     RESTORE_BACKUP = "restore_backup"
     PRACTICE_CHANGE = "practice_change"
+    SIGNING_KEY = "signing_key"
+    AUDIT_KEYED = "audit_keyed"
 
 
 class AuditEvent(BaseModel):
@@ -79,9 +83,31 @@ def entry_payload(seq: int, prev_hash: str, event: AuditEvent) -> dict[str, Any]
     }
 
 
-def chain_hash(seq: int, prev_hash: str, event: AuditEvent) -> str:
-    """The hash of an entry at position seq following prev_hash."""
-    return sha256_hex(canonical_json(entry_payload(seq, prev_hash, event)))
+def chain_hash(seq: int, prev_hash: str, event: AuditEvent, mac: Mac | None = None) -> str:
+    """The hash of an entry at position seq following prev_hash.
+
+    With mac (the keyed chain) it is an HMAC under the practice key, which nobody holding
+    only the database can recompute; without, the plain SHA-256 of entries written before
+    the chain was keyed.
+    """
+    text = canonical_json(entry_payload(seq, prev_hash, event))
+    return mac(text) if mac is not None else sha256_hex(text)
+
+
+class Checkpoint(BaseModel):
+    """The chain's head as last seen, kept outside the database (a file, a backup manifest).
+
+    Attributes:
+        seq: the last entry written.
+        entry_hash: its hash.
+        keyed_from: the first entry hashed with the practice key (None: not keyed yet).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    entry_hash: str
+    keyed_from: int | None = None
 
 
 class ChainReport(BaseModel):
@@ -99,14 +125,40 @@ class ChainReport(BaseModel):
         return self.first_broken_seq is None
 
 
-def verify_chain(entries: Iterable[AuditEntry], head: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    entries: Iterable[AuditEntry],
+    head: tuple[int, str] | None = None,
+    *,
+    mac: Mac | None = None,
+    keyed_from: int | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> ChainReport:
     """Walk entries in sequence order; report the first that breaks the chain.
 
     Args:
-        entries: every stored entry, in sequence order.
+        entries: every stored entry, in sequence order (streamed: any iterable).
         head: the (last seq, last hash) kept apart from the entries, which reveals entries
             cut off the end of the chain.
+        mac: the keyed hash (the practice key); entries from keyed_from on must match it.
+        keyed_from: the first keyed entry, as the database records it.
+        checkpoint: the head last seen outside the database; the chain must pass through it
+            (same hash at its entry) and be at least as long.
     """
+    if checkpoint is not None and checkpoint.keyed_from != keyed_from:
+        return ChainReport(
+            entries=0,
+            first_broken_seq=keyed_from or checkpoint.keyed_from,
+            problem=(
+                f"the database says the keyed chain starts at entry {keyed_from}, the "
+                f"checkpoint outside it says {checkpoint.keyed_from}"
+            ),
+        )
+    if keyed_from is not None and mac is None:
+        return ChainReport(
+            entries=0,
+            first_broken_seq=keyed_from,
+            problem="the chain is keyed but the practice key is missing from the data folder",
+        )
     prev = GENESIS_HASH
     expected_seq = 1
     count = 0
@@ -124,14 +176,41 @@ def verify_chain(entries: Iterable[AuditEntry], head: tuple[int, str] | None = N
                 first_broken_seq=entry.seq,
                 problem="its link to the previous entry does not match",
             )
-        if chain_hash(entry.seq, entry.prev_hash, entry) != entry.entry_hash:
+        keyed = keyed_from is not None and entry.seq >= keyed_from
+        if chain_hash(entry.seq, entry.prev_hash, entry, mac if keyed else None) != (
+            entry.entry_hash
+        ):
             return ChainReport(
                 entries=count,
                 first_broken_seq=entry.seq,
-                problem="its content does not match its hash (changed after it was written)",
+                problem=(
+                    "its content does not match its keyed hash (changed, or written without "
+                    "the practice key)"
+                    if keyed
+                    else "its content does not match its hash (changed after it was written)"
+                ),
+            )
+        if (
+            checkpoint is not None
+            and entry.seq == checkpoint.seq
+            and entry.entry_hash != checkpoint.entry_hash
+        ):
+            return ChainReport(
+                entries=count,
+                first_broken_seq=entry.seq,
+                problem="it differs from the checkpoint kept outside the database",
             )
         prev = entry.entry_hash
         expected_seq += 1
+    if checkpoint is not None and expected_seq - 1 < checkpoint.seq:
+        return ChainReport(
+            entries=count,
+            first_broken_seq=expected_seq,
+            problem=(
+                f"the chain ends at entry {expected_seq - 1} but the checkpoint outside the "
+                f"database saw entry {checkpoint.seq}"
+            ),
+        )
     if head is not None and (head[0] != expected_seq - 1 or head[1] != prev):
         return ChainReport(
             entries=count,

@@ -143,6 +143,9 @@ class Addendum(BaseModel):
     content_hash: str
     findings: dict[str, Any] = Field(default_factory=dict)
     """Exam path -> value this addendum adds or corrects; the signed exam never changes."""
+    signature: str | None = None
+    """The author's Ed25519 signature (hex) over the payload; None on addenda from before."""
+    signing_key_id: int | None = None
 
     def payload(self, encounter_hash: str) -> dict[str, Any]:
         """What the addendum's hash covers, chained to the encounter's own hash."""
@@ -180,8 +183,19 @@ class EncounterSummary(BaseModel):
     clinician_name: str
     status: EncounterStatus
     addenda_count: int = 0
+
+
+class VisitSummary(EncounterSummary):
+    """A line of the visit list for clinical readers: the summary and the reason for the visit.
+
+    The reason is clinical: the front desk gets the plain EncounterSummary (``for_front_desk``).
+    """
+
     reason: str = ""
-    """The reason for the visit; left empty for readers without the clinical-read right."""
+
+    def for_front_desk(self) -> EncounterSummary:
+        """The same line without the reason."""
+        return EncounterSummary.model_validate(self.model_dump(exclude={"reason"}))
 
 
 class Encounter(BaseModel):
@@ -204,6 +218,9 @@ class Encounter(BaseModel):
     signed_by_name: str | None = None
     signed_at: datetime | None = None
     content_hash: str | None = None
+    signature: str | None = None
+    """The signer's Ed25519 signature (hex) over the signed payload; None before signatures."""
+    signing_key_id: int | None = None
     addenda: tuple[Addendum, ...] = ()
     stored_content: dict[str, Any] | None = Field(default=None, repr=False)
     """The content JSON exactly as stored (before any migration): what signatures cover."""
@@ -222,8 +239,11 @@ class Encounter(BaseModel):
             clinician_name=self.clinician_name,
             status=self.status,
             addenda_count=len(self.addenda),
-            reason=self.reason,
         )
+
+    def visit_summary(self) -> VisitSummary:
+        """The list line for this encounter with its reason (for clinical readers)."""
+        return VisitSummary(**self.summary().model_dump(), reason=self.reason)
 
 
 def utc_iso(moment: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from clinic_app.domain.account import (
     Permission,
     Principal,
     Role,
+    SigningKeyInfo,
     check_password_strength,
     login_delay,
 )
@@ -31,6 +33,17 @@ from clinic_app.domain.errors import (
     PermissionDenied,
 )
 from clinic_app.services.common import audit, require
+from clinic_app.services.keys import (
+    KdfCost,
+    KeyUnwrapFailed,
+    PracticeKey,
+    SessionSigner,
+    new_signing_key,
+    public_of,
+    unlock_signing_key,
+    unwrap_secret,
+    wrap_secret,
+)
 from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 BAD_LOGIN = "Wrong user name or password."
@@ -78,12 +91,16 @@ class AccountService:
         clock: Clock,
         hasher: PasswordHasher | None = None,
         common_passwords: Collection[str] | None = None,
+        practice_key: PracticeKey | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._dummy: str | None = None
         self._common = common_passwords
+        self._practice_key = practice_key
+        # Private keys are wrapped at the cost of the password hash: a login pays it twice.
+        self._kdf = KdfCost.like(self._hasher)
 
     @property
     def common_passwords(self) -> Collection[str]:
@@ -170,9 +187,112 @@ class AccountService:
             if self._hasher.check_needs_rehash(stored):
                 uow.accounts.set_password_hash(account.id, self._hasher.hash(password))
             principal = account.principal()
+            signer = self._unlock_signer(uow, account, password)
+            self._ensure_key_slot(uow, account, password)
             audit(uow, self._clock, principal, AuditAction.LOGIN, "account", account.id)
             uow.commit()
-            return principal
+            return principal.with_signer(signer)
+
+    # --- keys: the signing key unlocked at login, the admin's copy of the practice key ------
+
+    def _unlock_signer(
+        self, uow: UnitOfWork, account: Account, password: str
+    ) -> SessionSigner | None:
+        """The account's signing key, opened with the password (made on first need).
+
+        An account that may sign and has no key yet (made before signatures) gets one now.
+        A stored key that does not open with the right password, or whose public half does
+        not match, was altered: that is audited as an integrity alert and a new key made.
+        """
+        if not account.principal().can(Permission.SIGN):
+            return None
+        current = uow.accounts.current_signing_key(account.id)
+        if current is not None:
+            info, wrapped = current
+            try:
+                private = unlock_signing_key(wrapped, password)
+                if public_of(private) == info.public_key:
+                    return SessionSigner(info.id, private)
+            except KeyUnwrapFailed:
+                pass
+            audit(
+                uow,
+                self._clock,
+                account.principal(),
+                AuditAction.INTEGRITY_ALERT,
+                "signing_key",
+                info.id,
+                "the stored signing key does not open with the account's password; a new key "
+                "replaces it",
+            )
+        return self._new_signer(uow, account, password)
+
+    def _new_signer(
+        self, uow: UnitOfWork, account: Account, password: str, *, audited: bool = True
+    ) -> SessionSigner:
+        new = new_signing_key(password, self._kdf)
+        info = uow.accounts.add_signing_key(
+            account.id, new.public_key, new.wrapped_private, self._clock.now()
+        )
+        if not audited:  # made with the account, whose creation is audited
+            return SessionSigner(info.id, new.private)
+        audit(
+            uow,
+            self._clock,
+            account.principal(),
+            AuditAction.SIGNING_KEY,
+            "account",
+            account.id,
+            f"signing key #{info.id} {new.public_key}",
+        )
+        return SessionSigner(info.id, new.private)
+
+    def _ensure_key_slot(
+        self, uow: UnitOfWork, account: Account, password: str, *, replace: bool = False
+    ) -> None:
+        """Give an active admin a copy of the practice key wrapped under their password.
+
+        The copy travels inside every backup, so restoring onto a new computer needs only
+        the admin's password (README, Security).
+        """
+        key = self._practice_key
+        if key is None or not key.present or Role.ADMIN not in account.roles:
+            return
+        if not replace and uow.accounts.practice_key_slot(account.id) is not None:
+            return
+        uow.accounts.set_practice_key_slot(
+            account.id, wrap_secret(key.secret, password, self._kdf, "practice")
+        )
+
+    def signer_for_import(self, account: Account, password: str | None) -> SessionSigner | None:
+        """A signer for records signed in bulk for an account (the demo).
+
+        With the password, the account's own key. Without it (the password is not known) a
+        one-off key, retired at once: its public half is kept and verifies what it signed,
+        its private half is forgotten when this process ends.
+        """
+        with self._uow() as uow:
+            if password is not None:
+                signer = self._unlock_signer(uow, account, password)
+            elif account.principal().can(Permission.SIGN):
+                signer = self._new_signer(uow, account, secrets.token_urlsafe(24))
+                uow.accounts.retire_signing_key(signer.key_id, self._clock.now())
+            else:
+                signer = None
+            uow.commit()
+        return signer
+
+    @staticmethod
+    def open_practice_key_slot(slot: str, password: str) -> bytes:
+        """The practice key from an admin's wrapped copy (raises KeyUnwrapFailed)."""
+        return unwrap_secret(slot, password, "practice")
+
+    def signing_keys(self, actor: Principal) -> list[tuple[Account | None, SigningKeyInfo]]:
+        """Every signing key ever made, with its account (admin only): to export and keep."""
+        require(actor, Permission.ACCOUNTS_MANAGE)
+        with self._uow() as uow:
+            accounts = {a.id: a for a in uow.accounts.list()}
+            return [(accounts.get(k.user_id), k) for k in uow.accounts.signing_keys()]
 
     @staticmethod
     def _wait_message(failures: LoginFailures, now: datetime) -> str:
@@ -267,6 +387,8 @@ class AccountService:
                 if len(admins) <= 1:
                     raise ClinicError("The practice needs at least one active admin account.")
             uow.accounts.set_active(user_id, active)
+            if not active:
+                uow.accounts.set_practice_key_slot(user_id, None)
             audit(
                 uow,
                 self._clock,
@@ -301,6 +423,8 @@ class AccountService:
                         {"roles": "The practice needs at least one active admin account."}
                     )
             uow.accounts.set_roles(user_id, wanted)
+            if Role.ADMIN not in wanted:
+                uow.accounts.set_practice_key_slot(user_id, None)  # no admin, no key copy
             audit(
                 uow,
                 self._clock,
@@ -339,6 +463,12 @@ class AccountService:
                 raise NotFound(f"Account #{user_id} does not exist.")
             uow.accounts.set_password_hash(user_id, self._hasher.hash(new_password))
             uow.accounts.clear_login_failures(target.username)
+            # The old private key opens only with the old password, which the admin does not
+            # know: a new key pair replaces it (the old public half still verifies what it
+            # signed). The admin's copy of the practice key is wrapped again.
+            if target.principal().can(Permission.SIGN):
+                self._new_signer(uow, target, new_password)
+            self._ensure_key_slot(uow, target, new_password, replace=True)
             audit(
                 uow,
                 self._clock,
@@ -367,6 +497,9 @@ class AccountService:
             new.username, new.display_name, self._hasher.hash(new.password), new.roles
         )
         audit(uow, self._clock, actor or account.principal(), action, "account", account.id, detail)
+        if account.principal().can(Permission.SIGN):
+            self._new_signer(uow, account, new.password, audited=False)
+        self._ensure_key_slot(uow, account, new.password)
         return account
 
     def validate(self, raw: Mapping[str, Any]) -> NewAccount:

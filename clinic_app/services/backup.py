@@ -11,7 +11,9 @@ from pathlib import Path
 from clinic_app.domain.account import Account, Principal, Role
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, PermissionDenied
+from clinic_app.services.anchor import ChainAnchor
 from clinic_app.services.common import audit
+from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import BackupManifest, Clock, DatabaseBackup, UnitOfWorkFactory
 
 BACKUP_PREFIX = "clinic-backup-"
@@ -144,11 +146,15 @@ class BackupService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         policy: BackupPolicy,
+        practice_key: PracticeKey | None = None,
+        anchor: ChainAnchor | None = None,
     ) -> None:
         self._adapter = adapter
         self._uow = uow_factory
         self._clock = clock
         self.policy = policy
+        self._key = practice_key
+        self._anchor = anchor
 
     @property
     def backend(self) -> str:
@@ -189,6 +195,10 @@ class BackupService:
     def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
         """The accounts inside a backup file (it is verified first; raises BackupInvalid)."""
         return self._adapter.accounts_in(path)
+
+    def key_slot_in(self, path: Path, user_id: int) -> str | None:
+        """An account's wrapped copy of the practice key inside a backup file, or None."""
+        return self._adapter.key_slot_in(path, user_id)
 
     def verify(self, path: Path) -> BackupManifest:
         """Check a backup file (raises BackupInvalid naming the problem)."""
@@ -285,8 +295,18 @@ class BackupService:
         kept = self._replaced_path("")
         self._adapter.backup_to(kept, self._clock.now())
         self._adapter.restore_from(path)
+        self._reanchor(manifest)
         self._audit_restore(actor, path, manifest, kept, RECOVERY_USERNAME)
         return RestoreResult(manifest, kept)
+
+    def _reanchor(self, manifest: BackupManifest) -> None:
+        """The checkpoint outside the database follows the restored chain's head.
+
+        A restore is the one time the chain may legitimately become shorter; the backup's
+        head was authenticated with the rest of it.
+        """
+        if self._anchor is not None:
+            self._anchor.reset(manifest.audit_head)
 
     def recover_damaged(self, backup: BackupFile) -> RestoreResult:
         """Replace a damaged database with a backup; the damaged file is set aside, not lost.
@@ -303,6 +323,7 @@ class BackupService:
             if kept is not None:
                 self._adapter.put_back(kept)
             raise
+        self._reanchor(manifest)
         self._audit_restore(None, backup.path, manifest, kept, RECOVERY_USERNAME)
         return RestoreResult(manifest, kept)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clinic_app.services.accounts import AccountService
+from clinic_app.services.anchor import ChainAnchor
 from clinic_app.services.audit_trail import AuditTrailService
 from clinic_app.services.backup import BackupPolicy, BackupService
 from clinic_app.services.demo import DemoService
@@ -13,6 +14,7 @@ from clinic_app.services.encounters import EncounterService
 from clinic_app.services.export import ExportService, NoteRenderer
 from clinic_app.services.forms import FormCatalog
 from clinic_app.services.handouts import HandoutLibrary
+from clinic_app.services.keys import PracticeKey
 from clinic_app.services.patient_import import PatientImportService
 from clinic_app.services.patients import PatientService
 from clinic_app.services.ports import Clock, DatabaseBackup, UnitOfWorkFactory
@@ -38,6 +40,8 @@ class Services:
     backup: BackupService | None = None
     exports: ExportService | None = None
     """PDF and FHIR export of signed encounters (needs the note renderer app.py passes in)."""
+    practice_key: PracticeKey | None = None
+    """The practice key (keys the audit chain, authenticates backups); None in some tests."""
 
     @classmethod
     def build(
@@ -51,9 +55,11 @@ class Services:
         note_renderer: NoteRenderer | None = None,
         export_folder: Path | None = None,
         export_pending: Path | None = None,
+        practice_key: PracticeKey | None = None,
+        anchor: ChainAnchor | None = None,
     ) -> Services:
         """Wire the services over a storage adapter (and the data files app.py located)."""
-        accounts = AccountService(uow_factory, clock)
+        accounts = AccountService(uow_factory, clock, practice_key=practice_key)
         forms = forms or FormCatalog()
         if handouts is None:
             from clinic_app.resources import handouts_dir
@@ -74,14 +80,15 @@ class Services:
             accounts=accounts,
             patients=PatientService(uow_factory, clock),
             encounters=encounters,
-            audit=AuditTrailService(uow_factory),
+            audit=AuditTrailService(uow_factory, practice_key, anchor, clock),
             clock=clock,
             demo=DemoService(uow_factory, clock, accounts),
             practice=PracticeService(uow_factory, clock, accounts),
             exports=exports,
+            practice_key=practice_key,
             patient_import=PatientImportService(uow_factory, clock),
             backup=(
-                BackupService(backup, uow_factory, clock, backup_policy)
+                BackupService(backup, uow_factory, clock, backup_policy, practice_key, anchor)
                 if backup is not None and backup_policy is not None
                 else None
             ),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -33,6 +33,7 @@ from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.domain.patient import Language, PatientData, Sex, TriState
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.common import audit
+from clinic_app.services.keys import SessionSigner, payload_bytes
 from clinic_app.services.ports import (
     AddendumImport,
     Clock,
@@ -209,6 +210,7 @@ class DemoService:
         started = time.perf_counter()
         account, password = self._demo_account()
         actor = account.principal()
+        signer = self._accounts.signer_for_import(account, password)
         rng = random.Random(seed)
         names = _NamePools(seed)
         today = self._clock.today()
@@ -225,7 +227,7 @@ class DemoService:
                 mrns, next_number = self._free_mrns(uow, size, next_number)
                 batch = list(zip(data, mrns, strict=True))
                 ids = uow.patients.add_many(batch)
-                counts = self._add_encounters(uow, rng, batch, ids, account, today, now)
+                counts = self._add_encounters(uow, rng, batch, ids, account, today, now, signer)
                 audit(
                     uow,
                     self._clock,
@@ -330,6 +332,7 @@ class DemoService:
         clinician: Account,
         today: date,
         now: datetime,
+        signer: SessionSigner | None = None,
     ) -> tuple[int, int, int]:
         """Drafts for some patients; most signed (hashed as sign() would), some with addenda.
 
@@ -365,23 +368,36 @@ class DemoService:
             if rng.random() >= SIGNED_SHARE:
                 continue
             signed_at = min(draft.created_at + timedelta(minutes=rng.randint(15, 240)), now)
-            # Exactly what EncounterService.sign hashes, so the demo reads back intact.
-            digest = hash_payload(
-                signed_payload(
-                    _as_encounter(draft, encounter_id),
+            # Exactly what EncounterService.sign hashes and signs, so the demo reads back intact.
+            payload = signed_payload(
+                _as_encounter(draft, encounter_id),
+                clinician.id,
+                clinician.display_name,
+                signed_at,
+            )
+            digest = hash_payload(payload)
+            signatures.append(
+                SignatureImport(
+                    encounter_id,
                     clinician.id,
                     clinician.display_name,
                     signed_at,
-                )
-            )
-            signatures.append(
-                SignatureImport(
-                    encounter_id, clinician.id, clinician.display_name, signed_at, digest
+                    digest,
+                    _sign(signer, payload),
+                    signer.key_id if signer else None,
                 )
             )
             if rng.random() < ADDENDUM_SHARE:
                 text = f"{rng.choice(_ADDENDA)} {MARKER}"
                 added_at = min(signed_at + timedelta(days=rng.randint(1, 30)), now)
+                added = addendum_payload(
+                    encounter_id,
+                    digest,
+                    text,
+                    clinician.id,
+                    clinician.display_name,
+                    added_at,
+                )
                 addenda.append(
                     AddendumImport(
                         encounter_id=encounter_id,
@@ -389,16 +405,9 @@ class DemoService:
                         author_id=clinician.id,
                         author_name=clinician.display_name,
                         signed_at=added_at,
-                        content_hash=hash_payload(
-                            addendum_payload(
-                                encounter_id,
-                                digest,
-                                text,
-                                clinician.id,
-                                clinician.display_name,
-                                added_at,
-                            )
-                        ),
+                        content_hash=hash_payload(added),
+                        signature=_sign(signer, added),
+                        signing_key_id=signer.key_id if signer else None,
                     )
                 )
         return (
@@ -406,6 +415,11 @@ class DemoService:
             uow.encounters.sign_many(signatures),
             uow.encounters.add_addenda_many(addenda),
         )
+
+
+def _sign(signer: SessionSigner | None, payload: dict[str, Any]) -> str | None:
+    """The hex signature of a payload (None without a signer)."""
+    return signer.sign(payload_bytes(payload)).hex() if signer is not None else None
 
 
 def _patient(rng: random.Random, names: _NamePools, today: date) -> PatientData:

@@ -28,6 +28,7 @@ from clinic_app.domain.encounter import (
     EncounterSummary,
     NewEncounter,
     SignedAssessment,
+    VisitSummary,
     addendum_payload,
     effective_exam,
     hash_payload,
@@ -46,7 +47,8 @@ from clinic_app.domain.layout import get_path, leaf_paths, set_path
 from clinic_app.domain.patient import Patient
 from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.common import audit, require
-from clinic_app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from clinic_app.services.keys import payload_bytes
+from clinic_app.services.ports import Clock, Signature, UnitOfWork, UnitOfWorkFactory
 
 
 class EncounterView(BaseModel):
@@ -157,10 +159,10 @@ class EncounterService:
         """Dates, clinicians and status (the reason only for clinical readers)."""
         require(actor, Permission.ENCOUNTER_LIST)
         with self._uow() as uow:
-            found = list(uow.encounters.list_for_patient(patient_id))
+            found: list[EncounterSummary] = list(uow.encounters.list_for_patient(patient_id))
         if actor.can(Permission.CLINICAL_READ):
             return found
-        return [e.model_copy(update={"reason": ""}) for e in found]
+        return [e.for_front_desk() if isinstance(e, VisitSummary) else e for e in found]
 
     def get(self, actor: Principal, encounter_id: int) -> EncounterView:
         """Read an encounter with its content, checking every hash (audited)."""
@@ -351,7 +353,8 @@ class EncounterService:
                 expected_version,
                 signed_at,
             )
-            digest = hash_payload(signed_payload(enc, actor.user_id, actor.display_name, signed_at))
+            payload = signed_payload(enc, actor.user_id, actor.display_name, signed_at)
+            digest = hash_payload(payload)
             signed = uow.encounters.mark_signed(
                 encounter_id,
                 enc.version,
@@ -359,6 +362,7 @@ class EncounterService:
                 actor.display_name,
                 signed_at,
                 digest,
+                self._signature(uow, actor, payload),
             )
             audit(uow, self._clock, actor, AuditAction.SIGN, "encounter", encounter_id, digest)
             uow.commit()
@@ -683,19 +687,25 @@ class EncounterService:
                 raise RecordLocked("Only a signed encounter takes addenda; edit the draft instead.")
             changes = self._addendum_findings(enc, findings or {})
             signed_at = self._clock.now()
-            digest = hash_payload(
-                addendum_payload(
-                    enc.id,
-                    enc.content_hash,
-                    text,
-                    actor.user_id,
-                    actor.display_name,
-                    signed_at,
-                    changes,
-                )
+            payload = addendum_payload(
+                enc.id,
+                enc.content_hash,
+                text,
+                actor.user_id,
+                actor.display_name,
+                signed_at,
+                changes,
             )
+            digest = hash_payload(payload)
             add = uow.encounters.add_addendum(
-                encounter_id, text, actor.user_id, actor.display_name, signed_at, digest, changes
+                encounter_id,
+                text,
+                actor.user_id,
+                actor.display_name,
+                signed_at,
+                digest,
+                changes,
+                self._signature(uow, actor, payload),
             )
             audit(
                 uow,
@@ -733,6 +743,24 @@ class EncounterService:
         return {
             p: get_path(after, p) for p in findings if get_path(after, p) != get_path(before, p)
         }
+
+    @staticmethod
+    def _signature(uow: UnitOfWork, actor: Principal, payload: dict[str, Any]) -> Signature | None:
+        """The actor's Ed25519 signature over the payload, made with the key their login unlocked.
+
+        An account that holds a signing key signs with it or not at all; one without a key
+        (none is ever made for it outside the login) signs by hash alone, as before.
+        """
+        current = uow.accounts.current_signing_key(actor.user_id)
+        signer = actor.signer
+        if signer is None and current is None:
+            return None
+        if signer is None or current is None or signer.key_id != current[0].id:
+            raise SigningBlocked(
+                "Your signing key is not unlocked in this session: log out and log in again, "
+                "then sign."
+            )
+        return Signature(signer.sign(payload_bytes(payload)).hex(), signer.key_id)
 
     @staticmethod
     def _load(uow: UnitOfWork, encounter_id: int) -> Encounter:

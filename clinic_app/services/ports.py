@@ -9,14 +9,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from clinic_app.domain.account import Account, LoginFailures, Role
-from clinic_app.domain.audit import AuditEntry, AuditEvent
+from clinic_app.domain.account import Account, LoginFailures, Role, SigningKeyInfo
+from clinic_app.domain.audit import AuditEntry, AuditEvent, Checkpoint
 from clinic_app.domain.encounter import (
     Addendum,
     DraftSummary,
     Encounter,
     EncounterContent,
-    EncounterSummary,
+    VisitSummary,
 )
 from clinic_app.domain.patient import Patient, PatientData
 from clinic_app.domain.practice import PracticeDetails
@@ -108,6 +108,8 @@ class SignatureImport:
     signer_name: str
     signed_at: datetime
     content_hash: str
+    signature: str | None = None
+    signing_key_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,16 @@ class AddendumImport:
     author_name: str
     signed_at: datetime
     content_hash: str
+    signature: str | None = None
+    signing_key_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """An Ed25519 signature (hex) and the number of the key that made it."""
+
+    value: str
+    key_id: int
 
 
 class EncounterRepository(Protocol):
@@ -141,8 +153,8 @@ class EncounterRepository(Protocol):
         """The encounter with its addenda, or None."""
         ...
 
-    def list_for_patient(self, patient_id: int) -> Sequence[EncounterSummary]:
-        """Newest first."""
+    def list_for_patient(self, patient_id: int) -> Sequence[VisitSummary]:
+        """Newest first, with the reasons (the service leaves them out for the front desk)."""
         ...
 
     def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
@@ -163,6 +175,7 @@ class EncounterRepository(Protocol):
         signer_name: str,
         signed_at: datetime,
         content_hash: str,
+        signature: Signature | None = None,
     ) -> Encounter:
         """Lock the draft with its signature block (ConflictError if the version moved on)."""
         ...
@@ -176,6 +189,7 @@ class EncounterRepository(Protocol):
         signed_at: datetime,
         content_hash: str,
         findings: Mapping[str, Any] | None = None,
+        signature: Signature | None = None,
     ) -> Addendum:
         """Append a signed addendum."""
         ...
@@ -244,6 +258,36 @@ class AccountRepository(Protocol):
 
     def all_login_failures(self) -> Sequence[LoginFailures]:
         """Every user name with failed logins, most failures first."""
+        ...
+
+    def add_signing_key(
+        self, user_id: int, public_key: str, wrapped_private: str, at: datetime
+    ) -> SigningKeyInfo:
+        """Store a new signing key for an account; its earlier key is retired at that moment."""
+        ...
+
+    def current_signing_key(self, user_id: int) -> tuple[SigningKeyInfo, str] | None:
+        """The account's signing key in use and its wrapped private half, or None."""
+        ...
+
+    def retire_signing_key(self, key_id: int, at: datetime) -> None:
+        """Stop using a key (it still verifies what it signed)."""
+        ...
+
+    def rewrap_signing_key(self, key_id: int, wrapped_private: str) -> None:
+        """Replace the wrapped private half (same key, another password)."""
+        ...
+
+    def signing_keys(self) -> Sequence[SigningKeyInfo]:
+        """Every signing key ever made (retired ones too), oldest first."""
+        ...
+
+    def practice_key_slot(self, user_id: int) -> str | None:
+        """The account's wrapped copy of the practice key, or None."""
+        ...
+
+    def set_practice_key_slot(self, user_id: int, slot: str | None) -> None:
+        """Store (or remove) the account's wrapped copy of the practice key."""
         ...
 
 
@@ -406,6 +450,10 @@ class BackupManifest:
         created_at: when the copy was taken (UTC).
         backend: "sqlite" or "postgresql", the kind of database copied.
         row_counts: rows per table at the moment of the copy.
+        audit_head: the audit chain's head in the copy (anchors the chain outside the
+            database: a restore puts the checkpoint back to it).
+        authenticated: whether its authentication tag (HMAC under the practice key) was
+            checked and matched.
     """
 
     app_version: str
@@ -413,6 +461,8 @@ class BackupManifest:
     created_at: datetime
     backend: str
     row_counts: Mapping[str, int]
+    audit_head: Checkpoint | None = None
+    authenticated: bool = False
 
     @property
     def total_rows(self) -> int:
@@ -461,5 +511,11 @@ class DatabaseBackup(Protocol):
         """The accounts (and password hashes) stored inside a verified backup file.
 
         Raises BackupInvalid when the file is not a sound backup or holds no accounts table.
+        The authentication tag is not checked here (on a new computer the practice key is
+        still inside the backup); restoring checks it.
         """
+        ...
+
+    def key_slot_in(self, path: Path, user_id: int) -> str | None:
+        """An account's wrapped copy of the practice key inside a backup file, or None."""
         ...

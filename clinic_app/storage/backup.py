@@ -15,6 +15,7 @@ place; a copy that fails the check is deleted.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import re
@@ -26,6 +27,7 @@ import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,11 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic_app import __version__
 from clinic_app.domain.account import Account, Role
+from clinic_app.domain.audit import Checkpoint
+from clinic_app.domain.hashing import canonical_json
 from clinic_app.services.backup import BackupFailed, BackupInvalid
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
+from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import BackupManifest
 from clinic_app.storage.db import (
     SCHEMA_HEAD,
@@ -54,6 +59,8 @@ MANIFEST_TABLE = "clinic_backup_manifest"
 ZIP_MANIFEST = "manifest.json"
 ZIP_DUMP = "database.pgdump"
 MAX_MANIFEST_BYTES = 1 << 20
+AUTH_TAG = "auth_tag"
+TAG_CHUNK = 1 << 20
 # What a backup may hold besides the app's own tables (SQLite's sqlite_master types and
 # pg_restore's table-of-contents types, lower-cased).
 SAFE_OBJECT_KINDS = frozenset(
@@ -95,12 +102,16 @@ OPEN_ELSEWHERE = (
 
 
 def open_backup_adapter(
-    engine: Engine, pg_bin_dir: Path | None = None
+    engine: Engine, pg_bin_dir: Path | None = None, key: PracticeKey | None = None
 ) -> SqliteBackup | PostgresBackup:
-    """The backup adapter for the engine's database (pg_bin_dir: the pg_bin_dir setting)."""
+    """The backup adapter for the engine's database (pg_bin_dir: the pg_bin_dir setting).
+
+    With the practice key every backup written carries an authentication tag (HMAC-SHA256
+    over its content) and a backup is accepted only when its tag matches.
+    """
     if is_sqlite(engine):
-        return SqliteBackup(engine)
-    return PostgresBackup(engine, pg_bin_dir)
+        return SqliteBackup(engine, key)
+    return PostgresBackup(engine, pg_bin_dir, key)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -116,6 +127,9 @@ def manifest_values(manifest: BackupManifest) -> dict[str, str]:
         "created_at": manifest.created_at.astimezone(UTC).isoformat(),
         "backend": manifest.backend,
         "row_counts": json.dumps(dict(sorted(manifest.row_counts.items()))),
+        "audit_head": (
+            manifest.audit_head.model_dump_json() if manifest.audit_head is not None else ""
+        ),
     }
 
 
@@ -133,6 +147,11 @@ def manifest_from_values(values: Mapping[str, Any], name: str) -> BackupManifest
             created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
             backend=str(values["backend"]),
             row_counts={str(k): int(v) for k, v in counts.items()},
+            audit_head=(
+                Checkpoint.model_validate_json(values["audit_head"])
+                if values.get("audit_head")
+                else None
+            ),
         )
     except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
         # RecursionError: JSON nested thousands deep, as a crafted file can be.
@@ -142,6 +161,62 @@ def manifest_from_values(values: Mapping[str, Any], name: str) -> BackupManifest
             f"{name} was made by a newer clinic_app ({manifest.app_version}); update the app"
         )
     return manifest
+
+
+def _check_tag(
+    key: PracticeKey | None, expected: str, values: Mapping[str, Any], name: str
+) -> bool:
+    """Compare a backup's authentication tag; True when checked, raises BackupInvalid."""
+    if key is None or not key.present:
+        return False
+    found = values.get(AUTH_TAG)
+    if not isinstance(found, str) or not found:
+        raise BackupInvalid(
+            f"{name} carries no authentication tag, so it cannot be shown to be this "
+            "practice's unaltered backup; it is not restored"
+        )
+    if not hmac.compare_digest(found, expected):
+        raise BackupInvalid(
+            f"{name} failed its authentication check (it was altered after it was written, or "
+            "it is not this practice's backup); it is not restored"
+        )
+    return True
+
+
+def _tag_manifest(ctx: Any, values: Mapping[str, Any]) -> None:
+    rest = {k: v for k, v in values.items() if k != AUTH_TAG}
+    ctx.update(canonical_json(rest).encode("utf-8") + b"\n")
+
+
+def _sqlite_tag(conn: sqlite3.Connection, key: PracticeKey, values: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 over a SQLite backup's schema, every row of every table, and its manifest.
+
+    Rows are read in rowid order from the very file that is later checked, so the same file
+    always gives the same tag; any changed, added or removed row or schema object changes it.
+    """
+    ctx = key.hmac()
+    ctx.update(b"clinic_app backup v1 sqlite\n")
+    for row in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    ):
+        ctx.update(repr(tuple(row)).encode("utf-8") + b"\n")
+    for table in _sqlite_tables(conn):
+        ctx.update(f"table {table}\n".encode())
+        for row in conn.execute(f"SELECT * FROM {_quote(table)} ORDER BY rowid"):
+            ctx.update(repr(tuple(row)).encode("utf-8") + b"\n")
+    _tag_manifest(ctx, values)
+    return ctx.finalize().hex()
+
+
+def _file_tag(path: Path, key: PracticeKey, values: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 over a PostgreSQL backup's manifest and its whole dump file."""
+    ctx = key.hmac()
+    ctx.update(b"clinic_app backup v1 postgresql\n")
+    _tag_manifest(ctx, values)
+    with path.open("rb") as fh:
+        while chunk := fh.read(TAG_CHUNK):
+            ctx.update(chunk)
+    return ctx.finalize().hex()
 
 
 def _quote(name: str) -> str:
@@ -248,6 +323,24 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     }
 
 
+def _sqlite_audit_head(conn: sqlite3.Connection) -> Checkpoint | None:
+    """The audit chain's head in a SQLite database (None before the first entry)."""
+    try:
+        row = conn.execute(
+            "SELECT seq, entry_hash, keyed_from FROM audit_head WHERE id = 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # a schema from before the keyed chain
+        try:
+            row = conn.execute(
+                "SELECT seq, entry_hash, NULL FROM audit_head WHERE id = 1"
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return None
+    if row is None or not row[0]:
+        return None
+    return Checkpoint(seq=int(row[0]), entry_hash=str(row[1]), keyed_from=row[2])
+
+
 def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
     if "alembic_version" not in _sqlite_tables(conn):
         return None
@@ -266,9 +359,10 @@ class SqliteBackup(_Checked):
     backend = "sqlite"
     suffix = ".sqlite3"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: PracticeKey | None = None) -> None:
         self._engine = engine
         self._path = Path(engine.url.database or "").absolute()
+        self._key = key
 
     @property
     def database_path(self) -> Path:
@@ -308,6 +402,7 @@ class SqliteBackup(_Checked):
                         created_at=created_at,
                         backend=self.backend,
                         row_counts=_sqlite_counts(src),
+                        audit_head=_sqlite_audit_head(src),
                     )
                     dst = sqlite3.connect(temp, isolation_level=None)
                     try:
@@ -320,10 +415,16 @@ class SqliteBackup(_Checked):
                             f"CREATE TABLE {MANIFEST_TABLE} "
                             "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
                         )
+                        values = manifest_values(manifest)
                         dst.executemany(
                             f"INSERT INTO {MANIFEST_TABLE} (key, value) VALUES (?, ?)",
-                            manifest_values(manifest).items(),
+                            values.items(),
                         )
+                        if self._key is not None and self._key.present:
+                            dst.execute(
+                                f"INSERT INTO {MANIFEST_TABLE} (key, value) VALUES (?, ?)",
+                                (AUTH_TAG, _sqlite_tag(dst, self._key, values)),
+                            )
                         dst.execute("COMMIT")
                     finally:
                         dst.close()
@@ -337,8 +438,11 @@ class SqliteBackup(_Checked):
         finally:
             temp.unlink(missing_ok=True)
 
-    def verify(self, path: Path) -> BackupManifest:
-        """Open read-only, full integrity check, manifest, schema known, row counts match."""
+    def verify(self, path: Path, *, authenticate: bool = True) -> BackupManifest:
+        """Open read-only, full integrity check, manifest, schema known, row counts match.
+
+        With the practice key (and authenticate) the authentication tag must match too.
+        """
         name = str(path)
         head = _check_file(path)
         if head.startswith(ZIP_MAGIC):
@@ -378,16 +482,24 @@ class SqliteBackup(_Checked):
                 ((str(t), str(n)) for t, n in conn.execute("SELECT type, name FROM sqlite_master")),
                 name,
             )
+            _check_revision(self._engine, manifest, name)
+            if _sqlite_audit_head(conn) != manifest.audit_head:
+                raise BackupInvalid(
+                    f"{name} is damaged: its audit trail's head does not match its manifest"
+                )
+            if authenticate and self._key is not None and self._key.present:
+                expected = _sqlite_tag(conn, self._key, values)
+                checked = _check_tag(self._key, expected, values, name)
+                manifest = replace(manifest, authenticated=checked)
         except sqlite3.DatabaseError as exc:
             raise BackupInvalid(f"{name} is damaged ({exc})") from None
         finally:
             conn.close()
-        _check_revision(self._engine, manifest, name)
         return manifest
 
     def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
         """The accounts inside a verified backup (read-only; nothing is restored)."""
-        self.verify(path)
+        self.verify(path, authenticate=False)
         name = str(path)
         try:
             conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
@@ -403,6 +515,23 @@ class SqliteBackup(_Checked):
         finally:
             conn.close()
         return _account_records([dict(r) for r in rows], name)
+
+    def key_slot_in(self, path: Path, user_id: int) -> str | None:
+        """An account's wrapped practice key inside the backup (read-only)."""
+        self.verify(path, authenticate=False)
+        try:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            row = conn.execute(
+                "SELECT practice_key_slot FROM accounts WHERE id = ?", (user_id,)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        finally:
+            conn.close()
+        return str(row[0]) if row and row[0] else None
 
     def set_aside(self, path: Path) -> Path | None:
         """Move the live file and its -wal/-shm to path (for a damaged database)."""
@@ -516,6 +645,16 @@ class SqliteBackup(_Checked):
 
 
 # --------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_audit_head(conn: Any) -> Checkpoint | None:
+    """The audit chain's head in the snapshot being backed up."""
+    row = conn.execute(
+        text("SELECT seq, entry_hash, keyed_from FROM audit_head WHERE id = 1")
+    ).first()
+    if row is None or not row[0]:
+        return None
+    return Checkpoint(seq=int(row[0]), entry_hash=str(row[1]), keyed_from=row[2])
 
 
 def pg_install_patterns() -> list[tuple[str, str]]:
@@ -679,7 +818,10 @@ class PostgresBackup(_Checked):
     backend = "postgresql"
     suffix = ".zip"
 
-    def __init__(self, engine: Engine, pg_bin_dir: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, pg_bin_dir: Path | None = None, key: PracticeKey | None = None
+    ) -> None:
+        self._key = key
         self._engine = engine
         self._bin_dir = pg_bin_dir
 
@@ -760,6 +902,7 @@ class PostgresBackup(_Checked):
                 ) as conn:
                     snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                     counts = self._counts(conn)
+                    head = _pg_audit_head(conn)
                     revision = None
                     if "alembic_version" in counts:
                         revision = conn.execute(
@@ -785,9 +928,13 @@ class PostgresBackup(_Checked):
                 created_at=created_at,
                 backend=self.backend,
                 row_counts=counts,
+                audit_head=head,
             )
+            values = manifest_values(manifest)
+            if self._key is not None and self._key.present:
+                values[AUTH_TAG] = _file_tag(dump, self._key, values)
             with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
-                archive.writestr(ZIP_MANIFEST, json.dumps(manifest_values(manifest), indent=2))
+                archive.writestr(ZIP_MANIFEST, json.dumps(values, indent=2))
                 archive.write(dump, ZIP_DUMP)
             return self._keep_if_sound(temp, path)
         except OSError as exc:
@@ -799,8 +946,13 @@ class PostgresBackup(_Checked):
             shutil.rmtree(work, ignore_errors=True)
 
     @contextmanager
-    def _opened(self, path: Path) -> Iterator[tuple[BackupManifest, Path]]:
-        """Check the archive and manifest, extract the dump into a temporary folder."""
+    def _opened(
+        self, path: Path, authenticate: bool = False
+    ) -> Iterator[tuple[BackupManifest, Path]]:
+        """Check the archive and manifest, extract the dump into a temporary folder.
+
+        With authenticate (and the practice key) the authentication tag must match.
+        """
         name = str(path)
         head = _check_file(path)
         if head.startswith(SQLITE_MAGIC):
@@ -833,15 +985,20 @@ class PostgresBackup(_Checked):
                 raise BackupInvalid(f"{name} is damaged (not a readable zip archive)") from None
             if manifest.backend != self.backend:
                 raise BackupInvalid(f"{name} is a backup of a {manifest.backend} database")
+            _check_revision(self._engine, manifest, name)
+            if authenticate and self._key is not None and self._key.present:
+                expected = _file_tag(work / ZIP_DUMP, self._key, values)
+                checked = _check_tag(self._key, expected, values, name)
+                manifest = replace(manifest, authenticated=checked)
             yield manifest, work / ZIP_DUMP
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def verify(self, path: Path) -> BackupManifest:
-        """Zip checksums, manifest, pg_restore reads the archive, dumped rows match the counts."""
+    def verify(self, path: Path, *, authenticate: bool = True) -> BackupManifest:
+        """Zip checksums, manifest, tag, pg_restore reads the archive, rows match the counts."""
         name = str(path)
         pg_restore = find_pg_tool("pg_restore", self._bin_dir)
-        with self._opened(path) as (manifest, dump):
+        with self._opened(path, authenticate) as (manifest, dump):
             listing = self._listing(pg_restore, dump, name)
             _refuse_foreign_objects(listing, name)
             counts, revision = self._dumped_rows(pg_restore, dump, name)
@@ -880,8 +1037,19 @@ class PostgresBackup(_Checked):
 
     def accounts_in(self, path: Path) -> list[tuple[Account, str]]:
         """The accounts inside a verified backup, read from the dump's COPY data."""
+        return _account_records(self._account_rows(path), str(path))
+
+    def key_slot_in(self, path: Path, user_id: int) -> str | None:
+        """An account's wrapped practice key inside the backup."""
+        for row in self._account_rows(path):
+            if str(row.get("id")) == str(user_id):
+                slot = row.get("practice_key_slot")
+                return str(slot) if slot else None
+        return None
+
+    def _account_rows(self, path: Path) -> list[dict[str, Any]]:
         name = str(path)
-        self.verify(path)
+        self.verify(path, authenticate=False)
         pg_restore = find_pg_tool("pg_restore", self._bin_dir)
         rows: list[dict[str, Any]] = []
         with self._opened(path) as (_manifest, dump):
@@ -904,7 +1072,7 @@ class PostgresBackup(_Checked):
                 code = proc.wait(TOOL_TIMEOUT_S)
         if code != 0:
             raise BackupInvalid(f"{name} is damaged (its accounts cannot be read back)")
-        return _account_records(rows, name)
+        return rows
 
     def set_aside(self, path: Path) -> Path | None:
         """A server database is not a file to move; the caller keeps a backup instead."""

@@ -21,22 +21,35 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from clinic_app.domain.account import Account, LoginFailures, Role
-from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
+from clinic_app.domain.account import Account, LoginFailures, Role, SigningKeyInfo
+from clinic_app.domain.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditEntry,
+    AuditEvent,
+    Checkpoint,
+    Mac,
+    chain_hash,
+)
 from clinic_app.domain.encounter import (
     Addendum,
     DraftSummary,
     Encounter,
     EncounterContent,
     EncounterStatus,
-    EncounterSummary,
+    VisitSummary,
 )
-from clinic_app.domain.errors import ConflictError, NotFound
+from clinic_app.domain.errors import ClinicError, ConflictError, NotFound
 from clinic_app.domain.handouts import HandoutLanguage, HandoutSide
 from clinic_app.domain.patient import Patient, PatientData, parse_search_date, search_key
 from clinic_app.domain.practice import PracticeDetails
 from clinic_app.domain.print_queue import HandoutChoice, HandoutRequest, PrintAction, PrintRecord
-from clinic_app.services.ports import AddendumImport, EncounterImport, SignatureImport
+from clinic_app.services.ports import (
+    AddendumImport,
+    EncounterImport,
+    Signature,
+    SignatureImport,
+)
 from clinic_app.storage.rows import (
     AccountRow,
     AddendumRow,
@@ -49,6 +62,7 @@ from clinic_app.storage.rows import (
     PatientRow,
     PracticeRow,
     PrintLogRow,
+    SigningKeyRow,
 )
 
 # Appended to a prefix, this sorts after every real character (byte-wise on both databases).
@@ -319,6 +333,8 @@ class SqlEncounterRepository:
             signed_at=aware(row.signed_at),
             content_hash=row.content_hash,
             findings=row.findings or {},
+            signature=row.signature,
+            signing_key_id=row.signing_key_id,
         )
 
     def _to_domain(self, row: EncounterRow) -> Encounter:
@@ -339,6 +355,8 @@ class SqlEncounterRepository:
             signed_by_name=row.signed_by_name,
             signed_at=aware(row.signed_at) if row.signed_at else None,
             content_hash=row.content_hash,
+            signature=row.signature,
+            signing_key_id=row.signing_key_id,
             addenda=tuple(self._addendum(a) for a in row.addenda),
         )
 
@@ -387,8 +405,8 @@ class SqlEncounterRepository:
         row = self._s.get(EncounterRow, encounter_id, populate_existing=True)
         return self._to_domain(row) if row else None
 
-    def list_for_patient(self, patient_id: int) -> Sequence[EncounterSummary]:
-        """Newest first, with addenda counts, without loading content."""
+    def list_for_patient(self, patient_id: int) -> Sequence[VisitSummary]:
+        """Newest first, with addenda counts and reasons, without loading content."""
         counts = (
             select(AddendumRow.encounter_id, func.count().label("n"))
             .group_by(AddendumRow.encounter_id)
@@ -408,7 +426,7 @@ class SqlEncounterRepository:
             .order_by(EncounterRow.encounter_date.desc(), EncounterRow.id.desc())
         )
         return [
-            EncounterSummary(
+            VisitSummary(
                 id=r[0],
                 patient_id=patient_id,
                 encounter_date=r[1],
@@ -468,6 +486,7 @@ class SqlEncounterRepository:
         signer_name: str,
         signed_at: datetime,
         content_hash: str,
+        signature: Signature | None = None,
     ) -> Encounter:
         """Lock the draft."""
         row = self._row(encounter_id)
@@ -477,6 +496,9 @@ class SqlEncounterRepository:
         row.signed_by_name = signer_name
         row.signed_at = signed_at
         row.content_hash = content_hash
+        if signature is not None:
+            row.signature = signature.value
+            row.signing_key_id = signature.key_id
         row.updated_at = signed_at
         self._s.flush()
         return self._to_domain(row)
@@ -490,6 +512,7 @@ class SqlEncounterRepository:
         signed_at: datetime,
         content_hash: str,
         findings: Mapping[str, Any] | None = None,
+        signature: Signature | None = None,
     ) -> Addendum:
         """Append an addendum."""
         row = AddendumRow(
@@ -500,6 +523,8 @@ class SqlEncounterRepository:
             signed_at=signed_at,
             content_hash=content_hash,
             findings=dict(findings) if findings else None,
+            signature=signature.value if signature else None,
+            signing_key_id=signature.key_id if signature else None,
         )
         self._s.add(row)
         self._s.flush()
@@ -547,6 +572,8 @@ class SqlEncounterRepository:
                 signed_by_name=bindparam("b_signer_name"),
                 signed_at=bindparam("b_signed_at"),
                 content_hash=bindparam("b_hash"),
+                signature=bindparam("b_signature"),
+                signing_key_id=bindparam("b_key_id"),
                 updated_at=bindparam("b_signed_at"),
                 version=table.c.version + 1,
             )
@@ -560,6 +587,8 @@ class SqlEncounterRepository:
                     "b_signer_name": item.signer_name,
                     "b_signed_at": item.signed_at,
                     "b_hash": item.content_hash,
+                    "b_signature": item.signature,
+                    "b_key_id": item.signing_key_id,
                 }
                 for item in items
             ],
@@ -580,6 +609,8 @@ class SqlEncounterRepository:
                     "author_name": item.author_name,
                     "signed_at": item.signed_at,
                     "content_hash": item.content_hash,
+                    "signature": item.signature,
+                    "signing_key_id": item.signing_key_id,
                 }
                 for item in items
             ],
@@ -696,12 +727,79 @@ class SqlAccountRepository:
         )
         return [self._failures(r) for r in rows]
 
+    @staticmethod
+    def _key(row: SigningKeyRow) -> SigningKeyInfo:
+        return SigningKeyInfo(
+            id=row.id,
+            user_id=row.user_id,
+            public_key=row.public_key,
+            created_at=aware(row.created_at),
+            retired_at=aware(row.retired_at) if row.retired_at else None,
+        )
+
+    def add_signing_key(
+        self, user_id: int, public_key: str, wrapped_private: str, at: datetime
+    ) -> SigningKeyInfo:
+        """Retire the account's key in use (if any) and store the new one."""
+        self._s.execute(
+            update(SigningKeyRow)
+            .where(SigningKeyRow.user_id == user_id, SigningKeyRow.retired_at.is_(None))
+            .values(retired_at=at)
+        )
+        row = SigningKeyRow(
+            user_id=user_id, public_key=public_key, wrapped_private=wrapped_private, created_at=at
+        )
+        self._s.add(row)
+        self._s.flush()
+        return self._key(row)
+
+    def current_signing_key(self, user_id: int) -> tuple[SigningKeyInfo, str] | None:
+        """The key not retired (the newest, should there be two)."""
+        row = self._s.scalars(
+            select(SigningKeyRow)
+            .where(SigningKeyRow.user_id == user_id, SigningKeyRow.retired_at.is_(None))
+            .order_by(SigningKeyRow.id.desc())
+            .limit(1)
+        ).first()
+        return (self._key(row), row.wrapped_private) if row is not None else None
+
+    def retire_signing_key(self, key_id: int, at: datetime) -> None:
+        """Mark a key retired."""
+        self._s.execute(
+            update(SigningKeyRow).where(SigningKeyRow.id == key_id).values(retired_at=at)
+        )
+
+    def rewrap_signing_key(self, key_id: int, wrapped_private: str) -> None:
+        """Replace the wrapped private half."""
+        self._s.execute(
+            update(SigningKeyRow)
+            .where(SigningKeyRow.id == key_id)
+            .values(wrapped_private=wrapped_private)
+        )
+
+    def signing_keys(self) -> Sequence[SigningKeyInfo]:
+        """Every key, oldest first."""
+        return [self._key(r) for r in self._s.scalars(select(SigningKeyRow).order_by("id"))]
+
+    def practice_key_slot(self, user_id: int) -> str | None:
+        """The account's wrapped practice key."""
+        return self._s.scalar(select(AccountRow.practice_key_slot).where(AccountRow.id == user_id))
+
+    def set_practice_key_slot(self, user_id: int, slot: str | None) -> None:
+        """Store or clear the wrapped practice key."""
+        self._row(user_id).practice_key_slot = slot
+        self._s.flush()
+
 
 class SqlAuditRepository:
     """The audit chain on SQLAlchemy."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, mac: Mac | None = None, key_check: str = "") -> None:
         self._s = session
+        self._mac = mac
+        self._key_check = key_check
+        self.appended: Checkpoint | None = None
+        """The head after this transaction's last append (for the checkpoint outside)."""
 
     @staticmethod
     def _to_domain(row: AuditRow) -> AuditEntry:
@@ -725,7 +823,23 @@ class SqlAuditRepository:
             head = AuditHeadRow(id=1, seq=0, entry_hash=GENESIS_HASH)
             self._s.add(head)
         seq = head.seq + 1
-        digest = chain_hash(seq, head.entry_hash, event)
+        if self._mac is not None:
+            if head.keyed_from is None:
+                # The first entry written with the practice key: from here on every entry
+                # is keyed, and the entries before keep their plain hashes.
+                head.keyed_from = seq
+                head.key_check = self._key_check
+            elif head.key_check != self._key_check:
+                raise ClinicError(
+                    "The practice key in this data folder is not the one the audit trail was "
+                    "written with; copy the practice's practice.key here (README, Security)."
+                )
+        elif head.keyed_from is not None:
+            raise ClinicError(
+                "The audit trail is keyed, but this data folder has no practice key; copy the "
+                "practice's practice.key here (README, Security)."
+            )
+        digest = chain_hash(seq, head.entry_hash, event, self._mac)
         row = AuditRow(
             seq=seq,
             at=event.at,
@@ -742,6 +856,7 @@ class SqlAuditRepository:
         head.seq = seq
         head.entry_hash = digest
         self._s.flush()
+        self.appended = Checkpoint(seq=seq, entry_hash=digest, keyed_from=head.keyed_from)
         return self._to_domain(row)
 
     def lock(self) -> None:
@@ -781,6 +896,23 @@ class SqlAuditRepository:
         """The last (seq, hash) written."""
         head = self._s.get(AuditHeadRow, 1)
         return (head.seq, head.entry_hash) if head else None
+
+    def keying(self) -> tuple[int | None, str | None]:
+        """Where the keyed part starts and the key's check value."""
+        head = self._s.get(AuditHeadRow, 1)
+        return (head.keyed_from, head.key_check) if head else (None, None)
+
+    def entry_at(self, seq: int) -> AuditEntry | None:
+        """One entry by sequence number."""
+        row = self._s.get(AuditRow, seq)
+        return self._to_domain(row) if row is not None else None
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The head with its keyed start."""
+        head = self._s.get(AuditHeadRow, 1)
+        if head is None or head.seq == 0:
+            return None
+        return Checkpoint(seq=head.seq, entry_hash=head.entry_hash, keyed_from=head.keyed_from)
 
     def recent(self, limit: int) -> Sequence[AuditEntry]:
         """The newest entries first."""

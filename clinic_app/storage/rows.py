@@ -93,6 +93,21 @@ class AccountRow(Base):
     roles: Mapped[str] = mapped_column(String(100))  # comma-separated Role values
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Moment)
+    # An admin's copy of the practice key, wrapped under their password (restore elsewhere).
+    practice_key_slot: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SigningKeyRow(Base):
+    """A person's Ed25519 signing key: public half, private half wrapped under the password."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    wrapped_private: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Moment)
+    retired_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
 
 
 class LoginFailureRow(Base):
@@ -164,6 +179,8 @@ class EncounterRow(Base):
     signed_by_name: Mapped[str | None] = mapped_column(String(100))
     signed_at: Mapped[datetime | None] = mapped_column(Moment)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    signing_key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     addenda: Mapped[list[AddendumRow]] = relationship(order_by="AddendumRow.id", lazy="selectin")
 
@@ -184,6 +201,8 @@ class AddendumRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     findings: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, nullable=True)
     """Exam path -> value this addendum adds or corrects (None: a text-only addendum)."""
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    signing_key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class HandoutRequestRow(Base):
@@ -249,6 +268,9 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # The first entry hashed with the practice key, and a value identifying that key.
+    keyed_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    key_check: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PracticeRow(Base):

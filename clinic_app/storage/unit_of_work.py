@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -10,7 +11,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from clinic_app.domain.audit import Checkpoint
 from clinic_app.domain.errors import ConflictError, DatabaseUnavailable, DuplicateRecord
+from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import (
     AccountRepository,
     AuditRepository,
@@ -76,9 +79,17 @@ class SqlAlchemyUnitOfWork:
     print_queue: PrintQueueRepository
     practice: PracticeRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        key: PracticeKey | None = None,
+        anchor: Callable[[Checkpoint], None] | None = None,
+    ) -> None:
         self._factory = session_factory
         self._session: Session | None = None
+        self._key = key
+        self._anchor = anchor
+        self._audit: SqlAuditRepository | None = None
 
     def __enter__(self) -> Self:
         session = self._factory()
@@ -86,7 +97,13 @@ class SqlAlchemyUnitOfWork:
         self.patients = SqlPatientRepository(session)
         self.encounters = SqlEncounterRepository(session)
         self.accounts = SqlAccountRepository(session)
-        self.audit = SqlAuditRepository(session)
+        key = self._key if self._key is not None and self._key.present else None
+        self._audit = SqlAuditRepository(
+            session,
+            key.mac if key is not None else None,
+            key.check_value() if key is not None else "",
+        )
+        self.audit = self._audit
         self.print_queue = SqlPrintQueueRepository(session)
         self.practice = SqlPracticeRepository(session)
         return self
@@ -128,6 +145,11 @@ class SqlAlchemyUnitOfWork:
         """Commit; a failure leaves nothing written."""
         assert self._session is not None, "commit() outside the with-block"
         self._session.commit()
+        repo = self._audit
+        if repo is not None and repo.appended is not None and self._anchor is not None:
+            # The chain's new head goes to the checkpoint outside the database.
+            appended, repo.appended = repo.appended, None
+            self._anchor(appended)
 
     def rollback(self) -> None:
         """Discard the work."""
@@ -138,13 +160,22 @@ class SqlAlchemyUnitOfWork:
 class SqlAlchemyUnitOfWorkFactory:
     """Builds units of work over one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: PracticeKey | None = None,
+        anchor: Callable[[Checkpoint], None] | None = None,
+    ) -> None:
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self.key = key
+        """The practice key that keys the audit chain (None: the chain stays unkeyed)."""
+        self.anchor = anchor
+        """Called with the chain's new head after each commit that appended to it."""
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new, unopened unit of work."""
-        return SqlAlchemyUnitOfWork(self._sessions)
+        return SqlAlchemyUnitOfWork(self._sessions, self.key, self.anchor)
 
     @property
     def location(self) -> str:

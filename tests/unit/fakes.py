@@ -16,15 +16,22 @@ from typing import Any, Self
 
 from argon2 import PasswordHasher
 
-from clinic_app.domain.account import Account, LoginFailures, Principal, Role
-from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, AuditEvent, chain_hash
+from clinic_app.domain.account import Account, LoginFailures, Principal, Role, SigningKeyInfo
+from clinic_app.domain.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditEntry,
+    AuditEvent,
+    Checkpoint,
+    chain_hash,
+)
 from clinic_app.domain.encounter import (
     Addendum,
     DraftSummary,
     Encounter,
     EncounterContent,
     EncounterStatus,
-    EncounterSummary,
+    VisitSummary,
 )
 from clinic_app.domain.errors import ConflictError, NotFound
 from clinic_app.domain.handouts import HandoutLanguage
@@ -41,6 +48,7 @@ from clinic_app.services.ports import (
     PatientRepository,
     PracticeRepository,
     PrintQueueRepository,
+    Signature,
     SignatureImport,
     UnitOfWorkFactory,
 )
@@ -81,6 +89,8 @@ class FakeState:
     print_log: list[PrintRecord] = field(default_factory=list)
     practice: PracticeDetails | None = None
     last_id: dict[str, int] = field(default_factory=dict)
+    signing_keys: dict[int, tuple[SigningKeyInfo, str]] = field(default_factory=dict)
+    key_slots: dict[int, str] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
         """A new id per table, starting at 1 (like an autoincrement key)."""
@@ -230,11 +240,11 @@ class FakeEncounterRepository:
         """The encounter or None."""
         return self._state.encounters.get(encounter_id)
 
-    def list_for_patient(self, patient_id: int) -> Sequence[EncounterSummary]:
+    def list_for_patient(self, patient_id: int) -> Sequence[VisitSummary]:
         """Newest first."""
         mine = [e for e in self._state.encounters.values() if e.patient_id == patient_id]
         mine.sort(key=lambda e: (e.encounter_date, e.id), reverse=True)
-        return [e.summary() for e in mine]
+        return [e.visit_summary() for e in mine]
 
     def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
         """Unsigned drafts of one clinician, most recently saved first."""
@@ -277,6 +287,7 @@ class FakeEncounterRepository:
         signer_name: str,
         signed_at: datetime,
         content_hash: str,
+        signature: Signature | None = None,
     ) -> Encounter:
         """Lock the draft with its signature block."""
         enc = self._checked(encounter_id, expected_version)
@@ -289,6 +300,8 @@ class FakeEncounterRepository:
                 "signed_by_name": signer_name,
                 "signed_at": signed_at,
                 "content_hash": content_hash,
+                "signature": signature.value if signature else None,
+                "signing_key_id": signature.key_id if signature else None,
             }
         )
         self._state.encounters[encounter_id] = signed
@@ -303,6 +316,7 @@ class FakeEncounterRepository:
         signed_at: datetime,
         content_hash: str,
         findings: Mapping[str, Any] | None = None,
+        signature: Signature | None = None,
     ) -> Addendum:
         """Append a signed addendum."""
         enc = self._existing(encounter_id)
@@ -315,6 +329,8 @@ class FakeEncounterRepository:
             signed_at=signed_at,
             content_hash=content_hash,
             findings=dict(findings or {}),
+            signature=signature.value if signature else None,
+            signing_key_id=signature.key_id if signature else None,
         )
         self._state.encounters[encounter_id] = enc.model_copy(
             update={"addenda": (*enc.addenda, add)}
@@ -348,6 +364,7 @@ class FakeEncounterRepository:
                 item.signer_name,
                 item.signed_at,
                 item.content_hash,
+                _signature(item.signature, item.signing_key_id),
             )
         return len(items)
 
@@ -361,8 +378,14 @@ class FakeEncounterRepository:
                 item.author_name,
                 item.signed_at,
                 item.content_hash,
+                None,
+                _signature(item.signature, item.signing_key_id),
             )
         return len(items)
+
+
+def _signature(value: str | None, key_id: int | None) -> Signature | None:
+    return Signature(value, key_id) if value is not None and key_id is not None else None
 
 
 class FakeAccountRepository:
@@ -448,6 +471,56 @@ class FakeAccountRepository:
     def all_login_failures(self) -> Sequence[LoginFailures]:
         """Every user name with failed logins, most failures first."""
         return sorted(self._state.login_failures.values(), key=lambda f: (-f.failures, f.username))
+
+    def add_signing_key(
+        self, user_id: int, public_key: str, wrapped_private: str, at: datetime
+    ) -> SigningKeyInfo:
+        """Retire the account's key in use and store a new one."""
+        for key_id, (info, _wrapped) in list(self._state.signing_keys.items()):
+            if info.user_id == user_id and info.retired_at is None:
+                self.retire_signing_key(key_id, at)
+        info = SigningKeyInfo(
+            id=self._state.next_id("signing_key"),
+            user_id=user_id,
+            public_key=public_key,
+            created_at=at,
+        )
+        self._state.signing_keys[info.id] = (info, wrapped_private)
+        return info
+
+    def current_signing_key(self, user_id: int) -> tuple[SigningKeyInfo, str] | None:
+        """The key in use."""
+        found = [
+            pair
+            for pair in self._state.signing_keys.values()
+            if pair[0].user_id == user_id and pair[0].retired_at is None
+        ]
+        return found[-1] if found else None
+
+    def retire_signing_key(self, key_id: int, at: datetime) -> None:
+        """Mark a key retired."""
+        info, wrapped = self._state.signing_keys[key_id]
+        self._state.signing_keys[key_id] = (info.model_copy(update={"retired_at": at}), wrapped)
+
+    def rewrap_signing_key(self, key_id: int, wrapped_private: str) -> None:
+        """Replace the wrapped private half."""
+        info, _old = self._state.signing_keys[key_id]
+        self._state.signing_keys[key_id] = (info, wrapped_private)
+
+    def signing_keys(self) -> Sequence[SigningKeyInfo]:
+        """Every key, oldest first."""
+        return [info for info, _w in self._state.signing_keys.values()]
+
+    def practice_key_slot(self, user_id: int) -> str | None:
+        """The account's wrapped practice key."""
+        return self._state.key_slots.get(user_id)
+
+    def set_practice_key_slot(self, user_id: int, slot: str | None) -> None:
+        """Store or clear the wrapped practice key."""
+        if slot is None:
+            self._state.key_slots.pop(user_id, None)
+        else:
+            self._state.key_slots[user_id] = slot
 
 
 class FakeAuditRepository:
