@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.audit import AuditAction
-from clinic_app.domain.encounter import EncounterSummary
+from clinic_app.domain.encounter import EncounterSummary, VisitSummary
 from clinic_app.domain.errors import ClinicError, DuplicateRecord, FieldErrors, NotFound
 from clinic_app.domain.patient import Patient, PatientData, search_key
 from clinic_app.services.common import audit, require
@@ -65,8 +65,10 @@ def without_clinical_reason(chart: Chart, actor: Principal) -> Chart:
     """The chart as the actor may see it: no reason for visit without clinical reading."""
     if actor.can(Permission.CLINICAL_READ):
         return chart
-    blank = tuple(e.model_copy(update={"reason": ""}) for e in chart.encounters)
-    return chart.model_copy(update={"encounters": blank})
+    plain = tuple(
+        e.for_front_desk() if isinstance(e, VisitSummary) else e for e in chart.encounters
+    )
+    return chart.model_copy(update={"encounters": plain})
 
 
 def refuse_clinical_changes(

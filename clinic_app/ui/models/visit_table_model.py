@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from clinic_app.domain.encounter import EncounterStatus, EncounterSummary
+from clinic_app.domain.encounter import EncounterStatus, EncounterSummary, VisitSummary
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,6 +42,11 @@ HEADERS = {
 }
 # Drafts first when sorting by status: they are the ones waiting for someone.
 STATUS_ORDER = {EncounterStatus.DRAFT: 0, EncounterStatus.SIGNED: 1}
+
+
+def reason_of(visit: EncounterSummary) -> str:
+    """The reason for the visit, or empty for a line without one (the front desk's)."""
+    return visit.reason if isinstance(visit, VisitSummary) else ""
 
 
 class VisitTableModel(QAbstractTableModel):
@@ -100,7 +105,7 @@ class VisitTableModel(QAbstractTableModel):
         if column is VisitColumn.DATE:
             return visit.encounter_date.isoformat()
         if column is VisitColumn.REASON:
-            return visit.reason
+            return reason_of(visit)
         if column is VisitColumn.STATUS:
             return visit.status.value.capitalize()
         if column is VisitColumn.CLINICIAN:
@@ -114,7 +119,7 @@ class VisitTableModel(QAbstractTableModel):
         if column is VisitColumn.DATE:
             return tail
         if column is VisitColumn.REASON:
-            return f"{visit.reason.casefold()}|{tail}"
+            return f"{reason_of(visit).casefold()}|{tail}"
         if column is VisitColumn.STATUS:
             return f"{STATUS_ORDER.get(visit.status, 9)}|{tail}"
         if column is VisitColumn.CLINICIAN:

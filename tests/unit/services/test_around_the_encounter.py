@@ -8,6 +8,7 @@ import pytest
 
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.encounter import EncounterSummary, VisitSummary
 from clinic_app.domain.errors import FieldErrors, PermissionDenied
 from clinic_app.domain.patient import Patient, TriState
 from clinic_app.domain.print_queue import HandoutChoice, PrintAction
@@ -113,9 +114,14 @@ def test_reason_for_visit_reaches_clinicians_only(
     encounters.create(
         clinician, {"patient_id": ana.id, "encounter_date": "2026-03-01", "reason": "Numb sole"}
     )
-    assert [e.reason for e in patients.open_chart(clinician, ana.id).encounters] == ["Numb sole"]
-    assert [e.reason for e in patients.open_chart(front_desk, ana.id).encounters] == [""]
-    assert [e.reason for e in encounters.list_for_patient(front_desk, ana.id)] == [""]
+    for_clinician = patients.open_chart(clinician, ana.id).encounters
+    assert [e.reason for e in for_clinician if isinstance(e, VisitSummary)] == ["Numb sole"]
+    for line in (
+        *patients.open_chart(front_desk, ana.id).encounters,
+        *encounters.list_for_patient(front_desk, ana.id),
+    ):
+        assert type(line) is EncounterSummary
+        assert "Numb sole" not in line.model_dump_json()
 
 
 # --------------------------------------------------------------------------- accounts
