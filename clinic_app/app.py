@@ -139,8 +139,10 @@ def build_recovery(settings: AppSettings) -> BackupService:
     """
     from sqlalchemy.pool import NullPool
 
+    from clinic_app.services.anchor import ChainAnchor
     from clinic_app.services.backup import BackupService
     from clinic_app.services.common import SystemClock
+    from clinic_app.services.keys import PracticeKey, read_practice_key
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.db import make_engine
     from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -148,11 +150,16 @@ def build_recovery(settings: AppSettings) -> BackupService:
     # No pool: a connection kept open after the recovery would hold the restored file (a
     # later restore would be refused, and Windows cannot replace an open file).
     engine = make_engine(settings.database_url, poolclass=NullPool)
+    # The practice key checks the backup's tag and keys the restore's audit entry.
+    key = PracticeKey(read_practice_key(settings.data_dir))
+    anchor = ChainAnchor(settings.data_dir, key)
     return BackupService(
-        open_backup_adapter(engine, settings.pg_bin_dir),
-        SqlAlchemyUnitOfWorkFactory(engine),
+        open_backup_adapter(engine, settings.pg_bin_dir, key),
+        SqlAlchemyUnitOfWorkFactory(engine, key, anchor.advance),
         SystemClock(),
         backup_policy(settings),
+        key,
+        anchor,
     )
 
 

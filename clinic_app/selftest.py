@@ -137,7 +137,13 @@ def check_database(state: SelfTest) -> str:
                 f"schema is at {now}, the migration scripts end at {head}, "
                 f"this app expects {SCHEMA_HEAD}"
             )
-        report = Services.build(uow_factory, SystemClock(), form_catalog()).audit.verify()
+        from clinic_app.services.keys import PracticeKey, read_practice_key
+
+        # The keyed part of the chain verifies with the data folder's practice key.
+        key = PracticeKey(read_practice_key(state.settings.data_dir))
+        report = Services.build(
+            uow_factory, SystemClock(), form_catalog(), practice_key=key
+        ).audit.verify()
         if not report.intact:
             raise CheckFailed(
                 f"audit trail broken at entry {report.first_broken_seq}: {report.problem}"

@@ -92,6 +92,10 @@ class FakeState:
     signing_keys: dict[int, tuple[SigningKeyInfo, str]] = field(default_factory=dict)
     key_slots: dict[int, str] = field(default_factory=dict)
 
+    def signing_keys_list(self) -> list[SigningKeyInfo]:
+        """Every signing key stored, oldest first."""
+        return [info for info, _wrapped in self.signing_keys.values()]
+
     def next_id(self, kind: str) -> int:
         """A new id per table, starting at 1 (like an autoincrement key)."""
         self.last_id[kind] = self.last_id.get(kind, 0) + 1

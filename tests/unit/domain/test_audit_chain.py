@@ -11,9 +11,11 @@ from clinic_app.domain.audit import (
     AuditAction,
     AuditEntry,
     AuditEvent,
+    Checkpoint,
     chain_hash,
     verify_chain,
 )
+from clinic_app.services.keys import PracticeKey
 
 START = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
 
@@ -136,3 +138,90 @@ def test_naive_and_aware_times_hash_alike() -> None:
     naive_event = aware_event.model_copy(update={"at": aware_event.at.replace(tzinfo=None)})
     assert chain_hash(1, GENESIS_HASH, naive_event) == aware_event.entry_hash
     assert verify_chain([naive_event], head_of([aware_event])).intact
+
+
+# --------------------------------------------------------------------------- the keyed chain
+
+
+def keyed_chain(length: int, keyed_from: int, key: bytes = b"k" * 32) -> list[AuditEntry]:
+    """A chain whose entries from keyed_from on are HMAC'd with the key."""
+    mac = PracticeKey(key).mac
+    entries: list[AuditEntry] = []
+    prev = GENESIS_HASH
+    for entry in build_chain(length):
+        digest = chain_hash(entry.seq, prev, entry, mac if entry.seq >= keyed_from else None)
+        entries.append(entry.model_copy(update={"prev_hash": prev, "entry_hash": digest}))
+        prev = digest
+    return entries
+
+
+def test_a_keyed_chain_verifies_old_entries_by_hash_and_new_ones_by_key() -> None:
+    entries = keyed_chain(6, keyed_from=4)
+
+    report = verify_chain(entries, head_of(entries), mac=PracticeKey(b"k" * 32).mac, keyed_from=4)
+
+    assert report.intact, report.problem
+
+
+def test_a_keyed_chain_recomputed_without_the_key_is_found() -> None:
+    entries = build_chain(6)  # everything rehashed the plain way, head updated to match
+
+    report = verify_chain(entries, head_of(entries), mac=PracticeKey(b"k" * 32).mac, keyed_from=4)
+
+    assert report.first_broken_seq == 4
+    assert "keyed hash" in report.problem
+
+
+def test_another_key_does_not_verify() -> None:
+    entries = keyed_chain(3, keyed_from=1)
+
+    report = verify_chain(entries, head_of(entries), mac=PracticeKey(b"x" * 32).mac, keyed_from=1)
+
+    assert report.first_broken_seq == 1
+
+
+def test_the_keyed_start_moved_in_the_database_is_found_by_the_checkpoint() -> None:
+    entries = build_chain(6)
+    checkpoint = Checkpoint(seq=6, entry_hash=entries[-1].entry_hash, keyed_from=4)
+
+    report = verify_chain(entries, head_of(entries), keyed_from=None, checkpoint=checkpoint)
+
+    assert not report.intact
+    assert "checkpoint" in report.problem
+
+
+def test_a_chain_shorter_than_its_checkpoint_is_found() -> None:
+    entries = keyed_chain(6, keyed_from=1)
+    checkpoint = Checkpoint(seq=6, entry_hash=entries[-1].entry_hash, keyed_from=1)
+    cut = entries[:4]
+
+    report = verify_chain(
+        cut, head_of(cut), mac=PracticeKey(b"k" * 32).mac, keyed_from=1, checkpoint=checkpoint
+    )
+
+    assert report.first_broken_seq == 5
+    assert "checkpoint outside the database saw entry 6" in report.problem
+
+
+def test_a_chain_that_differs_at_its_checkpoint_is_found() -> None:
+    entries = keyed_chain(6, keyed_from=1)
+    checkpoint = Checkpoint(seq=3, entry_hash="0" * 64, keyed_from=1)
+
+    report = verify_chain(
+        entries,
+        head_of(entries),
+        mac=PracticeKey(b"k" * 32).mac,
+        keyed_from=1,
+        checkpoint=checkpoint,
+    )
+
+    assert report.first_broken_seq == 3
+
+
+def test_a_keyed_chain_without_the_key_is_not_called_intact() -> None:
+    entries = keyed_chain(2, keyed_from=1)
+
+    report = verify_chain(entries, head_of(entries), keyed_from=1)
+
+    assert not report.intact
+    assert "practice key is missing" in report.problem
