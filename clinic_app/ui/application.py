@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from clinic_app.services.container import Services
     from clinic_app.ui.main_window import MainWindow
     from clinic_app.ui.views.session_pages import DatabaseSetup
+
+WINDOW_STATE_FILE = "window.ini"
+"""Where the main window's placement is kept, in the data folder (Qt settings, ui only)."""
 
 # Benchmarks and the packaging smoke test set this to measure start-up: the app prints
 # "window-shown" once the first usable page is on screen, then quits.
@@ -156,7 +159,9 @@ def _open_window(
 ) -> MainWindow:
     from clinic_app.ui.main_window import MainWindow
 
-    return MainWindow(services, settings.idle_lock_minutes, setup=setup())
+    # The window's size, place and maximised state, remembered per data folder.
+    placement = QSettings(str(settings.data_dir / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
+    return MainWindow(services, settings.idle_lock_minutes, setup=setup(), window_state=placement)
 
 
 def _check_in_background(start: StartUp, window: MainWindow, dialogs: Dialogs) -> None:
@@ -287,7 +292,8 @@ def _run_login_first(
 
     def enter(ready: Services, principal: Principal) -> None:
         window = _open_window(ready, settings, setup)
-        window.setGeometry(page.geometry())
+        if not window.placement_restored:
+            window.setGeometry(page.geometry())
         window.show()
         window.login_page.sig_logged_in.emit(principal)
         windows.append(window)

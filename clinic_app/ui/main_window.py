@@ -8,14 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QFrame,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -57,6 +59,8 @@ ACTION_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress}
 SESSION_CHECK_SECONDS = 1.0
 """At most one account check per this many seconds (a key held down repeats fast)."""
 DEFAULT_SIZE = (1200, 760)
+FRAME_ALLOWANCE = 40
+"""Pixels kept free for window decorations until the real frame is known (after showing)."""
 EXPORT_CHOICES = (
     ("PDF visit note", ExportFormat.PDF, "PDF files (*.pdf);;All files (*)"),
     ("FHIR R4 Bundle (JSON)", ExportFormat.FHIR, "FHIR JSON (*.json);;All files (*)"),
@@ -135,7 +139,14 @@ class MainWindow(QMainWindow):
         self.practice_dialog: PracticeDialog | None = None
 
         self.pages = QStackedWidget()
-        self.setCentralWidget(self.pages)
+        # With large fonts a page can ask for more room than the screen has: the window still
+        # opens inside the screen and the page scrolls instead of running off its edge.
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setObjectName("page_scroll")
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.pages)
+        self.setCentralWidget(self.page_scroll)
         self.setup_page = SetupPage(services, self.dialogs, setup)
         self.login_page = LoginPage(services)
         self.workspace = self._build_workspace()
@@ -169,6 +180,7 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.run_search)
         self._window_state = window_state
+        self._placed = False
         self._place_on_screen()
         self.show_start_page()
 
@@ -230,6 +242,7 @@ class MainWindow(QMainWindow):
         self.chart_view.sig_open_encounter.connect(self.open_encounter)
         self.chart_view.sig_edit_patient.connect(self.edit_patient)
         self.encounter_pane.sig_encounter_changed.connect(self._encounter_changed)
+        self.encounter_pane.sig_export_requested.connect(self.export_encounter)
         # The title names the patient whose chart or encounter is open (never while locked).
         self.encounter_pane.patient_banner.sig_state_changed.connect(self.update_title)
         self.right.currentChanged.connect(self.update_title)
@@ -854,11 +867,13 @@ class MainWindow(QMainWindow):
             saved = state.value("main_window/geometry")
             if isinstance(saved, QByteArray) and not saved.isEmpty():
                 restored = self.restoreGeometry(saved)
+        self.placement_restored = restored
         if not restored:
             width, height = DEFAULT_SIZE
             if available is not None:
-                width = min(width, available.width())
-                height = min(height, available.height())
+                # Room for the title bar and borders the window manager adds around it.
+                width = min(width, available.width() - FRAME_ALLOWANCE)
+                height = min(height, available.height() - FRAME_ALLOWANCE)
             self.resize(width, height)
         if available is not None:
             self._fit_into(available)
@@ -874,6 +889,18 @@ class MainWindow(QMainWindow):
         x = min(max(self.x(), available.left()), available.right() - self.width() + 1)
         y = min(max(self.y(), available.top()), available.bottom() - self.height() + 1)
         self.move(max(x, available.left()), max(y, available.top()))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once the frame is known, pull the window inside the screen it opened on."""
+        super().showEvent(event)
+        if not self._placed and not self.isMaximized():
+            self._placed = True
+            QTimer.singleShot(0, self._fit_to_screen)
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None and not self.isMaximized():
+            self._fit_into(screen.availableGeometry())
 
     def _remember_placement(self) -> None:
         state = self._window_state

@@ -282,9 +282,7 @@ def test_queue_tells_two_patients_of_one_name_apart(
     qtbot.addWidget(pane)
     pane.open_for(front_desk)
 
-    rows = [
-        [pane.table.item(r, c).text() for c in range(4)] for r in range(pane.table.rowCount())
-    ]
+    rows = [[pane.table.item(r, c).text() for c in range(4)] for r in range(pane.table.rowCount())]
     spanish = services.handouts.get("home-care", "es").title
     english = services.handouts.get("home-care", "en").title
     assert rows == [

@@ -182,9 +182,7 @@ class AccountsPane(QWidget):
             second.editor.setFocus()
             return
         try:
-            self._services.accounts.reset_password(
-                self._principal, account.id, first.editor.text()
-            )
+            self._services.accounts.reset_password(self._principal, account.id, first.editor.text())
         except FieldErrors as exc:
             first.set_error("; ".join(exc.errors.values()))
             first.editor.setFocus()
@@ -194,9 +192,7 @@ class AccountsPane(QWidget):
             return
         first.editor.clear()
         second.editor.clear()
-        self._done(
-            f"New password set for {account.username} (audited); give it to them in person."
-        )
+        self._done(f"New password set for {account.username} (audited); give it to them in person.")
 
     def _done(self, text: str) -> None:
         keep = self.table.currentRow()

@@ -76,10 +76,13 @@ class EncounterPane(QWidget):
 
     Signals:
         sig_encounter_changed: carries the Encounter after a save, signature or addendum.
+        sig_export_requested: Export was pressed on a signed encounter.
     """
 
     sig_encounter_changed = Signal(object)
     """Emitted with the Encounter as stored after any change."""
+    sig_export_requested = Signal()
+    """Emitted when Export is pressed (the main window asks what and where)."""
 
     def __init__(
         self,
@@ -299,6 +302,12 @@ class EncounterPane(QWidget):
             "Print, save or open the visit note (a draft prints marked DRAFT)"
         )
         status_row.addWidget(self.note_button)
+        self.export_button = QPushButton("E&xport...")
+        self.export_button.setObjectName("export_button")
+        self.export_button.setToolTip("Export the signed encounter as PDF or FHIR (Ctrl+Shift+E)")
+        self.export_button.clicked.connect(self.sig_export_requested.emit)
+        self.export_button.hide()
+        status_row.addWidget(self.export_button)
         self.sign_button = QPushButton("&Sign encounter")
         self.sign_button.setObjectName("sign_button")
         self.sign_button.setToolTip("Sign and lock this encounter (Ctrl+Shift+S)")
@@ -504,6 +513,7 @@ class EncounterPane(QWidget):
         self.amend_button.setEnabled(signed and can_write and can_sign and not self._amending)
         self.copy_forward_button.setEnabled(not read_only)
         self.sign_button.setVisible(not signed and can_sign)
+        self.export_button.setVisible(signed)
         self.message.hide()
         if signed and enc.signed_at:
             local = enc.signed_at.astimezone()
