@@ -47,7 +47,7 @@ from clinic_app.domain.layout import get_path, leaf_paths, set_path
 from clinic_app.domain.patient import Patient
 from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.common import audit, require
-from clinic_app.services.keys import payload_bytes
+from clinic_app.services.keys import payload_bytes, signature_problems
 from clinic_app.services.ports import Clock, Signature, UnitOfWork, UnitOfWorkFactory
 
 
@@ -169,7 +169,7 @@ class EncounterService:
         require(actor, Permission.CLINICAL_READ)
         with self._uow() as uow:
             enc = self._load(uow, encounter_id)
-            problems = tuple(integrity_problems(enc))
+            problems = self._integrity(uow, enc)
             # Opening the encounter (again) starts a new editing session.
             self._close_session(uow, actor, encounter_id)
             audit(uow, self._clock, actor, AuditAction.VIEW_ENCOUNTER, "encounter", enc.id)
@@ -433,7 +433,7 @@ class EncounterService:
         require(actor, Permission.CLINICAL_READ)
         with self._uow() as uow:
             enc = self._load(uow, encounter_id)
-            problems = tuple(integrity_problems(enc))
+            problems = self._integrity(uow, enc)
             if problems:
                 raise ClinicError(
                     "This encounter fails its integrity check, so its visit note is not "
@@ -468,7 +468,7 @@ class EncounterService:
             enc = self._load(uow, encounter_id)
             if not enc.is_signed:
                 raise ClinicError(f"Encounter #{encounter_id} is a draft: only signed ones export.")
-            problems = tuple(integrity_problems(enc))
+            problems = self._integrity(uow, enc)
             if problems:
                 raise ClinicError(
                     "This encounter fails its integrity check, so it is not exported: "
@@ -743,6 +743,15 @@ class EncounterService:
         return {
             p: get_path(after, p) for p in findings if get_path(after, p) != get_path(before, p)
         }
+
+    @staticmethod
+    def _integrity(uow: UnitOfWork, enc: Encounter) -> tuple[str, ...]:
+        """Hash and signature problems of a signed encounter and its addenda (empty: intact)."""
+        problems = integrity_problems(enc)
+        if not problems and enc.is_signed:
+            keys = {k.id: k for k in uow.accounts.signing_keys()}
+            problems.extend(signature_problems(enc, keys)[0])
+        return tuple(problems)
 
     @staticmethod
     def _signature(uow: UnitOfWork, actor: Principal, payload: dict[str, Any]) -> Signature | None:

@@ -21,6 +21,8 @@ from clinic_app.app import build_services, form_catalog
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, chain_hash
 from clinic_app.domain.encounter import hash_payload, signed_payload
+from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.anchor import ChainAnchor
 from clinic_app.services.backup import BackupFailed, BackupInvalid, BackupPolicy
 from clinic_app.services.container import Services
@@ -743,3 +745,17 @@ def test_restore_onto_a_new_computer_takes_the_key_from_the_admins_slot(tmp_path
     verified = run_cli(tmp_path, fresh, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
     assert "match their hashes and signatures" in verified.stdout
+
+
+def test_opening_a_note_whose_signature_fails_shows_the_problem(keyed: KeyedPractice) -> None:
+    with keyed.engine.begin() as conn:
+        conn.execute(text("UPDATE encounters SET reason = 'Nothing wrong' WHERE id = 1"))
+    rehash_signed(keyed.engine, 1, keyed.services)
+    cruz = keyed.services.accounts.login("cruz", PASSWORD)
+
+    view = keyed.services.encounters.get(cruz, 1)
+
+    assert not view.intact
+    assert "does not match its signature by Dr Cruz" in view.problems[0]
+    with pytest.raises(ClinicError, match="fails its integrity check"):
+        keyed.services.encounters.visit_note(cruz, 1, PrintAction.PRINT)
