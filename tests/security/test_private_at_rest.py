@@ -63,7 +63,9 @@ def test_every_file_the_app_writes_is_private(tmp_path: Path) -> None:
         assert mode(path) == (0o700 if path.is_dir() else 0o600), path
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another local account")
+@pytest.mark.skipif(
+    getattr(os, "geteuid", lambda: -1)() != 0, reason="needs root to act as another local account"
+)
 def test_another_local_account_cannot_read_a_note(tmp_path: Path) -> None:
     data = tmp_path / "data"
     make_practice(data)
