@@ -100,6 +100,10 @@ def _word_matches(word: str) -> ColumnElement[bool]:
     )
 
 
+DRAFTS_OFFERED = 50
+"""Unsigned drafts offered after log-in, newest first."""
+
+
 class SqlPatientRepository:
     """Patients on SQLAlchemy."""
 
@@ -407,10 +411,14 @@ class SqlEncounterRepository:
 
     def list_for_patient(self, patient_id: int) -> Sequence[VisitSummary]:
         """Newest first, with addenda counts and reasons, without loading content."""
-        counts = (
-            select(AddendumRow.encounter_id, func.count().label("n"))
-            .group_by(AddendumRow.encounter_id)
-            .subquery()
+        # Counted per encounter through the addenda's encounter index: a grouped count over
+        # the whole table would read every addendum of the practice on each chart open.
+        count = (
+            select(func.count())
+            .select_from(AddendumRow)
+            .where(AddendumRow.encounter_id == EncounterRow.id)
+            .correlate(EncounterRow)
+            .scalar_subquery()
         )
         stmt = (
             select(
@@ -418,10 +426,9 @@ class SqlEncounterRepository:
                 EncounterRow.encounter_date,
                 EncounterRow.clinician_name,
                 EncounterRow.status,
-                func.coalesce(counts.c.n, 0),
+                count,
                 EncounterRow.reason,
             )
-            .outerjoin(counts, counts.c.encounter_id == EncounterRow.id)
             .where(EncounterRow.patient_id == patient_id)
             .order_by(EncounterRow.encounter_date.desc(), EncounterRow.id.desc())
         )
@@ -438,8 +445,13 @@ class SqlEncounterRepository:
             for r in self._s.execute(stmt)
         ]
 
-    def drafts_for_clinician(self, clinician_id: int) -> Sequence[DraftSummary]:
-        """Unsigned drafts of one clinician, most recently saved first (no content loaded)."""
+    def drafts_for_clinician(
+        self, clinician_id: int, limit: int = DRAFTS_OFFERED
+    ) -> Sequence[DraftSummary]:
+        """Unsigned drafts of one clinician, most recently saved first (no content loaded).
+
+        At most ``limit``: the offer after log-in lists the newest, not every draft ever left.
+        """
         stmt = (
             select(
                 EncounterRow.id,
@@ -455,6 +467,7 @@ class SqlEncounterRepository:
                 EncounterRow.status == EncounterStatus.DRAFT.value,
             )
             .order_by(EncounterRow.updated_at.desc(), EncounterRow.id.desc())
+            .limit(limit)
         )
         return [
             DraftSummary(
