@@ -157,7 +157,7 @@ def test_clinician_queues_front_desk_prints_the_personalised_copy_and_it_is_logg
     english = services.handouts.get("tarsal-tunnel-release", "en")
     assert row[0] == patient.display_name
     assert (row[1], row[2]) == (patient.date_of_birth.isoformat(), patient.mrn)
-    assert row[3] == f"{spanish.title} [English: {english.title}]"
+    assert row[3] == f"{spanish.title}\n(English: {english.title})"
     assert row[4].startswith("Spanish")
     assert row[5] == "2"
     assert row[7] == "not yet"
@@ -196,7 +196,7 @@ def test_clinician_queues_front_desk_prints_the_personalised_copy_and_it_is_logg
     logged = pane.log_list.item(0).text()
     assert "Sam Front" in logged
     assert spanish.title in logged
-    assert f"for {patient.display_name} (MRN {patient.mrn})" in logged
+    assert f"{patient.display_name} (MRN {patient.mrn})" in logged
     assert "tarsal-tunnel-release" not in logged  # no internal ids
 
     # Printed again: a reprint. Then handed over and marked done.

@@ -286,7 +286,7 @@ def test_queue_tells_two_patients_of_one_name_apart(
     spanish = services.handouts.get("home-care", "es").title
     english = services.handouts.get("home-care", "en").title
     assert rows == [
-        ["Garcia, Maria", "1950-03-01", first.mrn, f"{spanish} [English: {english}]"],
+        ["Garcia, Maria", "1950-03-01", first.mrn, f"{spanish}\n(English: {english})"],
         ["Garcia, Maria", "1982-11-30", second.mrn, english],
     ]
 

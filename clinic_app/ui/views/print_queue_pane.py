@@ -71,7 +71,7 @@ ACTION_WORDS = {
 
 def titled(title: str, gloss: str) -> str:
     """A handout title with its English gloss beside it when it is in another language."""
-    return f"{title} [English: {gloss}]" if gloss else title
+    return f"{title}\n(English: {gloss})" if gloss else title
 
 
 def _when(moment: datetime) -> str:
@@ -113,6 +113,9 @@ class PrintQueuePane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HANDOUT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # A Spanish title and its English gloss take two lines; rows grow to show both.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _index: self.output_selected(Output.PRINT))
         layout.addWidget(self.table, 1)
@@ -176,6 +179,7 @@ class PrintQueuePane(QWidget):
         self.log_list.setObjectName("print_log_list")
         self.log_list.setAccessibleName("Recent prints")
         self.log_list.setMaximumHeight(140)
+        self.log_list.setWordWrap(True)
         log_layout.addWidget(self.log_list)
         layout.addWidget(log_box)
 
@@ -296,12 +300,11 @@ class PrintQueuePane(QWidget):
         self.log_list.clear()
         for line in lines:
             record = line.record
-            whom = (
-                f"for {line.patient_name} (MRN {line.mrn})" if line.patient_name else "no patient"
-            )
+            whom = f"{line.patient_name} (MRN {line.mrn})" if line.patient_name else "No patient"
+            gloss = f" (English: {line.gloss})" if line.gloss else ""
             self.log_list.addItem(
-                f"{_when(record.at)}  {titled(line.title, line.gloss)}, "
-                f"{_language_name(record.language)}, {whom}: "
+                f"{_when(record.at)}  {whom}: {line.title}{gloss}, "
+                f"{_language_name(record.language)}; "
                 f"{ACTION_WORDS.get(record.action, record.action.value)} by {record.by_name}"
             )
 
