@@ -535,6 +535,117 @@ def make_chart(services: Services, actor: Principal, encounters: int) -> tuple[i
     return patient.id, with_addendum
 
 
+class SteppingClock:
+    """A clock that moves on by a fixed step at every reading: a simulated working day."""
+
+    def __init__(self, start: datetime, step: timedelta) -> None:
+        self._now = start
+        self._step = step
+
+    def now(self) -> datetime:
+        """The simulated moment (each reading is one step later)."""
+        self._now += self._step
+        return self._now
+
+    def today(self) -> date:
+        """The simulated day."""
+        return self._now.date()
+
+
+CLINIC_DAYS_A_YEAR = 250
+"""Working days a year assumed for the growth estimate (5 days a week, holidays off)."""
+
+
+def bench_growth(workdir: Path, days: int) -> Row:
+    """Database growth per year: 3 clinicians x 20 visits a day, simulated for some days.
+
+    Each visit registers its patient, autosaves a fully charted exam 30 times (one save every
+    30 simulated seconds, as the draft grows), closes the draft and signs; the file size after
+    a WAL checkpoint, per clinic day, times the clinic days of a year.
+    """
+    from clinic_app.domain.account import Role
+
+    folder = workdir / "growth"
+    engine, uow_factory = open_database(sqlite_url(folder / "clinic.sqlite3"))
+    try:
+        clock = SteppingClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC), timedelta(seconds=30))
+        services = Services.build(uow_factory, clock, form_catalog())
+        services.accounts.create_first_admin(
+            {"username": "admin", "display_name": "Admin", "password": "growth-admin-pw-2026"}
+        )
+        admin = services.accounts.login("admin", "growth-admin-pw-2026")
+        clinicians = []
+        for n in range(3):
+            services.accounts.create_account(
+                admin,
+                {
+                    "username": f"dr{n}",
+                    "display_name": f"Dr {n}",
+                    "password": f"growth-clinician-{n}-pw",
+                    "roles": [Role.CLINICIAN.value],
+                },
+            )
+            clinicians.append(services.accounts.login(f"dr{n}", f"growth-clinician-{n}-pw"))
+
+        def size() -> int:
+            # Pooled connections released first, so the checkpoint can fold the WAL back in.
+            engine.dispose()
+            raw = sqlite3.connect(folder / "clinic.sqlite3")
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+            return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+        before = size()
+        exam = charted_exam()
+        started = time.perf_counter()
+        for day in range(days):
+            for visit in range(20):
+                for actor in clinicians:
+                    patient = services.patients.register(
+                        actor,
+                        {
+                            "family_name": f"Growth{day}x{visit}",
+                            "given_name": actor.display_name.replace(" ", ""),
+                            "date_of_birth": "1960-03-01",
+                        },
+                        allow_duplicate=True,
+                    )
+                    enc = services.encounters.create(
+                        actor,
+                        {
+                            "patient_id": patient.id,
+                            "encounter_date": clock.today(),
+                            "reason": "Numb sole",
+                        },
+                    )
+                    version = enc.version
+                    for save in range(30):
+                        exam["history"]["pain_score"] = save % 11
+                        version = services.encounters.save_draft(
+                            actor,
+                            enc.id,
+                            {"exam": exam, "notes": f"{NOTE}Edit {save}.", "plan": PLAN},
+                            version,
+                        ).version
+                    services.encounters.close_draft(actor, enc.id)
+                    services.encounters.sign(actor, enc.id, version)
+        elapsed = time.perf_counter() - started
+        grown = size() - before
+        per_year = grown / days * CLINIC_DAYS_A_YEAR / 1e6
+        return Row(
+            "database growth a year, 3 clinicians x 20 visits a day",
+            [per_year],
+            50.0,
+            f"simulated {days} clinic days ({days * 60} signed visits, 30 autosaves each) in "
+            f"{elapsed:.0f} s; x {CLINIC_DAYS_A_YEAR} clinic days",
+            "MB",
+        )
+    finally:
+        engine.dispose()
+
+
 def bench_chart(services: Services, actor: Principal, runs: int) -> list[Row]:
     """open_chart on a patient with 100 encounters, and get() of one signed encounter."""
     started = time.perf_counter()
@@ -760,6 +871,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up runs")
     parser.add_argument(
+        "--growth-days",
+        type=int,
+        default=22,
+        help="clinic days simulated for the growth line (default 22, a month; quick 2)",
+    )
+    parser.add_argument(
         "--million-dir",
         type=Path,
         help="a data folder already filled with `clinic-app demo --patients 1000000` (built "
@@ -802,6 +919,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_chart(services, actor, runs)
         finally:
             engine.dispose()
+        rows.append(bench_growth(workdir, 2 if args.quick else args.growth_days))
         if not args.no_startup:
             folders = {f"{patients} patients (log-in page)": workdir / "bench"}
             if args.million_dir is not None:
