@@ -7,7 +7,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QObject,
+    QRect,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -107,6 +117,28 @@ class ActivityWatcher(QObject):
         if kind in ACTION_EVENTS and self.gate is not None:
             return not self.gate()
         return False
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack that asks only for the room its current page needs.
+
+    A plain QStackedWidget asks for the largest minimum of all its pages, so the exam form's
+    width would push the chart or the print queue off a small screen with large fonts.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        """The current page's minimum."""
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def sizeHint(self) -> QSize:
+        """The current page's preferred size."""
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -216,7 +248,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.results, 1)
         left_layout.addWidget(self.results_hint)
 
-        self.right = QStackedWidget()
+        self.right = CurrentPageStack()
         self.start_view = StartView()
         self.welcome = self.start_view
         self.resume_button = self.start_view.resume_button
