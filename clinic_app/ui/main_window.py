@@ -12,9 +12,11 @@ from PySide6.QtCore import (
     QEvent,
     QObject,
     QRect,
+    QRunnable,
     QSettings,
     QSize,
     Qt,
+    QThreadPool,
     QTimer,
     Signal,
 )
@@ -119,6 +121,36 @@ class ActivityWatcher(QObject):
         return False
 
 
+class _SearchBridge(QObject):
+    """Lives on the UI thread; a search job's result arrives here queued."""
+
+    sig_found = Signal(int, object)
+    """(search number, list of patients)."""
+    sig_failed = Signal(int, str)
+    """(search number, one-line message)."""
+
+
+class _SearchJob(QRunnable):
+    """One patient search on the pool; its answer goes to the bridge with its number."""
+
+    def __init__(self, fn: Callable[[], object], bridge: _SearchBridge, seq: int) -> None:
+        super().__init__()
+        self._fn = fn
+        self._bridge = bridge
+        self._seq = seq
+
+    def run(self) -> None:
+        """Called on a pool thread."""
+        try:
+            found = self._fn()
+        except ClinicError as exc:
+            self._bridge.sig_failed.emit(self._seq, str(exc))
+        except Exception as exc:  # a bug: still reported, never a silent dead thread
+            self._bridge.sig_failed.emit(self._seq, f"The search failed: {exc!r}")
+        else:
+            self._bridge.sig_found.emit(self._seq, found)
+
+
 class CurrentPageStack(QStackedWidget):
     """A stack that asks only for the room its current page needs.
 
@@ -211,6 +243,12 @@ class MainWindow(QMainWindow):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.run_search)
+        self._search_seq = 0
+        self._search_pool = QThreadPool(self)
+        self._search_pool.setMaxThreadCount(1)
+        self._search_bridge = _SearchBridge(self)
+        self._search_bridge.sig_found.connect(self._search_done)
+        self._search_bridge.sig_failed.connect(self._search_failed)
         self._window_state = window_state
         self._placed = False
         self._place_on_screen()
@@ -605,15 +643,40 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def run_search(self) -> None:
-        """Search for what is typed (called after a short pause in typing)."""
+        """Search for what is typed, off the UI thread (called after a short pause in typing).
+
+        On PostgreSQL a search is a network round trip: typing never waits for it. A result
+        that arrives after newer typing is dropped.
+        """
         if self.principal is None:
             return
-        text = self.search_box.text()
-        try:
-            found = self.services.patients.search(self.principal, text)
-        except ClinicError as exc:
-            self.results_hint.setText(str(exc))
+        self._search_seq += 1
+        seq, principal, text = self._search_seq, self.principal, self.search_box.text()
+        search = self.services.patients.search
+        self._search_pool.start(
+            _SearchJob(lambda: search(principal, text), self._search_bridge, seq)
+        )
+
+    def search_now(self) -> None:
+        """Search at once on this thread (Enter in the search box opens the first match)."""
+        if self.principal is None:
             return
+        self._search_seq += 1
+        try:
+            found = self.services.patients.search(self.principal, self.search_box.text())
+        except ClinicError as exc:
+            self._search_failed(self._search_seq, str(exc))
+            return
+        self._search_done(self._search_seq, found)
+
+    def _search_failed(self, seq: int, message: str) -> None:
+        if seq == self._search_seq:
+            self.results_hint.setText(message)
+
+    def _search_done(self, seq: int, found: object) -> None:
+        if seq != self._search_seq or self.principal is None or not isinstance(found, list):
+            return
+        text = self.search_box.text()
         self.results_model.set_patients(found)
         if found:
             self.results.selectRow(0)
@@ -630,7 +693,7 @@ class MainWindow(QMainWindow):
 
     def _open_first_result(self) -> None:
         self._search_timer.stop()
-        self.run_search()
+        self.search_now()
         row = max(self.results.currentIndex().row(), 0)
         self._open_result_row(row)
 
@@ -968,4 +1031,6 @@ class MainWindow(QMainWindow):
         # A backup being written finishes (and is checked) before the app goes.
         self.backup_actions.stop_schedule()
         self.backup_actions.wait()
+        self._search_seq += 1  # an answer still on its way is dropped
+        self._search_pool.waitForDone(5_000)
         event.accept()

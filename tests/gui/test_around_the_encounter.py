@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -389,3 +390,38 @@ def test_a_disabled_accounts_next_action_ends_its_session(
     assert window.search_box.text() == "ok"  # the key never reached the workspace
     assert window.principal is None
     assert "disabled" in window.login_page.message.text()
+
+
+# --------------------------------------------------------------------------- search
+
+
+def test_search_runs_off_the_ui_thread_and_drops_stale_answers(
+    qtbot: QtBot,
+    services: Services,
+    clinician: Principal,
+    open_window: Callable[[Principal], MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grace = register(services, clinician, "Okafor", "Grace", "1958-05-06")
+    register(services, clinician, "Baker", "Bo", "1950-01-02")
+    window = open_window(clinician)
+    threads: list[object] = []
+    real = services.patients.search
+
+    def watched(actor: Principal, text: str, limit: int = 50) -> list[Patient]:
+        threads.append(threading.current_thread())
+        return real(actor, text, limit)
+
+    monkeypatch.setattr(services.patients, "search", watched)
+    qtbot.keyClicks(window.search_box, "okaf")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 1, timeout=3000)
+    assert threads
+    assert all(t is not threading.main_thread() for t in threads)
+    assert "1 match" in window.results_hint.text()
+
+    # An answer for older typing never replaces the newer one.
+    window._search_done(window._search_seq - 1, [])
+    assert window.results_model.rowCount() == 1
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    assert window.chart_view.chart is not None
+    assert window.chart_view.chart.patient.id == grace.id
