@@ -759,3 +759,55 @@ def test_opening_a_note_whose_signature_fails_shows_the_problem(keyed: KeyedPrac
     assert "does not match its signature by Dr Cruz" in view.problems[0]
     with pytest.raises(ClinicError, match="fails its integrity check"):
         keyed.services.encounters.visit_note(cruz, 1, PrintAction.PRINT)
+
+
+def test_a_workstation_without_the_practice_key_does_not_start_a_second_chain(
+    keyed: KeyedPractice, tmp_path: Path
+) -> None:
+    other = tmp_path / "second-workstation"
+    other.mkdir()
+    with keyed.services.encounters._uow() as uow:
+        _keyed_from, key_check = uow.audit.keying()
+    assert key_check is not None
+
+    with pytest.raises(ClinicError, match=r"practice\.key.* is missing"):
+        open_practice_key(other, key_check)
+    (other / "practice.key").write_text("AAAA" * 11 + "\n")
+    with pytest.raises(ClinicError):
+        open_practice_key(other, key_check)
+    shutil.copyfile(keyed.folder / "practice.key", other / "practice.key")
+    assert open_practice_key(other, key_check).secret == keyed.key.secret
+
+
+def test_the_admin_exports_every_public_key(tmp_path: Path) -> None:
+    data = keyed_cli_practice(tmp_path)
+    out = tmp_path / "keys.pem"
+
+    result = run_cli(
+        tmp_path,
+        data,
+        "keys",
+        "export",
+        "--out",
+        str(out),
+        "--user",
+        "owner",
+        password=ADMIN_PASSWORD,
+    )
+    again = run_cli(
+        tmp_path,
+        data,
+        "keys",
+        "export",
+        "--out",
+        str(out),
+        "--user",
+        "owner",
+        password=ADMIN_PASSWORD,
+    )
+
+    assert result.returncode == 0, result.stderr
+    text_out = out.read_text()
+    assert "signing key #1 of owner (Dr Owner)" in text_out
+    assert text_out.count("BEGIN PUBLIC KEY") == 1
+    refused(again, "already exists")
