@@ -972,6 +972,7 @@ class MainWindow(QMainWindow):
             self.resize(width, height)
         if available is not None:
             self._fit_into(available)
+        self._placed_size = self.size()
         if state is not None and str(state.value("main_window/maximized", "false")) == "true":
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
@@ -988,7 +989,8 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         """Once the frame is known, pull the window inside the screen it opened on."""
         super().showEvent(event)
-        if not self._placed and not self.isMaximized():
+        # A size set after construction (by a caller or a test) is taken as it is.
+        if not self._placed and not self.isMaximized() and self.size() == self._placed_size:
             self._placed = True
             QTimer.singleShot(0, self._fit_to_screen)
 

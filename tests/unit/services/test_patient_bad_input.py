@@ -37,6 +37,8 @@ TODAY = FixedClock().today()
 OLDEST = years_before(TODAY, MAX_AGE_YEARS)
 GOOD: dict[str, Any] = {"family_name": "Rivera", "given_name": "Ana", "date_of_birth": "1970-01-02"}
 DESK = principal(2, "Sam Desk", Role.FRONT_DESK)
+# Good values include diabetes status, allergies and medications: a clinician records those.
+CLINICIAN = principal(1, "Dr Rivera", Role.CLINICIAN)
 
 # Hypothesis examples run inside one test call; the fakes are built per example instead of
 # through function-scoped fixtures.
@@ -377,7 +379,7 @@ GOOD_PATIENTS = st.fixed_dictionaries(
 def test_good_values_round_trip(raw: dict[str, Any]) -> None:
     db = FakeDatabase()
     service = PatientService(db, FixedClock())
-    patient = service.register(DESK, raw)
+    patient = service.register(CLINICIAN, raw)
 
     assert patient.family_name == raw["family_name"].strip()
     assert patient.given_name == raw["given_name"].strip()
