@@ -496,9 +496,14 @@ class AccountService:
         account = uow.accounts.add(
             new.username, new.display_name, self._hasher.hash(new.password), new.roles
         )
-        audit(uow, self._clock, actor or account.principal(), action, "account", account.id, detail)
         if account.principal().can(Permission.SIGN):
-            self._new_signer(uow, account, new.password, audited=False)
+            # The public half goes into the (keyed) audit entry: `audit verify` checks every
+            # key against it, so a key swapped in the database is found.
+            signer = self._new_signer(uow, account, new.password, audited=False)
+            info = uow.accounts.current_signing_key(account.id)
+            if info is not None:
+                detail = f"{detail}; signing key #{signer.key_id} {info[0].public_key}"
+        audit(uow, self._clock, actor or account.principal(), action, "account", account.id, detail)
         self._ensure_key_slot(uow, account, new.password)
         return account
 

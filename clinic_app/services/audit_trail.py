@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from clinic_app.domain.account import Permission, Principal
@@ -11,6 +13,10 @@ from clinic_app.services.anchor import ChainAnchor, CheckpointInvalid
 from clinic_app.services.common import SystemClock, audit, require
 from clinic_app.services.keys import PracticeKey, signature_problems
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
+
+KEY_ACTIONS = frozenset({AuditAction.SIGNING_KEY, AuditAction.CREATE, AuditAction.ACCOUNT_CHANGE})
+KEY_IN_DETAIL = re.compile(r"signing key #(\d+) ([0-9a-f]{64})")
+"""How an audit entry records a new signing key (AccountService writes it)."""
 
 
 class RecordsReport(BaseModel):
@@ -150,13 +156,20 @@ class AuditTrailService:
             keys = {k.id: k for k in uow.accounts.signing_keys()}
             # The hash each SIGN entry recorded: the keyed chain vouches for it, so a signed
             # note re-hashed in the database no longer matches its entry.
-            trail_hash = {
-                int(e.entity_id): e.detail
-                for e in uow.audit.all()
-                if e.action == AuditAction.SIGN
-                and e.entity_type == "encounter"
-                and e.entity_id.isdigit()
-            }
+            # And the public half of every signing key as the trail recorded it when made, so
+            # a key swapped in the database (to re-sign an altered note) is found too.
+            trail_hash: dict[int, str] = {}
+            anchored: dict[int, str] = {}
+            for e in uow.audit.all():
+                if (
+                    e.action == AuditAction.SIGN
+                    and e.entity_type == "encounter"
+                    and e.entity_id.isdigit()
+                ):
+                    trail_hash[int(e.entity_id)] = e.detail
+                elif e.action in KEY_ACTIONS:
+                    for number, public in KEY_IN_DETAIL.findall(e.detail):
+                        anchored[int(number)] = public
             signed_in_trail = set(trail_hash)
         checked = addenda = unsigned = 0
         for encounter_id in sorted(ids | signed_in_trail):
@@ -185,7 +198,7 @@ class AuditTrailService:
                     "The signed encounter's hash differs from the one the audit trail recorded "
                     "when it was signed."
                 )
-            bad_signatures, count = signature_problems(enc, keys)
+            bad_signatures, count = signature_problems(enc, keys, anchored)
             problems.extend(bad_signatures)
             unsigned += count
             if problems:

@@ -308,6 +308,7 @@ def _record_problem(
     key_id: int | None,
     payload: dict[str, Any],
     keys: Mapping[int, SigningKeyInfo],
+    anchored: Mapping[int, str] | None,
 ) -> str | None:
     """Why one signed record's signature fails (None: it verifies, or it predates keys)."""
     if signature is None or key_id is None:
@@ -323,18 +324,32 @@ def _record_problem(
         return f"{what} names signing key #{key_id}, which does not exist"
     if key.user_id != signer_id:
         return f"{what} is signed with signing key #{key_id}, which is not {signer_name}'s"
+    if anchored is not None and anchored.get(key_id) != key.public_key:
+        return (
+            f"{what} is signed with signing key #{key_id}, whose public half is not the one "
+            "the audit trail recorded when the key was made"
+        )
     if not signature_valid(key.public_key, payload_bytes(payload), signature):
         return f"{what} does not match its signature by {signer_name} (key #{key_id})"
     return None
 
 
 def signature_problems(
-    encounter: Encounter, keys: Mapping[int, SigningKeyInfo]
+    encounter: Encounter,
+    keys: Mapping[int, SigningKeyInfo],
+    anchored: Mapping[int, str] | None = None,
 ) -> tuple[list[str], int]:
     """Every failing signature of a signed encounter and its addenda.
 
-    Also returns how many of its records carry no signature because they were signed before
-    signing keys existed (they verify by hash alone).
+    Args:
+        encounter: the signed encounter.
+        keys: every signing key by number.
+        anchored: key number -> public key as the keyed audit trail recorded it when the key
+            was made (None: not checked).
+
+    Returns:
+        The problems, and how many of its records carry no signature because they were
+        signed before signing keys existed (they verify by hash alone).
     """
     if (
         not encounter.is_signed
@@ -372,7 +387,9 @@ def signature_problems(
             )
         )
     for what, signer_id, name, at, signature, key_id, payload in records:
-        problem = _record_problem(what, signer_id, name, at, signature, key_id, payload, keys)
+        problem = _record_problem(
+            what, signer_id, name, at, signature, key_id, payload, keys, anchored
+        )
         if problem is not None:
             problems.append(problem + ".")
         elif signature is None:

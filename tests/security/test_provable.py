@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine, text
 
 from clinic_app.app import build_services, form_catalog
@@ -26,7 +28,7 @@ from clinic_app.domain.print_queue import PrintAction
 from clinic_app.services.anchor import ChainAnchor
 from clinic_app.services.backup import BackupFailed, BackupInvalid, BackupPolicy
 from clinic_app.services.container import Services
-from clinic_app.services.keys import PracticeKey, open_practice_key
+from clinic_app.services.keys import PracticeKey, open_practice_key, payload_bytes
 from clinic_app.settings import DB_FILE, load_settings
 from clinic_app.storage import backup as backup_module
 from clinic_app.storage.backup import (
@@ -811,3 +813,35 @@ def test_the_admin_exports_every_public_key(tmp_path: Path) -> None:
     assert "signing key #1 of owner (Dr Owner)" in text_out
     assert text_out.count("BEGIN PUBLIC KEY") == 1
     refused(again, "already exists")
+
+
+def test_a_signing_key_swapped_to_re_sign_an_altered_addendum_is_found(
+    keyed: KeyedPractice,
+) -> None:
+    # The attacker makes a key pair of their own, puts its public half in place of Dr Cruz's,
+    # alters the addendum (its entry in the trail records no hash), re-hashes and re-signs it.
+    forger = Ed25519PrivateKey.generate()
+    public = forger.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    with keyed.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE signing_keys SET public_key = :p "
+                "WHERE id = (SELECT signing_key_id FROM addenda)"
+            ),
+            {"p": public},
+        )
+        conn.execute(text("UPDATE addenda SET text = 'Never called.'"))
+    rehash_signed(keyed.engine, 1, keyed.services)
+    with keyed.services.encounters._uow() as uow:
+        enc = uow.encounters.get(1)
+    assert enc is not None
+    assert enc.content_hash is not None
+    add = enc.addenda[0]
+    forged = forger.sign(payload_bytes(add.payload(enc.content_hash))).hex()
+    with keyed.engine.begin() as conn:
+        conn.execute(text("UPDATE addenda SET signature = :s"), {"s": forged})
+
+    report = keyed.services.audit.verify_records()
+
+    assert report.first_broken_id == 1
+    assert "public half is not the one the audit trail recorded" in report.problem
