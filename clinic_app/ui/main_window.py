@@ -373,6 +373,10 @@ class MainWindow(QMainWindow):
             "&Encounter", "Copy &forward from last visit", "Ctrl+Shift+F", pane.copy_forward
         )
         self._action("&Encounter", "Fill section as &normal", "Alt+N", pane.fill_normal)
+        self._action(
+            "&Encounter", "Fill every untested item as norma&l", "Alt+Shift+N", pane.fill_all_normal
+        )
+        self._action("&Encounter", "&Quick entry of findings", "Ctrl+K", pane.open_quick_entry)
         undo = self._action("&Encounter", "&Undo last change", "Ctrl+Z", pane.undo_fill)
         undo.setShortcuts([QKeySequence("Ctrl+Z"), QKeySequence("Alt+U")])
         redo = self._action("&Encounter", "&Redo", "Ctrl+Shift+Z", pane.redo_change)

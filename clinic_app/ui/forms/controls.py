@@ -7,7 +7,7 @@ model's job; a control never invents or coerces a value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import shiboken6
@@ -26,27 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NOT_TESTED = "not_tested"
-NOT_TESTED_LABEL = "not tested"
+from clinic_app.ui.presenters.choice_keys import (
+    NOT_TESTED,  # noqa: F401  (imported from here by other views)
+    NOT_TESTED_LABEL,
+    choice_label,
+    pick_by_key,
+    read_date,
+    read_weeks,
+)
 
-# Scale values whose plain reading would mislead or be cryptic on screen.
-CHOICE_LABELS: dict[str, str] = {
-    NOT_TESTED: NOT_TESTED_LABEL,
-    "back_only": "back only",
-    "buttock_thigh": "buttock / thigh",
-    "below_knee": "below the knee",
-    "to_foot": "to the foot",
-    "not_felt": "not felt",
-    "neck_flexion": "neck flexion",
-    "knee_extension": "knee extension",
-    "space_occupying_lesion": "space-occupying lesion",
-    "s1_root_pattern": "S1 root pattern",
-}
-
-
-def choice_label(value: str) -> str:
-    """What a stored choice value reads as on screen."""
-    return CHOICE_LABELS.get(value, value.replace("_", " "))
+# Labels and key mnemonics live in a Qt-free presenter (unit-tested there); NOT_TESTED and
+# choice_label are imported from here by other views.
 
 
 # --- the wheel guard -----------------------------------------------------------------------
@@ -178,8 +168,9 @@ def install_wheel_guard() -> WheelGuard | None:
 class ChoiceBox(QComboBox):
     """One choice from a scale; Delete or Backspace returns it to *not tested*.
 
-    Typing a letter or digit picks the matching choice without opening the list (Qt's
-    keyboard search), so a finding is one key once the field has focus.
+    Typing a letter or digit picks a choice by the documented mnemonic (choice_keys: a word
+    of the choice starting with the letter, never *not tested*) without opening the list, so
+    a finding is one key once the field has focus.
 
     Signals:
         sig_value_changed: the user picked another value.
@@ -230,6 +221,8 @@ class ChoiceBox(QComboBox):
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.count():
             self.setCurrentIndex(0)
             return
+        if pick_key(self, event):
+            return
         super().keyPressEvent(event)
 
     def mousePressEvent(self, event: Any) -> None:
@@ -244,6 +237,26 @@ class ChoiceBox(QComboBox):
         return self._read_only
 
 
+def pick_key(box: QComboBox, event: QKeyEvent) -> bool:
+    """Pick a combo's choice by the letter or digit typed (the mnemonic); True if handled.
+
+    A plain letter or digit is always handled, so Qt's own keyboard search (which reaches
+    *not tested* with ``n``) never runs; a key naming no choice changes nothing.
+    """
+    text = event.text()
+    plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier in (
+        Qt.KeyboardModifier.NoModifier,
+        Qt.KeyboardModifier.ShiftModifier,
+    )
+    if not (plain and len(text) == 1 and text.isalnum()):
+        return False
+    choices = [str(box.itemData(i)) for i in range(box.count())]
+    index = pick_by_key(choices, box.currentIndex(), text)
+    if index is not None and index != box.currentIndex():
+        box.setCurrentIndex(index)
+    return True
+
+
 class MultiChoiceList(QListWidget):
     """Several values from a list, each a check box; Space toggles the current one.
 
@@ -254,12 +267,19 @@ class MultiChoiceList(QListWidget):
     sig_value_changed = Signal()
     """Emitted when the user changes the selection (not by set_value)."""
 
-    def __init__(self, choices: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        choices: Sequence[str],
+        parent: QWidget | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._setting = False
         self._read_only = False
+        # The cursor row is shown by the focus frame only: no row looks chosen until checked.
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         for value in choices:
-            item = QListWidgetItem(choice_label(value))
+            item = QListWidgetItem((labels or {}).get(value) or choice_label(value))
             item.setData(Qt.ItemDataRole.UserRole, value)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
@@ -268,7 +288,7 @@ class MultiChoiceList(QListWidget):
             )
             item.setCheckState(Qt.CheckState.Unchecked)
             self.addItem(item)
-        rows = min(len(choices), 4)
+        rows = min(len(choices), 6)
         self.setFixedHeight(self.sizeHintForRow(0) * rows + 2 * self.frameWidth() + 4)
         self.setCurrentRow(0)
         self.itemChanged.connect(self._emit)
@@ -338,27 +358,46 @@ class LineField(QLineEdit):
     sig_value_changed = Signal()
     """Emitted on every user edit (not by set_value)."""
 
-    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, parent: QWidget | None = None, unit: str = "") -> None:
         super().__init__(parent)
         self._kind = kind
+        self._unit = unit
         placeholder = {
-            "integer": NOT_TESTED_LABEL,
-            "date": "YYYY-MM-DD",
+            "integer": "weeks (or 10d, 3m)" if unit == "weeks" else NOT_TESTED_LABEL,
+            "date": "YYYY-MM-DD or MM/DD/YYYY",
             "text": "",
         }.get(kind, "")
         self.setPlaceholderText(placeholder)
         if kind == "integer":
             self.setMaximumWidth(110)
+            if unit == "weeks":
+                self.setMaximumWidth(170)
+                self.setToolTip("Weeks; or type days (10d) or months (3m), read as weeks.")
         elif kind == "date":
-            self.setMaximumWidth(140)
+            self.setMaximumWidth(190)
+            self.setToolTip("ISO (2026-11-28) or US month/day/year (11/28/2026).")
         self.textEdited.connect(lambda _t: self.sig_value_changed.emit())
 
     def value(self) -> Any:
-        """None when empty (numbers, dates), otherwise the text as typed."""
+        """None when empty (numbers, dates), otherwise the text as typed.
+
+        A US date is read as ISO, a duration in days or months as weeks (the model validates
+        what comes out; text it cannot read goes to it unchanged and is refused there).
+        """
         text = self.text().strip()
+        if self._kind == "date" and text:
+            return read_date(text)
+        if self._kind == "integer" and self._unit == "weeks" and text:
+            return read_weeks(text)[0]
         if self._kind in ("integer", "date"):
             return text or None
         return self.text()
+
+    def reading(self) -> str:
+        """How a duration in days or months was read ("3 months = 13 weeks"), or ""."""
+        if self._kind == "integer" and self._unit == "weeks":
+            return read_weeks(self.text().strip())[1]
+        return ""
 
     def set_value(self, value: Any) -> None:
         """Show a stored value (no change signal)."""

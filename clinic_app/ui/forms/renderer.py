@@ -39,6 +39,7 @@ from clinic_app.domain.layout import (
     get_path,
     set_path,
 )
+from clinic_app.domain.regions import REGIONS, RegionCode
 from clinic_app.ui.forms.controls import (
     ChoiceBox,
     LineField,
@@ -47,6 +48,8 @@ from clinic_app.ui.forms.controls import (
 )
 from clinic_app.ui.views.form_widgets import ERROR_STYLE
 
+REGION_VALUES = frozenset(code.value for code in RegionCode)
+UNTESTED_VALUES: tuple[Any, ...] = ("not_tested", None, "", [])
 HELP_STYLE = "color: #555;"
 UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
 AMENDED_STYLE = "background: #dcebff; border-left: 4px solid #1c5fb8; padding-left: 3px;"
@@ -276,9 +279,12 @@ class FormView(QWidget):
             choices = row.choices or spec.choices
             return ChoiceBox(choices)
         if spec.kind == "multi_choice":
-            return MultiChoiceList(row.choices or spec.choices)
+            choices = row.choices or spec.choices
+            # Regions by their names (never their codes): "medial mid-sole (arch)".
+            names = {c: REGIONS[RegionCode(c)].name for c in choices if c in REGION_VALUES}
+            return MultiChoiceList(choices, labels=names)
         if spec.kind in ("integer", "date", "text"):
-            return LineField(spec.kind)
+            return LineField(spec.kind, unit="weeks" if spec.path.endswith("_weeks") else "")
         raise TypeError(f"{spec.path}: no standard control for {spec.kind!r}; name a widget.")
 
     def _tab_sequence(self) -> list[str]:
@@ -319,7 +325,9 @@ class FormView(QWidget):
         order = [
             p
             for p in self._order
-            if self._bound[p].control.isEnabled() and self._bound[p].control.isVisibleTo(self)
+            if self._bound[p].control.isEnabled()
+            and self._bound[p].control.isVisibleTo(self)
+            and (p == path or not self.skipped_by_tab(p))
         ]
         if path in order:
             index = order.index(path) + (1 if next else -1)
@@ -327,6 +335,16 @@ class FormView(QWidget):
                 self.focus_path(order[index])
                 return True
         return super().focusNextPrevChild(next)
+
+    def skipped_by_tab(self, path: str) -> bool:
+        """An onset date whose flag is not answered "yes" (empty): Tab passes it by."""
+        if not path.endswith(".onset"):
+            return False
+        present = path.removesuffix(".onset") + ".present"
+        bound = self._bound.get(present)
+        if bound is None or bound.control.value() == "yes":
+            return False
+        return self._bound[path].control.value() in UNTESTED_VALUES
 
     # --- values ------------------------------------------------------------------------
 
@@ -463,6 +481,50 @@ class FormView(QWidget):
         self.sig_status.emit(
             f"{section.title}: {len(changed)} items filled as normal. Ctrl+Z undoes it."
         )
+        return changed
+
+    def fill_untested_normal(self) -> list[str]:
+        """Every section's normal preset, only where nothing is charted yet; one undo step.
+
+        Charted values stay as they are (a sensory region keeps its charted modalities);
+        returns the paths that changed.
+        """
+        if self._read_only:
+            return []
+        targets: dict[str, Any] = {}
+        for path, value in self.form_layout.normal_values().items():
+            control = self._bound[path].control
+            filler = getattr(control, "untested_filled", None)
+            if filler is not None:
+                filled = filler(value)
+                if filled != control.value():
+                    targets[path] = filled
+            elif control.value() in UNTESTED_VALUES:
+                targets[path] = value
+        changed = self.apply_values("normal findings in every untested item", targets)
+        self.sig_status.emit(
+            f"{len(changed)} untested items filled as normal (charted ones kept). Ctrl+Z undoes it."
+        )
+        return changed
+
+    def apply_values(self, description: str, values: Mapping[str, Any]) -> list[str]:
+        """Set several findings as one undoable step (a quick entry, a fill); paths changed."""
+        if self._read_only:
+            return []
+        changed = [p for p, v in values.items() if v != self._bound[p].control.value()]
+        if not changed:
+            return []
+        self._push_undo(description, dict.fromkeys(changed))
+        self._applying = True
+        try:
+            for path in changed:
+                self._bound[path].control.set_value(values[path])
+                self._unconfirmed.discard(path)
+        finally:
+            self._applying = False
+        self._recorded(changed)
+        for path in changed:
+            self.sig_value_changed.emit(path)
         return changed
 
     def copy_forward(self, data: Mapping[str, Any], source: str) -> list[str]:

@@ -64,7 +64,7 @@ from clinic_app.domain.exam import (
 )
 from clinic_app.domain.foot_map import Edge, FootMapGeometry, MapView, interior_point
 from clinic_app.domain.regions import REGIONS, RegionCode, describe
-from clinic_app.ui.forms.controls import install_wheel_guard
+from clinic_app.ui.forms.controls import install_wheel_guard, pick_key
 
 ERROR_STYLE = "color: #a40000; font-weight: bold;"
 BLANK = RegionFindings()
@@ -843,6 +843,14 @@ class _ElidingCombo(QComboBox):
         self.setMinimumContentsLength(7)
         self.currentTextChanged.connect(self.setToolTip)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """A letter picks by the mnemonic (``n`` normal, never *not tested*); Delete clears."""
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.count():
+            self.setCurrentIndex(0)
+            return
+        if not pick_key(self, event):
+            super().keyPressEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QStylePainter(self)
         option = QStyleOptionComboBox()
@@ -1143,6 +1151,27 @@ class SensoryMapView(QWidget):
         self._findings = updated
         self._refresh_all()
         self.sig_value_changed.emit()
+
+    def untested_filled(self, name: str) -> dict[RegionCode, RegionFindings]:
+        """This map's value with a preset laid over only what is not tested yet.
+
+        A region's charted modalities stay as charted; only its untested ones get the preset.
+
+        Raises:
+            ValueError: for a name not in ``PRESETS``.
+        """
+        if name not in self.PRESETS:
+            raise ValueError(f"Unknown sensory-map preset {name!r}.")
+        out: dict[RegionCode, RegionFindings] = {}
+        for code in REGION_ORDER:
+            found = self.findings(code)
+            missing = {
+                key: value
+                for key, value in NORMAL_SENSATION.items()
+                if getattr(found, key) in (None, SensoryGrade.NOT_TESTED, Monofilament.NOT_TESTED)
+            }
+            out[code] = _with(found, **missing) if missing else found
+        return out
 
     def set_error(self, message: str | None) -> None:
         """Show a message under the map (None or "" clears it)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -51,6 +51,12 @@ from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import ChoiceBox
 from clinic_app.ui.forms.renderer import FormView
 from clinic_app.ui.presenters.patient_banner import banner_state
+from clinic_app.ui.presenters.quick_entry import (
+    QuickEntryError,
+    QuickEntryParser,
+    QuickEntryResult,
+    apply_sensory,
+)
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
@@ -66,6 +72,21 @@ PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
 REASON_NEEDED_STYLE = "QPlainTextEdit#foot_primary_reason { border: 2px solid #8f5600; }"
 SENSORY_MAP_SUFFIX = ".sensory.regions"
+AGE_OVER_50 = "red_flags.age_over_50.present"
+
+
+class QuickEntryLine(QLineEdit):
+    """The quick-entry line: Esc closes it (``sig_cancelled``)."""
+
+    sig_cancelled = Signal()
+    """Emitted on Escape."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape closes the line; everything else types."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.sig_cancelled.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class EncounterPane(QWidget):
@@ -154,13 +175,14 @@ class EncounterPane(QWidget):
         self.fill_status.setWordWrap(True)
         tools.addWidget(self.fill_status, 1)
         keys = QLabel(
-            "Ctrl+PgDn/PgUp section · Alt+N normal · Ctrl+Z undo · Ctrl+Shift+Z redo · "
-            "Alt+C confirm copied"
+            "Ctrl+K quick entry · Alt+Shift+N all untested normal · Alt+N section normal · "
+            "Ctrl+PgDn/PgUp next part · Ctrl+Z undo"
         )
         keys.setObjectName("exam_keys_hint")
         keys.setStyleSheet("color: #555;")
         tools.addWidget(keys)
         layout.addLayout(tools)
+        self._build_quick_entry(layout)
 
         self.exam_scroll = QScrollArea()
         self.exam_scroll.setObjectName("exam_scroll")
@@ -316,6 +338,126 @@ class EncounterPane(QWidget):
         layout.addLayout(status_row)
         self.message = error_banner("encounter_message")
         layout.addWidget(self.message)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._follow_focus)
+
+    def _follow_focus(self, _old: QWidget | None, now: QWidget | None) -> None:
+        """Every field the cursor reaches in the scrolled body is scrolled into view."""
+        if now is not None and self.isVisible() and self.body.isAncestorOf(now):
+            self.exam_scroll.ensureWidgetVisible(now, 20, 40)
+
+    def _build_quick_entry(self, layout: QVBoxLayout) -> None:
+        """Ctrl+K: a line for short typed findings, read back before Enter applies them."""
+        self.quick_box = QFrame()
+        self.quick_box.setObjectName("quick_entry_box")
+        self.quick_box.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self.quick_box)
+        box.setContentsMargins(4, 2, 4, 2)
+        box.setSpacing(1)
+        row = QHBoxLayout()
+        label = QLabel("&Quick entry:")
+        self.quick_entry = QuickEntryLine()
+        self.quick_entry.setObjectName("quick_entry")
+        self.quick_entry.setAccessibleName("Quick entry of findings")
+        self.quick_entry.setPlaceholderText(
+            "e.g. tinel r pos arch hallux; aj r 0; slr r 40 foot; pin r arch hallux reduced; "
+            "pf r 4   (Enter applies, Esc closes)"
+        )
+        label.setBuddy(self.quick_entry)
+        row.addWidget(label)
+        row.addWidget(self.quick_entry, 1)
+        box.addLayout(row)
+        self.quick_preview = QLabel()
+        self.quick_preview.setObjectName("quick_entry_preview")
+        self.quick_preview.setWordWrap(True)
+        box.addWidget(self.quick_preview)
+        self.quick_box.hide()
+        self.quick_entry.textChanged.connect(self._preview_quick_entry)
+        self.quick_entry.returnPressed.connect(self.apply_quick_entry)
+        self.quick_entry.sig_cancelled.connect(self.close_quick_entry)
+        self._quick_parser: QuickEntryParser | None = None
+        self._quick_return: QWidget | None = None
+        layout.addWidget(self.quick_box)
+
+    def open_quick_entry(self) -> None:
+        """Ctrl+K: open the quick-entry line (the cursor comes back with Esc)."""
+        if self._editable_form() is None or not self.isVisible():
+            return
+        focused = QApplication.focusWidget()
+        if focused is not self.quick_entry:
+            self._quick_return = focused
+        self.quick_box.show()
+        self.quick_entry.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._preview_quick_entry(self.quick_entry.text())
+
+    def close_quick_entry(self) -> None:
+        """Esc: close the line and go back to the field the cursor came from."""
+        self.quick_box.hide()
+        back = self._quick_return
+        self._quick_return = None
+        if back is not None and back.isVisible():
+            back.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.form is not None:
+            self.form.focus_section(0)
+
+    def _parser(self) -> QuickEntryParser:
+        if self._quick_parser is None:
+            form = self._ensure_form()
+            self._quick_parser = QuickEntryParser(form.form_layout, form.describe)
+        return self._quick_parser
+
+    def _read_quick_entry(self) -> QuickEntryResult:
+        return self._parser().parse(self.quick_entry.text())
+
+    def _preview_quick_entry(self, text: str) -> None:
+        """Show what the line will set, or why it cannot be read, before anything is set."""
+        if not text.strip():
+            self.quick_preview.setStyleSheet("color: #555;")
+            self.quick_preview.setText(
+                "Type findings: test, side (r/l/b), value, regions by name. Several with ';'."
+            )
+            return
+        try:
+            read = self._read_quick_entry()
+        except QuickEntryError as exc:
+            self.quick_preview.setStyleSheet("color: #a40000;")
+            self.quick_preview.setText(f"Cannot read: {exc}")
+            return
+        self.quick_preview.setStyleSheet("color: #1c5fb8;")
+        self.quick_preview.setText(f"Enter sets: {read.summary}")
+
+    def apply_quick_entry(self) -> None:
+        """Enter: set exactly what the line was read as (one undo step), or refuse it."""
+        form = self._editable_form()
+        if form is None:
+            return
+        try:
+            read = self._read_quick_entry()
+        except QuickEntryError as exc:
+            self.quick_preview.setStyleSheet("color: #a40000;")
+            self.quick_preview.setText(f"Not applied: {exc}")
+            return
+        values: dict[str, Any] = {}
+        for change in read.changes:
+            value = change.value
+            if isinstance(value, list):  # regions are added to those already charted
+                current = values.get(change.path, form.control(change.path).value())
+                value = [*current, *(c for c in value if c not in current)]
+            values[change.path] = value
+        for sensory in read.sensory:
+            current = values.get(sensory.path)
+            if current is None:
+                current = {
+                    str(code): found.model_dump(mode="json")
+                    for code, found in form.control(sensory.path).value().items()
+                }
+            values[sensory.path] = apply_sensory(current, sensory)
+        changed = form.apply_values(f"quick entry '{self.quick_entry.text().strip()}'", values)
+        self.fill_status.setText(
+            f"Set: {read.summary}. Ctrl+Z undoes it." if changed else "Already charted so."
+        )
+        self.quick_entry.clear()
 
     def _text_edit(self, name: str, accessible: str) -> QPlainTextEdit:
         edit = QPlainTextEdit()
@@ -395,6 +537,7 @@ class EncounterPane(QWidget):
             field.set_error(None)
         self._show(enc)
         self._load_handouts(principal, enc)
+        self._age_from_birth(enc)
         self.exam_scroll.verticalScrollBar().setValue(0)
         if record.problems:
             self.integrity_alert.setText(
@@ -405,6 +548,30 @@ class EncounterPane(QWidget):
             self.integrity_alert.show()
         else:
             self.integrity_alert.hide()
+
+    def _age_from_birth(self, enc: Encounter) -> None:
+        """ "Age over 50" answered from the date of birth on a draft where it is not charted.
+
+        Shown as a change (marked, undoable, saved with the draft) and said on the status line.
+        """
+        form = self.form
+        path = AGE_OVER_50
+        if (
+            form is None
+            or enc.is_signed
+            or form.read_only
+            or self._patient is None
+            or path not in form.paths
+            or form.control(path).value() != "not_tested"
+        ):
+            return
+        born, on = self._patient.date_of_birth, enc.encounter_date
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        answer = "yes" if age > 50 else "no"
+        if form.apply_values("age over 50 from the date of birth", {path: answer}):
+            self.fill_status.setText(
+                f"Age over 50: {answer}, from the date of birth ({age} on the visit date)."
+            )
 
     def _load_handouts(self, principal: Principal, enc: Encounter) -> None:
         """Set the picker up for this visit: the patient's language, the release's side."""
@@ -947,6 +1114,12 @@ class EncounterPane(QWidget):
             return
         form.apply_normal(section.id)
 
+    def fill_all_normal(self) -> None:
+        """Alt+Shift+N: every untested item of the whole exam as normal (charted ones kept)."""
+        form = self._editable_form()
+        if form is not None and self.isVisible() and not form.fill_untested_normal():
+            self.fill_status.setText("Every item with a normal preset is already charted.")
+
     def undo_fill(self) -> None:
         """Ctrl+Z (or Alt+U): undo the last change to a finding, a fill or a copy forward."""
         form = self._editable_form()
@@ -968,10 +1141,46 @@ class EncounterPane(QWidget):
         if section is not None and form.confirm_section(section.id) == 0:
             self.fill_status.setText(f"No copied findings to confirm in {section.title}.")
 
+    def _part_stops(self) -> list[QWidget]:
+        """Ctrl+PgDn's stops after the exam: notes, plan, reason, handouts, addenda on screen."""
+        stops: list[QWidget] = [self.notes.editor, self.plan.editor]
+        if not self.reason_box.isHidden():
+            stops.append(self.reason.editor)
+        stops += [w for w in self.handouts.tab_widgets()[:1] if w.isVisibleTo(self)]
+        if not self.addenda_box.isHidden():
+            stops.append(self.addendum.editor)
+        return stops
+
     def next_section(self, step: int = 1) -> None:
-        """Ctrl+PgDn / Ctrl+PgUp."""
-        if self.form is not None and self.encounter is not None:
-            self.form.next_section(step)
+        """Ctrl+PgDn / Ctrl+PgUp: the next or previous part, scrolled into view.
+
+        The exam's sections, then notes, plan, the gate's reason, handouts and addenda, and
+        round again.
+        """
+        if self.form is None or self.encounter is None:
+            return
+        sections = len(self.form.form_layout.sections)
+        stops = self._part_stops()
+        focused = QApplication.focusWidget()
+        current = self.form.section_of_focus()
+        if current is not None:
+            index = list(self.form.form_layout.sections).index(current)
+        else:
+            index = next(
+                (
+                    sections + i
+                    for i, stop in enumerate(stops)
+                    if focused is not None and (stop is focused or stop.isAncestorOf(focused))
+                ),
+                -1 if step > 0 else 0,
+            )
+        target = (index + step) % (sections + len(stops))
+        if target < sections:
+            self.form.focus_section(target)
+            return
+        widget = stops[target - sections]
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.exam_scroll.ensureWidgetVisible(widget, 20, 60)
 
     def copy_forward(self) -> None:
         """Bring in the last signed visit's findings as unconfirmed draft values."""
