@@ -20,11 +20,11 @@ def test_markup_in_reason_and_addendum_is_escaped(
         {
             "username": "doc",
             "display_name": "Dr <i>Doc</i>",
-            "password": "password-1",
+            "password": "rich-text-password-1",
             "roles": ["clinician"],
         }
     )
-    doc = services.accounts.login("doc", "password-1")
+    doc = services.accounts.login("doc", "rich-text-password-1")
     patient = services.patients.register(
         doc, {"family_name": "O<b>Neil", "given_name": "Pat", "date_of_birth": "1950-05-05"}
     )
