@@ -38,7 +38,7 @@ from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.errors import ClinicError, FieldErrors
 from clinic_app.domain.patient import PatientData, search_key
 from clinic_app.services.common import audit, require
-from clinic_app.services.patients import MRN_ALPHABET, MRN_LENGTH
+from clinic_app.services.patients import MRN_ALPHABET, MRN_LENGTH, refuse_clinical_changes
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -258,9 +258,16 @@ class PatientImportService:
             name = f"{raw.get('family_name', '')}, {raw.get('given_name', '')}".strip(", ")
             try:
                 data = PatientData.model_validate(_row_data(raw), context={"today": today})
+                # The same rule as registering by hand: diabetes, allergies and medications
+                # are a clinician's to record.
+                refuse_clinical_changes(actor, None, data)
             except ValidationError as exc:
                 errors = FieldErrors.from_validation_error(exc).errors
                 reason = "; ".join(f"{k}: {v}" for k, v in errors.items())
+                report.rows.append(RowResult(number, name or "?", "refused", reason))
+                continue
+            except FieldErrors as exc:
+                reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
                 report.rows.append(RowResult(number, name or "?", "refused", reason))
                 continue
             good.append((number, data))

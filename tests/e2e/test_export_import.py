@@ -303,3 +303,31 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_the_front_desk_imports_demographics_but_not_clinical_facts(
+    clinic: dict[str, Any], tmp_path: Path
+) -> None:
+    services = build_services(load_settings(clinic["data_dir"]))
+    admin = services.accounts.login("admin", clinic["password"])
+    services.accounts.create_account(
+        admin,
+        {
+            "username": "desk",
+            "display_name": "Front Desk",
+            "password": clinic["password"],
+            "roles": ["front_desk"],
+        },
+    )
+    desk = services.accounts.login("desk", clinic["password"])
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text(
+        "last_name,first_name,dob,diabetes\nReyes,Lucia,1971-02-03,\nOrtiz,Pablo,1966-07-08,yes\n",
+        encoding="utf-8",
+    )
+    report = services.patient_import.run(desk, csv_file)
+    outcomes = {r.name: r.outcome for r in report.rows}
+    assert outcomes["Reyes, Lucia"] == "add"
+    assert outcomes["Ortiz, Pablo"] == "refused"
+    refused = next(r for r in report.rows if r.name == "Ortiz, Pablo")
+    assert "clinician" in refused.reason
