@@ -43,7 +43,6 @@ class AuditAction(StrEnum):
     RESTORE_BACKUP = "restore_backup"
     PRACTICE_CHANGE = "practice_change"
     SIGNING_KEY = "signing_key"
-    AUDIT_KEYED = "audit_keyed"
 
 
 class AuditEvent(BaseModel):

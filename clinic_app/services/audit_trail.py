@@ -92,8 +92,9 @@ class AuditTrailService:
 
         A chain shorter than the checkpoint, or with another hash at the checkpoint's entry,
         is an integrity alert: audited, returned, and the checkpoint then holds still so the
-        evidence stays until someone looks (a restore sets it again). A chain not keyed yet
-        is keyed from here on, with an audited entry saying where. None when all is well.
+        evidence stays until someone looks (a restore sets it again). None when all is well.
+        A chain not keyed yet is keyed by its next entry (the repository records where); a
+        command that only reads, such as `audit verify`, writes nothing to the database.
         """
         if self._anchor is None or self._key is None or not self._key.present:
             return None
@@ -125,20 +126,6 @@ class AuditTrailService:
                 audit(uow, self._clock, None, AuditAction.INTEGRITY_ALERT, "audit", "-", problem)
                 uow.commit()
                 return problem
-            if keyed_from is None and head is not None and head[0] > 0:
-                audit(
-                    uow,
-                    self._clock,
-                    None,
-                    AuditAction.AUDIT_KEYED,
-                    "audit",
-                    head[0] + 1,
-                    f"entries 1 to {head[0]} keep their plain hashes; from entry {head[0] + 1} "
-                    "on every entry is keyed with the practice key",
-                    username="start-up",
-                )
-                uow.commit()
-                return None
             current = uow.audit.checkpoint()
         if current is not None:
             self._anchor.advance(current)
