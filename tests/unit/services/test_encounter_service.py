@@ -83,7 +83,11 @@ def test_save_draft_bumps_the_version(
     second = encounters.save_draft(clinician, draft.id, EncounterContent(notes="two"), 2)
     assert (first.version, second.version) == (2, 3)
     assert second.content.notes == "two"
-    assert db.committed.audit[-1].detail == "version 3"
+    # Edits are audited per editing session: the first save at once, the rest at close.
+    assert db.committed.audit[-1].detail == "version 2"
+    encounters.close_draft(clinician, draft.id)
+    assert db.committed.audit[-1].action is AuditAction.EDIT_DRAFT
+    assert "3" in db.committed.audit[-1].detail
 
 
 def test_save_draft_from_a_stale_window_is_a_conflict(
