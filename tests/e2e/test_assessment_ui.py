@@ -165,7 +165,10 @@ def test_accept_with_comment_is_saved_read_back_and_signed(
     click(qtbot, pane.sign_button)
     assert pane.encounter.is_signed
     card = pane.panel.card("R6")
-    assert card.state.text() == "✓ Kept as a working impression when signed: MRI lumbar spine requested"
+    assert (
+        card.state.text()
+        == "✓ Kept as a working impression when signed: MRI lumbar spine requested"
+    )
     assert not card.change_button.isVisible()
     assert not card.comment.isVisible()
     window.close()
@@ -285,9 +288,7 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
     chart(qtbot, pane, "lumbar.right.achilles.grade", "0")
     assert pane.assessment.foot_primary_reason_needed
     assert pane.reason_box.isVisible()
-    reason_link = next(
-        link for link in gate.items.links() if "write why the foot" in link.text()
-    )
+    reason_link = next(link for link in gate.items.links() if "write why the foot" in link.text())
     assert reason_link.text().startswith("Right: Competing causes active (R6)")
 
     click(qtbot, pane.sign_button)
