@@ -16,7 +16,7 @@ from clinic_app.settings import EXPORT_PENDING_FILE, AppSettings
 # page before they are loaded (DESIGN.md's start-up budget).
 if TYPE_CHECKING:
     from clinic_app.services.anchor import ChainAnchor
-    from clinic_app.services.backup import BackupPolicy, BackupService
+    from clinic_app.services.backup import BackupPolicy, BackupService, RestoreResult
     from clinic_app.services.container import Services
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.forms import FormCatalog
@@ -380,19 +380,33 @@ def run_restore(services: Services, args: argparse.Namespace, folder: Path) -> i
         raise ClinicError("backups are not available for this database")
     path = args.file
     password = password_from_user(args.user)
-    if services.accounts.needs_first_admin():
-        # An empty data folder (a new computer): only the backup's own accounts can vouch
-        # for it, so the admin is checked against those.
-        actor = services.accounts.check_admin_among(backup.accounts_in(path), args.user, password)
-        adopt_backup_key(services, backup, path, actor.user_id, password, folder)
-    else:
-        actor = services.accounts.login(args.user, password)
-    result = backup.restore(actor, path)
+    result = restore_backup(services, backup, path, args.user, password, folder)
     taken = result.restored.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
     print(f"Restored {path} (taken {taken}, {result.restored.total_rows} rows).")
     if result.kept is not None:
         print(f"The database it replaced is kept at {result.kept}.")
     return 0
+
+
+def restore_backup(
+    services: Services,
+    backup: BackupService,
+    path: Path,
+    username: str,
+    password: str,
+    folder: Path,
+) -> RestoreResult:
+    """Restore a backup as its admin; on an empty data folder, against the backup's accounts.
+
+    An empty data folder is a new computer: only the backup's own accounts can vouch for it,
+    so the admin is checked against those and the practice key comes from their copy.
+    """
+    if services.accounts.needs_first_admin():
+        actor = services.accounts.check_admin_among(backup.accounts_in(path), username, password)
+        adopt_backup_key(services, backup, path, actor.user_id, password, folder)
+    else:
+        actor = services.accounts.login(username, password)
+    return backup.restore(actor, path)
 
 
 def adopt_backup_key(
@@ -673,9 +687,19 @@ def database_setup(settings: AppSettings) -> DatabaseSetup:
         # folder's 0600 pgpass file, which libpq reads at the next start.
         save_settings(on_server(store_password(settings.data_dir, url)))
 
+    def restore(services: Services, path: Path, username: str, password: str) -> Services:
+        # First run on a new computer: the practice comes back from its backup, then the
+        # records are opened afresh for the people in it to log in.
+        backup = services.backup
+        if backup is None:
+            raise ClinicError("backups are not available for this database")
+        restore_backup(services, backup, path, username, password, settings.data_dir)
+        return build_services(settings)
+
     return DatabaseSetup(
         data_folder=settings.data_dir,
         probe=probe_database,
         open=lambda url: build_services(on_server(url)),
         remember=remember,
+        restore=restore,
     )

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QInputDialog,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
@@ -73,6 +74,18 @@ class Dialogs:
         """Ask for a few sentences of text; None when cancelled."""
         answer, ok = QInputDialog.getMultiLineText(parent, title, text)
         return answer if ok else None
+
+    def ask_login(self, parent: QWidget | None, title: str, text: str) -> tuple[str, str] | None:
+        """Ask for a user name and a password (not echoed); None when cancelled."""
+        username, ok = QInputDialog.getText(parent, title, f"{text}\n\nUser name:")
+        if not ok or not username.strip():
+            return None
+        password, ok = QInputDialog.getText(
+            parent, title, f"Password for {username.strip()}:", QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return None
+        return username.strip(), password
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
         """Tell the user something."""

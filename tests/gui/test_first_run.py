@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -268,3 +268,49 @@ def test_screenshot_of_the_setup_page(qtbot: QtBot, open_app: Any) -> None:
     window.setup_page.server_choice.setChecked(True)
     window.grab().save("/tmp/first_run.png")
     assert Path("/tmp/first_run.png").stat().st_size > 0
+
+
+def test_first_run_restores_a_backup_as_one_of_its_admins(
+    qtbot: QtBot, tmp_path: Path, open_app: Any
+) -> None:
+    # The practice's old computer: an admin who also charts, one patient, a backup.
+    old = build_services(load_settings(tmp_path / "old"))
+    old.accounts.create_first_admin(
+        {
+            "username": "owner",
+            "display_name": "Dr Owner",
+            "password": PASSWORD,
+            "roles": ["admin", "clinician"],
+        }
+    )
+    owner = old.accounts.login("owner", PASSWORD)
+    old.patients.register(
+        owner, {"family_name": "Okafor", "given_name": "Grace", "date_of_birth": "1958-05-06"}
+    )
+    backup = tmp_path / "moving" / "practice.sqlite3"
+    backup.parent.mkdir()
+    assert old.backup is not None
+    old.backup.back_up(owner, backup)
+
+    window, dialogs = open_app(tmp_path / "new")
+    assert window.pages.currentWidget() is window.setup_page
+    button = find(window, QPushButton, "setup_restore")
+    assert button.isVisible()
+    dialogs.next_file = backup
+
+    # A wrong password: refused on the page, nothing restored.
+    dialogs.ask_login = lambda *_a: ("owner", "not-the-password-at-all")  # type: ignore[method-assign]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    message = find(window, QLabel, "setup_message")
+    assert message.isVisible()
+    assert "The backup was not restored" in message.text()
+    assert window.successor is None
+
+    dialogs.ask_login = lambda *_a: ("owner", PASSWORD)  # type: ignore[method-assign]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    moved = window.successor
+    assert moved is not None
+    assert moved.pages.currentWidget() is moved.login_page
+    principal = moved.services.accounts.login("owner", PASSWORD)
+    found = moved.services.patients.search(principal, "okafor")
+    assert [p.family_name for p in found] == ["Okafor"]

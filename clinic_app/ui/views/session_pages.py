@@ -55,6 +55,9 @@ class DatabaseSetup:
     probe: Callable[[str], DatabaseProbe]
     open: Callable[[str], Services]
     remember: Callable[[str], None]
+    restore: Callable[[Services, Path, str, str], Services] | None = None
+    """Restores a backup onto this empty data folder as one of its admins (a new computer)
+    and opens the restored records."""
 
 
 class SetupPage(QWidget):
@@ -83,6 +86,7 @@ class SetupPage(QWidget):
         self.setObjectName("setup_page")
         self._services = services
         self._setup = setup
+        self._dialogs = dialogs or Dialogs()
         self._probed: tuple[str, DatabaseProbe] | None = None
         box = QWidget()
         box.setMaximumWidth(1040)
@@ -97,7 +101,7 @@ class SetupPage(QWidget):
         layout.addWidget(title)
         layout.addWidget(intro)
 
-        self.practice = PracticeFields(dialogs or Dialogs())
+        self.practice = PracticeFields(self._dialogs)
         self.practice_group = QGroupBox("Practice")
         QVBoxLayout(self.practice_group).addWidget(self.practice)
 
@@ -130,11 +134,24 @@ class SetupPage(QWidget):
         self.message = error_banner("setup_message")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.message)
+        self.restore_button = QPushButton("Restore a &backup instead…")
+        self.restore_button.setObjectName("setup_restore")
+        self.restore_button.setToolTip(
+            "A practice moving to this computer: put its backup back. An admin of the backup "
+            "gives their user name and password."
+        )
+        self.restore_button.setAutoDefault(False)
+        self.restore_button.clicked.connect(self._restore)
+        self.restore_button.setVisible(setup is not None and setup.restore is not None)
         self.create_button = QPushButton()
         self.create_button.setObjectName("setup_create")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self._create)
-        layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.restore_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.create_button)
+        layout.addLayout(buttons)
         for field in (*self.fields.values(), self.practice.name, self.practice.phone):
             field.editor.returnPressed.connect(self._create)
         self._where_changed(False)
@@ -364,6 +381,38 @@ class SetupPage(QWidget):
             QApplication.restoreOverrideCursor()
         self._clear_typing()
         self.sig_database_chosen.emit(services, principal)
+
+    def _restore(self) -> None:
+        """First run on a new computer: restore the practice's backup as one of its admins."""
+        setup = self._setup
+        if setup is None or setup.restore is None:
+            return
+        path = self._dialogs.open_file(
+            self,
+            "Restore a backup",
+            setup.data_folder,
+            "clinic_app backups (*.sqlite3 *.zip);;All files (*)",
+        )
+        if path is None:
+            return
+        login = self._dialogs.ask_login(
+            self,
+            "Restore a backup",
+            "The user name and password of a practice admin in this backup:",
+        )
+        if login is None:
+            return
+        username, password = login
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            services = setup.restore(self._services, path, username, password)
+        except ClinicError as exc:
+            self._show_message(f"The backup was not restored: {exc}")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._clear_typing()
+        self.sig_database_chosen.emit(services, None)
 
     def _clear_typing(self) -> None:
         for field in self.fields.values():
