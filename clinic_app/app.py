@@ -15,6 +15,7 @@ from clinic_app.settings import EXPORT_PENDING_FILE, AppSettings
 # The services and the data layer are imported where they are used: the window shows its first
 # page before they are loaded (DESIGN.md's start-up budget).
 if TYPE_CHECKING:
+    from clinic_app.domain.assessment.model import CodeSet
     from clinic_app.services.anchor import ChainAnchor
     from clinic_app.services.backup import BackupPolicy, BackupService, RestoreResult
     from clinic_app.services.container import Services
@@ -59,6 +60,7 @@ def build_services(settings: AppSettings, *, full_check: bool = True) -> Service
         export_pending=settings.data_dir / EXPORT_PENDING_FILE,
         practice_key=key,
         anchor=anchor,
+        code_set=loaded_code_set(settings),
     )
     built.append(services)
     alert = services.audit.check_anchor()
@@ -116,6 +118,22 @@ def note_renderer(services: Callable[[], Services]) -> Callable[[VisitNoteData],
         return VisitNoteRenderer(catalog.exam_layout, catalog.foot_map, letterhead)(data)
 
     return render
+
+
+def loaded_code_set(settings: AppSettings) -> CodeSet | None:
+    """The ICD-10-CM code set loaded into the data folder (`codes import`), if any.
+
+    A damaged code-set file is said on stderr and the built-in verified list stands, so the
+    records always open.
+    """
+    from clinic_app.services.codes import CodeFileError, load_code_set
+
+    try:
+        loaded = load_code_set(settings.data_dir)
+    except CodeFileError as exc:
+        print(f"clinic-app: {exc}; the built-in code list is used", file=sys.stderr)
+        return None
+    return loaded.code_set() if loaded is not None else None
 
 
 def backup_policy(settings: AppSettings) -> BackupPolicy:

@@ -9,7 +9,9 @@ from pathlib import Path
 from test_assess_cli import tibial_with_absent_achilles, write
 from test_cli import assert_one_line_refusal, run_cli
 
+from clinic_app.app import build_services
 from clinic_app.domain.assessment.codes import VERIFIED_CODES
+from clinic_app.settings import load_settings
 
 
 def cms_line(code: str, description: str) -> str:
@@ -80,3 +82,33 @@ def test_the_year_can_be_given_when_the_name_lacks_it(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "codes", "import", str(cms), "--year", "2027")
     assert result.returncode == 0, result.stderr
     assert "FY2027" in result.stdout
+
+
+def test_the_app_offers_the_loaded_year_too(tmp_path: Path, fast_password_hashing: None) -> None:
+    cms = code_file(tmp_path, "icd10cm_codes_2026.txt", drop=("M54.17",))
+    assert run_cli(tmp_path, "codes", "import", str(cms)).returncode == 0
+    services = build_services(load_settings(tmp_path / "data"))
+    services.accounts.create_first_admin(
+        {
+            "username": "owner",
+            "display_name": "Dr Owner",
+            "password": "codes-year-password",
+            "roles": ["admin", "clinician"],
+        }
+    )
+    owner = services.accounts.login("owner", "codes-year-password")
+    patient = services.patients.register(
+        owner, {"family_name": "Okafor", "given_name": "Grace", "date_of_birth": "1958-05-06"}
+    )
+    enc = services.encounters.create(
+        owner, {"patient_id": patient.id, "encounter_date": "2026-03-02", "reason": "Numb sole"}
+    )
+    services.encounters.save_draft(
+        owner, enc.id, {"exam": tibial_with_absent_achilles()}, enc.version
+    )
+    found = services.encounters.assessment(owner, enc.id)
+    assert found.code_version == "FY2026"
+    r6 = found.get("R6")
+    assert r6 is not None
+    assert "M54.17" not in {c.code for c in r6.codes}
+    assert {c.version for c in r6.codes} == {"FY2026"}

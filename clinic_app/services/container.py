@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinic_app.domain.assessment.model import CodeSet
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.anchor import ChainAnchor
 from clinic_app.services.audit_trail import AuditTrailService
@@ -57,6 +58,7 @@ class Services:
         export_pending: Path | None = None,
         practice_key: PracticeKey | None = None,
         anchor: ChainAnchor | None = None,
+        code_set: CodeSet | None = None,
     ) -> Services:
         """Wire the services over a storage adapter (and the data files app.py located)."""
         accounts = AccountService(uow_factory, clock, practice_key=practice_key)
@@ -65,7 +67,7 @@ class Services:
             from clinic_app.resources import handouts_dir
 
             handouts = HandoutLibrary(handouts_dir())
-        encounters = EncounterService(uow_factory, clock, forms.label_of)
+        encounters = EncounterService(uow_factory, clock, forms.label_of, code_set)
         exports = None
         if note_renderer is not None:
             exports = ExportService(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.assessment.context import assess_content, patient_facts
-from clinic_app.domain.assessment.model import Assessment, PatientFacts, Severity
+from clinic_app.domain.assessment.model import Assessment, CodeSet, PatientFacts, Severity
 from clinic_app.domain.assessment.record import (
     AssessmentRecord,
     GateOverride,
@@ -111,10 +111,13 @@ class EncounterService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         label_of: Callable[[str], str] | None = None,
+        code_set: CodeSet | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._label_of = label_of or (lambda path: path)
+        self.code_set = code_set
+        """The ICD-10-CM code set loaded for this practice (None: the built-in list)."""
         self._after_signing: Callable[[Principal, int], object] | None = None
         # Draft saves are audited per editing session (actor, encounter), not per autosave.
         self._editing: dict[tuple[int, int], _EditingSession] = {}
@@ -509,7 +512,9 @@ class EncounterService:
 
     def _assess(self, uow: UnitOfWork, enc: Encounter) -> Assessment:
         exam = effective_exam(enc)[0] if enc.is_signed else None
-        return assess_content(enc.content, self._facts(uow, enc), self._clock.today(), exam)
+        return assess_content(
+            enc.content, self._facts(uow, enc), self._clock.today(), exam, self.code_set
+        )
 
     @staticmethod
     def _check_unconfirmed(enc: Encounter) -> None:

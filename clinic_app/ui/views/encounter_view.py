@@ -916,7 +916,13 @@ class EncounterPane(QWidget):
         if self._loading or self.encounter is None or self.form is None:
             return
         content, exam = self._assessed_content()
-        found = assess_content(content, self._facts, self._services.clock.today(), exam)
+        found = assess_content(
+            content,
+            self._facts,
+            self._services.clock.today(),
+            exam,
+            self._services.encounters.code_set,
+        )
         plan, from_text = planned_release(content)
         self._show_banner(plan, from_text)
         planned = plan is not ReleasePlan.NONE
