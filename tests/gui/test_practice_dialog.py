@@ -127,3 +127,29 @@ def test_only_admins_get_the_menu_action(
     window.log_out()
     window._logged_in(services.accounts.login("desk", PASSWORD))
     assert not window.practice_action.isEnabled()
+
+
+def test_driving_words_per_language_and_the_one_language_warning(
+    qtbot: QtBot, dialog: PracticeDialog, services: Services
+) -> None:
+    english, spanish = (dialog.driving[lang] for lang in dialog.driving)
+    warning = dialog.language_warning
+    assert not warning.isVisible() or not warning.text()
+
+    # Words in English only: the dialog says a Spanish patient gets the generic text.
+    qtbot.keyClicks(english.sides["right"].editor, "About 6 weeks, once out of the boot")
+    assert warning.isVisible()
+    assert warning.text()
+
+    qtbot.keyClicks(spanish.sides["right"].editor, "Unas 6 semanas, sin la bota")
+    assert not warning.isVisible() or not warning.text()
+
+    qtbot.keyClicks(dialog.fever_value, "100.4")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    stored = services.practice.get()
+    assert stored is not None
+    assert stored.driving is not None
+    saved = {lang.value: entry for lang, entry in stored.driving.items()}
+    assert saved["en"].right == "About 6 weeks, once out of the boot"
+    assert saved["es"].right == "Unas 6 semanas, sin la bota"
+    assert stored.fever_threshold is not None
