@@ -536,15 +536,22 @@ def make_chart(services: Services, actor: Principal, encounters: int) -> tuple[i
 
 
 class SteppingClock:
-    """A clock that moves on by a fixed step at every reading: a simulated working day."""
+    """A clock that moves on only when told: a simulated working day, one step per autosave.
+
+    (Moving on at every reading would make time run several steps per save, as a save reads
+    the clock more than once, and so audit more editing sessions than a real day has.)
+    """
 
     def __init__(self, start: datetime, step: timedelta) -> None:
         self._now = start
         self._step = step
 
-    def now(self) -> datetime:
-        """The simulated moment (each reading is one step later)."""
+    def step(self) -> None:
+        """One autosave interval later."""
         self._now += self._step
+
+    def now(self) -> datetime:
+        """The simulated moment."""
         return self._now
 
     def today(self) -> date:
@@ -622,6 +629,7 @@ def bench_growth(workdir: Path, days: int) -> Row:
                     )
                     version = enc.version
                     for save in range(30):
+                        clock.step()
                         exam["history"]["pain_score"] = save % 11
                         version = services.encounters.save_draft(
                             actor,
