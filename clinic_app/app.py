@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
 EXIT_AUDIT_BROKEN = 1
+PROGRESS_PAUSE_S = 0.5
+"""At most two progress updates a second on a terminal."""
 PASSWORD_ENV = "CLINIC_PASSWORD"
 PATIENT_NAME_MAX = 120
 
@@ -549,16 +552,21 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     if args.command == "import-patients":
         return run_import_patients(services, args)
     if args.command == "audit" and args.audit_command == "verify":
-        report = services.audit.verify()
+        progress = terminal_progress()
+        report = services.audit.verify(progress)
         if not report.intact:
+            if progress is not None:
+                sys.stderr.write("\r\x1b[K")  # the verdict takes the progress line's place
             print(
                 f"Audit trail BROKEN at entry {report.first_broken_seq}: {report.problem}.",
                 file=sys.stderr,
             )
             return EXIT_AUDIT_BROKEN
         # The chain alone does not vouch for the notes: every signed one is re-hashed.
-        records = services.audit.verify_records()
+        records = services.audit.verify_records(progress)
         if not records.intact:
+            if progress is not None:
+                sys.stderr.write("\r\x1b[K")
             print(
                 f"Signed records BROKEN at encounter {records.first_broken_id}: {records.problem}.",
                 file=sys.stderr,
@@ -579,6 +587,28 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     if args.command == "keys" and args.keys_command == "export":
         return run_keys_export(services, args)
     raise ClinicError(f"unknown command {args.command!r}")
+
+
+def terminal_progress() -> Callable[[str, int, int], None] | None:
+    """`audit verify`'s progress on one rewritten stderr line, when a person is watching.
+
+    None when stderr is not a terminal (a script reads exactly one line of verdict there).
+    """
+    if not sys.stderr.isatty():
+        return None
+    shown = [0.0]
+    words = {"chain": "audit trail entries", "records": "signed encounters"}
+
+    def report(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if 0 < done < total and now - shown[0] < PROGRESS_PAUSE_S:
+            return
+        shown[0] = now
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\rChecking {words.get(stage, stage)}: {done:,} of {total:,}\x1b[K{end}")
+        sys.stderr.flush()
+
+    return report
 
 
 def run_keys_export(services: Services, args: argparse.Namespace) -> int:

@@ -96,3 +96,7 @@ class DatabaseUnavailable(ClinicError):
 
 class DatabaseCorrupt(ClinicError):
     """The database file failed its integrity check."""
+
+
+class Cancelled(ClinicError):
+    """The person stopped a long job (a check, an import) before it finished."""

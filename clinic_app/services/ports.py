@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from clinic_app.domain.account import Account, LoginFailures, Role, SigningKeyInfo
-from clinic_app.domain.audit import AuditEntry, AuditEvent, Checkpoint
+from clinic_app.domain.audit import AuditAction, AuditEntry, AuditEvent, Checkpoint
 from clinic_app.domain.encounter import (
     Addendum,
     DraftSummary,
@@ -308,6 +308,19 @@ class AuditRepository(Protocol):
 
     def all(self) -> Sequence[AuditEntry]:
         """Every entry in sequence order."""
+        ...
+
+    def page(
+        self,
+        after: int,
+        limit: int | None,
+        up_to: int | None = None,
+        actions: Collection[AuditAction] | None = None,
+    ) -> Sequence[AuditEntry]:
+        """Up to limit entries after seq `after` (through up_to), in sequence order.
+
+        Only those of the given actions, if any: a long trail is read a page at a time.
+        """
         ...
 
     def head(self) -> tuple[int, str] | None:

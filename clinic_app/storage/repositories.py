@@ -900,9 +900,43 @@ class SqlAuditRepository:
         return list(self._s.scalars(query))
 
     def all(self) -> Sequence[AuditEntry]:
-        """Every entry in order."""
+        """Every entry in order, all in memory (a long trail is walked with page())."""
+        return self.page(0, None)
+
+    def page(
+        self,
+        after: int,
+        limit: int | None,
+        up_to: int | None = None,
+        actions: Collection[AuditAction] | None = None,
+    ) -> Sequence[AuditEntry]:
+        """Up to limit entries after seq `after` (through `up_to`), in order; one range query.
+
+        Read as plain columns (no ORM objects kept in the session); with actions, only
+        entries of those actions.
+        """
+        table = _table(AuditRow)
+        stmt = select(*table.c).where(table.c.seq > after).order_by(table.c.seq)
+        if up_to is not None:
+            stmt = stmt.where(table.c.seq <= up_to)
+        if actions is not None:
+            stmt = stmt.where(table.c.action.in_([a.value for a in actions]))
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [
-            self._to_domain(r) for r in self._s.scalars(select(AuditRow).order_by(AuditRow.seq))
+            AuditEntry(
+                seq=r.seq,
+                at=aware(r.at),
+                user_id=r.user_id,
+                username=r.username,
+                action=AuditAction(r.action),
+                entity_type=r.entity_type,
+                entity_id=r.entity_id,
+                detail=r.detail,
+                prev_hash=r.prev_hash,
+                entry_hash=r.entry_hash,
+            )
+            for r in self._s.connection().execute(stmt)
         ]
 
     def head(self) -> tuple[int, str] | None:

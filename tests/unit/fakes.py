@@ -561,6 +561,23 @@ class FakeAuditRepository:
         """Every entry in sequence order."""
         return list(self._state.audit)
 
+    def page(
+        self,
+        after: int,
+        limit: int | None,
+        up_to: int | None = None,
+        actions: Collection[AuditAction] | None = None,
+    ) -> Sequence[AuditEntry]:
+        """Up to limit entries after seq `after` (through up_to; of some actions) in order."""
+        found = [
+            e
+            for e in self._state.audit
+            if e.seq > after
+            and (up_to is None or e.seq <= up_to)
+            and (actions is None or e.action in actions)
+        ]
+        return found if limit is None else found[:limit]
+
     def head(self) -> tuple[int, str] | None:
         """The last (seq, hash) written."""
         return self._state.audit_head
