@@ -25,7 +25,7 @@ import csv
 import json
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +42,8 @@ from clinic_app.services.patients import MRN_ALPHABET, MRN_LENGTH, refuse_clinic
 from clinic_app.services.ports import Clock, UnitOfWorkFactory
 
 MAX_BYTES = 200 * 1024 * 1024
+PROGRESS_EVERY = 500
+"""Rows checked between two progress reports."""
 COLUMNS: dict[str, str] = {
     **dict.fromkeys(("family_name", "last_name", "surname", "family", "lastname"), "family_name"),
     **dict.fromkeys(("given_name", "first_name", "given", "firstname"), "given_name"),
@@ -233,8 +235,19 @@ class PatientImportService:
         self._uow = uow_factory
         self._clock = clock
 
-    def run(self, actor: Principal, path: Path, *, apply: bool = False) -> ImportReport:
+    def run(
+        self,
+        actor: Principal,
+        path: Path,
+        *,
+        apply: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> ImportReport:
         """Check every row of the file; with apply, add the good rows in one transaction.
+
+        progress, if given, hears ("rows", rows checked, 0) every PROGRESS_EVERY rows and
+        ("writing", 0, 0) before the write; it may raise Cancelled, which leaves nothing
+        written (the rows go in one transaction at the end).
 
         Raises:
             ClinicError: the file cannot be read at all (missing, not a patient list).
@@ -251,7 +264,9 @@ class PatientImportService:
         rows = _fhir_rows(blob) if looks_json else _csv_rows(blob, report)
         today = self._clock.today()
         good: list[tuple[int, PatientData]] = []
-        for number, raw in rows:
+        for checked, (number, raw) in enumerate(rows):
+            if progress is not None and checked % PROGRESS_EVERY == 0:
+                progress("rows", checked, 0)
             if isinstance(raw, str):
                 report.rows.append(RowResult(number, "?", "refused", raw))
                 continue
@@ -277,6 +292,8 @@ class PatientImportService:
             if not apply or not adds:
                 report.applied = apply
                 return report
+            if progress is not None:
+                progress("writing", 0, 0)
             items = list(zip(adds, self._mrns(uow, adds), strict=True))
             uow.patients.add_many(items)
             audit(

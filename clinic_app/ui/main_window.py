@@ -38,10 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.account import Permission, Principal, Role
-from clinic_app.domain.audit import AuditAction
+from clinic_app.domain.audit import AuditAction, ChainReport
 from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.domain.patient import Patient
 from clinic_app.services.accounts import SESSION_DISABLED, SessionEnded
+from clinic_app.services.audit_trail import RecordsReport
 from clinic_app.services.container import Services
 from clinic_app.services.export import ExportFormat
 from clinic_app.services.patient_import import ImportReport
@@ -53,6 +54,7 @@ from clinic_app.ui.views.accounts_pane import AccountsPane
 from clinic_app.ui.views.backup_actions import BackupActions
 from clinic_app.ui.views.chart_view import ChartView
 from clinic_app.ui.views.encounter_view import EncounterPane
+from clinic_app.ui.views.long_job import LongJob, Progress
 from clinic_app.ui.views.patient_editor import PatientEditor
 from clinic_app.ui.views.practice_dialog import PracticeDialog
 from clinic_app.ui.views.print_queue_pane import PrintQueuePane
@@ -245,6 +247,8 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.run_search)
         self._search_seq = 0
         self._search_pool = QThreadPool(self)
+        self.long_job: LongJob | None = None
+        """The running audit check or import (one at a time), if any."""
         self._search_pool.setMaxThreadCount(1)
         self._search_bridge = _SearchBridge(self)
         self._search_bridge.sig_found.connect(self._search_done)
@@ -843,7 +847,10 @@ class MainWindow(QMainWindow):
         self.practice_dialog.open()
 
     def import_patients(self) -> None:
-        """Pick a patient list, show the dry run row by row, import the good rows on OK."""
+        """Pick a patient list, show the dry run row by row, import the good rows on OK.
+
+        Both passes run off the UI thread behind a progress window with Cancel.
+        """
         principal = self.principal
         if principal is None:
             return
@@ -855,32 +862,50 @@ class MainWindow(QMainWindow):
         )
         if path is None:
             return
+        if self.long_job is not None and self.long_job.running:
+            self.dialogs.info(self, "Import patients", "Another long job is still running.")
+            return
         service = self.services.patient_import
-        try:
-            report = service.run(principal, path)
-        except ClinicError as exc:
-            self.dialogs.error(self, "The patients were not imported", str(exc))
-            return
-        adds = report.count("add")
-        if not adds:
-            self.dialogs.info(self, "Nothing to import", import_report_text(report))
-            return
-        if not self.dialogs.review(
+        stages = {"rows": "Rows checked", "writing": "Writing the patients"}
+
+        def failed(message: str) -> None:
+            self.dialogs.error(self, "The patients were not imported", message)
+
+        def imported(done: ImportReport) -> None:
+            self.dialogs.info(
+                self, "Patients imported", f"{done.written} patients imported from {path.name}."
+            )
+            self.refresh_start_page()
+
+        def checked(report: ImportReport) -> None:
+            adds = report.count("add")
+            if not adds:
+                self.dialogs.info(self, "Nothing to import", import_report_text(report))
+                return
+            if not self.dialogs.review(
+                self,
+                "Import patients: dry run",
+                import_report_text(report),
+                yes=f"Import {adds} patient{'s' if adds != 1 else ''}",
+            ):
+                return
+            self.long_job = LongJob(
+                self,
+                "Importing patients",
+                lambda progress: service.run(principal, path, apply=True, progress=progress),
+                imported,
+                failed,
+                stages=stages,
+            ).start()
+
+        self.long_job = LongJob(
             self,
-            "Import patients: dry run",
-            import_report_text(report),
-            yes=f"Import {adds} patient{'s' if adds != 1 else ''}",
-        ):
-            return
-        try:
-            done = service.run(principal, path, apply=True)
-        except ClinicError as exc:
-            self.dialogs.error(self, "The patients were not imported", str(exc))
-            return
-        self.dialogs.info(
-            self, "Patients imported", f"{done.written} patients imported from {path.name}."
-        )
-        self.refresh_start_page()
+            "Checking the patient list",
+            lambda progress: service.run(principal, path, progress=progress),
+            checked,
+            failed,
+            stages=stages,
+        ).start()
 
     # ----- export ------------------------------------------------------------------------------
     def export_encounter(self) -> None:
@@ -1012,17 +1037,54 @@ class MainWindow(QMainWindow):
         state.sync()
 
     def verify_audit(self) -> None:
-        """Check the audit chain and report."""
-        report = self.services.audit.verify()
-        if report.intact:
-            self.dialogs.info(
-                self, "Audit trail", f"Intact: {report.entries} entries, every link verified."
-            )
-        else:
+        """Check the audit chain, then every signed record, off the UI thread, and report.
+
+        A progress window with Cancel shows how far the check is; the records stay usable
+        meanwhile (the trail is read a page per short transaction).
+        """
+        if self.long_job is not None and self.long_job.running:
+            self.dialogs.info(self, "Audit trail", "A check is already running.")
+            return
+        audit = self.services.audit
+
+        def check(progress: Progress) -> tuple[ChainReport, RecordsReport | None]:
+            report = audit.verify(progress)
+            return report, audit.verify_records(progress) if report.intact else None
+
+        self.long_job = LongJob(
+            self,
+            "Checking the audit trail",
+            check,
+            self._audit_verified,
+            lambda message: self.dialogs.error(self, "The audit trail was not checked", message),
+            stages={"chain": "Audit trail entries", "records": "Signed encounters"},
+        ).start()
+
+    def _audit_verified(self, result: tuple[ChainReport, RecordsReport | None]) -> None:
+        report, records = result
+        if not report.intact:
             self.dialogs.error(
                 self,
                 "Audit trail BROKEN",
                 f"The audit trail is broken at entry {report.first_broken_seq}: {report.problem}.",
+            )
+        elif records is not None and not records.intact:
+            self.dialogs.error(
+                self,
+                "Signed records BROKEN",
+                f"Signed encounter #{records.first_broken_id} fails its check: {records.problem}.",
+            )
+        else:
+            checked = (
+                f" {records.checked} signed encounters and {records.addenda} addenda match "
+                "their hashes and signatures."
+                if records is not None
+                else ""
+            )
+            self.dialogs.info(
+                self,
+                "Audit trail",
+                f"Intact: {report.entries} entries, every link verified.{checked}",
             )
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -1039,4 +1101,7 @@ class MainWindow(QMainWindow):
         self.backup_actions.wait()
         self._search_seq += 1  # an answer still on its way is dropped
         self._search_pool.waitForDone(5_000)
+        if self.long_job is not None and self.long_job.running:
+            self.long_job.cancel()  # a check or an import stops; nothing was written
+            self.long_job.wait()
         event.accept()

@@ -168,7 +168,8 @@ def test_import_patients_shows_each_row_and_applies_on_confirmation(
     )
     dialogs.open_path = listing
     dialogs.accept_review = False
-    window.import_patients()
+    window.import_patients()  # the dry run runs off the UI thread
+    qtbot.waitUntil(lambda: window.long_job is not None and not window.long_job.running)
     title, report = dialogs.shown[-1]
     assert title == "Import patients: dry run"
     assert "Row 2: Baker, Bo: to add" in report
@@ -180,8 +181,29 @@ def test_import_patients_shows_each_row_and_applies_on_confirmation(
 
     dialogs.accept_review = True
     window.import_patients()
+    qtbot.waitUntil(lambda: dialogs.shown[-1][0] == "Patients imported")
     assert dialogs.shown[-1] == ("Patients imported", "1 patients imported from patients.csv.")
     assert [p.family_name for p in services.patients.search(principal, "baker")] == ["Baker"]
+
+
+def test_verify_audit_runs_off_the_ui_thread_and_reports_chain_and_records(
+    qtbot: QtBot, clinic: dict[str, Any]
+) -> None:
+    services = build_services(load_settings(clinic["data_dir"]))
+    window, dialogs = open_window(qtbot, services, clinic)
+    shown = len(dialogs.shown)
+
+    window.verify_audit()
+    job = window.long_job
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running)
+
+    assert len(dialogs.shown) == shown + 1
+    title, text = dialogs.shown[-1]
+    assert title == "Audit trail"
+    assert text.startswith("Intact: ")
+    assert "every link verified" in text
+    assert "signed encounters" in text
 
 
 # --------------------------------------------------------------------------- placement

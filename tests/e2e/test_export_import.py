@@ -21,6 +21,7 @@ from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.services import files
 from clinic_app.services.export import ExportFormat
 from clinic_app.settings import load_settings, save_settings
+from clinic_app.storage import compact_json
 
 BOTH_SIDES = {
     "right": {"tinel": {"tarsal_tunnel": {"result": "positive"}}, "vibration_hallux": "reduced"},
@@ -119,7 +120,7 @@ def test_a_tampered_encounter_is_not_exported(clinic: dict[str, Any], tmp_path: 
     enc_id = signed_encounter(clinic, services)
     db = sqlite3.connect(clinic["data_dir"] / "clinic.sqlite3")
     row = db.execute("SELECT content FROM encounters WHERE id = ?", (enc_id,)).fetchone()
-    content = json.loads(row[0])
+    content = compact_json.unpack(row[0])  # stored compressed; written back as plain JSON
     content["notes"] = "changed after signing"
     db.execute("UPDATE encounters SET content = ? WHERE id = ?", (json.dumps(content), enc_id))
     db.commit()
