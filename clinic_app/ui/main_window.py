@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -41,6 +42,7 @@ from clinic_app.domain.account import Permission, Principal, Role
 from clinic_app.domain.audit import AuditAction, ChainReport
 from clinic_app.domain.errors import ClinicError, PermissionDenied
 from clinic_app.domain.patient import Patient
+from clinic_app.reports.warm_up import start_warm_up
 from clinic_app.services.accounts import SESSION_DISABLED, SessionEnded
 from clinic_app.services.audit_trail import RecordsReport
 from clinic_app.services.container import Services
@@ -58,6 +60,7 @@ from clinic_app.ui.views.long_job import LongJob, Progress
 from clinic_app.ui.views.patient_editor import PatientEditor
 from clinic_app.ui.views.practice_dialog import PracticeDialog
 from clinic_app.ui.views.print_queue_pane import PrintQueuePane
+from clinic_app.ui.views.printouts import rehearse_visit_note
 from clinic_app.ui.views.session_pages import DatabaseSetup, LoginPage, SetupPage
 from clinic_app.ui.views.start_view import StartView
 
@@ -71,6 +74,8 @@ ACTIVITY_EVENTS = {
 # A key press or click is an action: the account is checked before it reaches a widget.
 ACTION_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress}
 SESSION_CHECK_SECONDS = 1.0
+WARM_UP_AFTER_MS = 1500
+"""After log-in, once the first page is up, the print machinery is loaded in the background."""
 """At most one account check per this many seconds (a key held down repeats fast)."""
 DEFAULT_SIZE = (1200, 760)
 FRAME_ALLOWANCE = 40
@@ -510,6 +515,10 @@ class MainWindow(QMainWindow):
         if Role.ADMIN in principal.roles:
             self.backup_actions.refresh_status()
         self._show_export_problem(None)
+        # The first print of the session then costs what the next one does.
+        QTimer.singleShot(
+            WARM_UP_AFTER_MS, lambda: start_warm_up(partial(rehearse_visit_note, self.services))
+        )
 
     def update_title(self, *_changed: object) -> None:
         """The window title: the open patient (banner on the encounter), then the user."""
