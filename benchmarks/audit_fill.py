@@ -65,7 +65,7 @@ def grow_audit_trail(data_dir: Path, entries: int) -> int:
             conn.execute(
                 update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, entry_hash=prev)
             )
-        return seq
+        return int(seq)
     finally:
         engine.dispose()
 

@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from clinic_app.app import form_catalog
+from clinic_app.app import form_catalog, note_renderer
 from clinic_app.domain.account import Principal
 from clinic_app.domain.regions import RegionCode
 from clinic_app.services.common import SystemClock
@@ -675,6 +675,287 @@ def bench_chart(services: Services, actor: Principal, runs: int) -> list[Row]:
     return [chart, get]
 
 
+SIZE_QUERIES = {
+    "search: 1-2 letter prefixes": ("s", "sm", "m", "ma", "jo", "g"),
+    "search: longer prefixes, names": (
+        "smi",
+        "smit",
+        "smith",
+        "mari",
+        "maria",
+        "maria g",
+        "johnson",
+        "garcia m",
+        "smith, j",
+    ),
+    "search: prefix matching nothing": ("xq", "jo x", "zzqv", "smith, zz"),
+}
+
+
+def bench_sized(services: Services, actor: Principal, password: str, runs: int) -> dict[str, Row]:
+    """The lines that depend on the database's size, on one database.
+
+    Search per keystroke in three groups (the group's worst query is the figure: the budget
+    holds for every keystroke), a 100-encounter chart opened, log-in (password check, key
+    unlock, audit) and the drafts offer after it.
+    """
+    rows: dict[str, Row] = {}
+    for name, queries in SIZE_QUERIES.items():
+        worst: tuple[float, str, list[float]] | None = None
+        for query in queries:
+            samples = measure(partial(services.patients.search, actor, query), runs)
+            median = statistics.median(samples)
+            if worst is None or median > worst[0]:
+                worst = (median, query, samples)
+        assert worst is not None
+        rows[name] = Row(name, worst[2], 30 * MS, f"worst: {worst[1]!r}")
+    patient_id, _encounter = make_chart(services, actor, 100)
+    rows["open chart, 100 encounters"] = Row(
+        "open chart, 100 encounters",
+        measure(lambda: services.patients.open_chart(actor, patient_id), runs),
+        100 * MS,
+    )
+    rows["log-in"] = Row(
+        "log-in",
+        measure(lambda: services.accounts.login(actor.username, password), max(3, runs // 5), 1),
+        None,
+        "password hash, signing key unlocked, audited",
+    )
+    rows["drafts offer after log-in"] = Row(
+        "drafts offer after log-in",
+        measure(lambda: services.encounters.drafts(actor), runs),
+        100 * MS,
+        "the newest 50 drafts",
+    )
+    return rows
+
+
+def sized_database(workdir: Path, label: str, patients: int, seed: int) -> tuple[Path, str]:
+    """A data folder filled with `clinic-app demo`; its folder and the demo password."""
+    folder = workdir / f"size-{label}"
+    engine, uow_factory = open_database(sqlite_url(folder / "clinic.sqlite3"))
+    try:
+        services = Services.build(uow_factory, SystemClock(), form_catalog())
+        result = fill_demo(services, patients=patients, seed=seed)
+        print(f"  ({label}: {result.summary()})")
+        assert result.password is not None
+        return folder, result.password
+    finally:
+        engine.dispose()
+
+
+def million_copy(workdir: Path, million: Path) -> tuple[Path, str]:
+    """A copy of the 1M demo folder (the original is never written), with a known password.
+
+    The demo account's password is set on the copy (its signing key is then made anew at
+    the first, untimed, log-in).
+    """
+    from argon2 import PasswordHasher
+
+    folder = workdir / "size-1M"
+    folder.mkdir()
+    started = time.perf_counter()
+    for name in ("clinic.sqlite3", "clinic.sqlite3-wal"):
+        if (million / name).exists():
+            shutil.copyfile(million / name, folder / name)
+    print(f"  (copied the 1M data folder in {time.perf_counter() - started:.0f} s)")
+    password = "benchmark-million-2026"
+    engine, uow_factory = open_database(sqlite_url(folder / "clinic.sqlite3"))
+    try:
+        with uow_factory() as uow:
+            found = uow.accounts.by_username("demo.admin")
+            if found is None:
+                raise SystemExit("the 1M data folder has no demo.admin account")
+            uow.accounts.set_password_hash(found[0].id, PasswordHasher().hash(password))
+            uow.commit()
+    finally:
+        engine.dispose()
+    return folder, password
+
+
+def bench_sizes(
+    folders: dict[str, tuple[Path, str]], runs: int
+) -> list[tuple[str, dict[str, Row]]]:
+    """bench_sized on each data folder, smallest first (1M with fewer runs)."""
+    out: list[tuple[str, dict[str, Row]]] = []
+    for label, (folder, password) in folders.items():
+        engine, uow_factory = open_database(sqlite_url(folder / "clinic.sqlite3"))
+        try:
+            services = Services.build(uow_factory, SystemClock(), form_catalog())
+            actor = services.accounts.login("demo.admin", password)
+            started = time.perf_counter()
+            out.append((label, bench_sized(services, actor, password, runs)))
+            print(f"  ({label}: size-dependent lines in {time.perf_counter() - started:.0f} s)")
+        finally:
+            engine.dispose()
+    return out
+
+
+def print_sized(columns: list[tuple[str, dict[str, Row]]]) -> None:
+    """One line per measurement, one column per database size; ratio at the largest."""
+    if not columns:
+        return
+    names = list(columns[0][1])
+    width = max(len(n) for n in names) + 2
+    header = "".join(f"{label:>11}" for label, _rows in columns)
+    print()
+    print(f"{'by database size (medians)':<{width}}{header}{'budget':>11}{'ratio':>8}  note")
+    print("-" * (width + 11 * len(columns) + 30))
+    for name in names:
+        cells = "".join(f"{fmt_seconds(rows[name].median):>11}" for _label, rows in columns)
+        last = columns[-1][1][name]
+        budget = fmt_seconds(last.budget) if last.budget else "-"
+        ratio = f"{last.median / last.budget:.2f}" if last.budget else "-"
+        flat = columns[-1][1][name].median / columns[0][1][name].median
+        note = f"{last.note}; {columns[-1][0]} / {columns[0][0]} = {flat:.1f}x".lstrip("; ")
+        print(f"{name:<{width}}{cells}{budget:>11}{ratio:>8}  {note}")
+
+
+def bench_fhir(services: Services, actor: Principal, workdir: Path, runs: int) -> Row:
+    """One FHIR R4 Bundle of a signed encounter, written to a file (as Export does it)."""
+    from clinic_app.services.export import ExportFormat
+
+    exports = services.exports
+    assert exports is not None
+    _patient, encounter_id = make_chart(services, actor, 1)
+    out = workdir / "bundle.json"
+    return Row(
+        "one FHIR export (signed visit, written)",
+        measure(lambda: exports.export(actor, encounter_id, ExportFormat.FHIR, out), runs),
+        150 * MS,
+        f"{out.stat().st_size // 1024} KB bundle with the note PDF",
+    )
+
+
+def bench_import(services: Services, actor: Principal, workdir: Path, runs: int) -> Row:
+    """A 10,000-row patient list imported (check, then the one write), new names each run."""
+    samples: list[float] = []
+    for run in range(runs):
+        path = workdir / f"import-{run}.csv"
+        lines = ["family_name,given_name,date_of_birth,phone"]
+        lines += [
+            f"Import{run}x{n},Given{n % 97},{1930 + n % 70}-{1 + n % 12:02d}-{1 + n % 28:02d},"
+            f"555-01{n % 100:02d}"
+            for n in range(10_000)
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        report = services.patient_import.run(actor, path, apply=True)
+        samples.append(time.perf_counter() - started)
+        assert report.written == 10_000, report.written
+    return Row("import 10,000 patients (CSV)", samples, 10.0, "dry-run check and write")
+
+
+def bench_session(data_dir: Path, user: str, password: str, opens: int) -> list[Row]:
+    """A working session in a fresh process (benchmarks/session_child.py).
+
+    The first print after log-in against the next, the first encounter opened in the session
+    against later ones, and the resident memory after `opens` charts and encounters.
+    """
+    child = Path(__file__).with_name("session_child.py")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, str(child), str(data_dir), user, password, "--opens", str(opens)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        print(f"session: the child failed: {done.stderr.strip().splitlines()[-1:]}")
+        return []
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    return [
+        Row(
+            "open an encounter, first of the session",
+            [got["encounter_first"]],
+            300 * MS,
+            "main window, fresh process",
+        ),
+        Row("open an encounter, later", [got["encounter_later"]], 150 * MS, "median of the rest"),
+        Row(
+            "print a visit note, first of the session",
+            [got["first_print"]],
+            got["next_print"],
+            f"budget: the next print ({fmt_seconds(got['next_print'])}); rendered and painted",
+        ),
+        Row(
+            f"memory: RSS after {got['opened']} charts and encounters",
+            [got["rss_mb"]],
+            150.0,
+            "main window, one session",
+            "MB",
+        ),
+    ]
+
+
+def bench_verify(workdir: Path, entries: int) -> list[Row]:
+    """`clinic-app audit verify` on a trail of entries / 10 and of entries: time, peak memory.
+
+    Each run is a fresh process whose peak resident memory its parent reads (ru_maxrss of
+    its only child); the same figure at both lengths is what "constant memory" means.
+    """
+    from audit_fill import grow_audit_trail
+
+    folder = workdir / "verify"
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clinic_app",
+            "--data-dir",
+            str(folder),
+            "demo",
+            "--patients",
+            "200",
+        ],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+    )
+    if made.returncode != 0:
+        print(f"verify: demo fill failed: {made.stderr.strip()[-200:]}")
+        return []
+    rows: list[Row] = []
+    for size in (entries // 10, entries):
+        started = time.perf_counter()
+        grow_audit_trail(folder, size)
+        print(f"  (audit trail grown to {size} entries in {time.perf_counter() - started:.0f} s)")
+        probe = (
+            "import resource, subprocess, sys; "
+            "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                probe,
+                sys.executable,
+                "-m",
+                "clinic_app",
+                "--data-dir",
+                str(folder),
+                "audit",
+                "verify",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        took = time.perf_counter() - started
+        status, peak_kb = done.stdout.split()
+        if status != "0":
+            print(f"verify: audit verify failed at {size} entries")
+            return rows
+        rows.append(Row(f"audit verify, {size:,} entries", [took], None, "whole process"))
+        rows.append(
+            Row(f"  peak memory at {size:,} entries", [int(peak_kb) / 1024], 200.0, "", "MB")
+        )
+    return rows
+
+
 @dataclass
 class Launch:
     """What one process start gave."""
@@ -888,12 +1169,28 @@ def main(argv: list[str] | None = None) -> int:
         "--million-dir",
         type=Path,
         help="a data folder already filled with `clinic-app demo --patients 1000000` (built "
-        "once, reused): adds its start-up to the ratio lines",
+        "once, reused; it is copied, never written): adds the 1M column and its start-up",
     )
+    parser.add_argument(
+        "--sizes",
+        help="patients in each size column, comma-separated (default 10000,100000; quick "
+        "2000,10000)",
+    )
+    parser.add_argument(
+        "--audit-entries",
+        type=int,
+        help="audit trail length for the verify lines (default 1000000; quick 100000); "
+        "also timed at a tenth of it",
+    )
+    parser.add_argument("--opens", type=int, default=100, help="charts and encounters opened")
     args = parser.parse_args(argv)
     patients = args.patients or (2_000 if args.quick else 100_000)
     runs = 7 if args.quick else 30
     startup_runs = 3 if args.quick else 9
+    sizes = [
+        int(n) for n in (args.sizes or ("2000,10000" if args.quick else "10000,100000")).split(",")
+    ]
+    audit_entries = args.audit_entries or (100_000 if args.quick else 1_000_000)
 
     print(
         f"clinic_app benchmarks: Python {platform.python_version()}, SQLite "
@@ -905,7 +1202,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine, uow_factory = open_database(sqlite_url(workdir / "bench" / "clinic.sqlite3"))
         try:
-            services = Services.build(uow_factory, SystemClock(), form_catalog())
+            built: list[Services] = []
+            services = Services.build(
+                uow_factory,
+                SystemClock(),
+                form_catalog(),
+                note_renderer=note_renderer(lambda: built[0]),
+            )
+            built.append(services)
             result = fill_demo(services, patients=patients, seed=args.seed)
             print(f"demo fill: {result.summary()}")
             rows = [
@@ -925,16 +1229,32 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_panel(services, actor, runs)
             rows += bench_search(services, actor, runs)
             rows += bench_chart(services, actor, runs)
+            rows.append(bench_fhir(services, actor, workdir, runs))
+            rows.append(bench_import(services, actor, workdir, 1 if args.quick else 3))
         finally:
             engine.dispose()
         rows.append(bench_growth(workdir, 2 if args.quick else args.growth_days))
+        rows += bench_verify(workdir, audit_entries)
+        assert result.password is not None
+        rows += bench_session(workdir / "bench", result.username, result.password, args.opens)
+        size_folders: dict[str, tuple[Path, str]] = {}
+        for n in sizes:
+            label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+            size_folders[label] = sized_database(workdir, label, n, args.seed)
+        if args.million_dir is not None:
+            size_folders["1M"] = million_copy(workdir, args.million_dir)
+        columns = bench_sizes(size_folders, runs)
         if not args.no_startup:
-            folders = {f"{patients} patients (log-in page)": workdir / "bench"}
-            if args.million_dir is not None:
-                folders["1M patients (log-in page)"] = args.million_dir
+            folders = {
+                "0 patients (first-run set-up page)": workdir / "startup-first-run",
+                f"{patients} patients (log-in page)": workdir / "bench",
+            }
+            if "1M" in size_folders:
+                folders["1M patients (log-in page)"] = size_folders["1M"][0]
             rows += bench_startup_ratio(folders, startup_runs)
             rows += bench_startup(workdir, startup_runs)
         print_table(rows)
+        print_sized(columns)
         print(f"\n{load_average()} at the end of the run")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -74,7 +74,7 @@ def main() -> int:
     parser.add_argument("--no-warm-up", action="store_true")
     args = parser.parse_args()
     if args.no_warm_up:
-        main_window.start_warm_up = lambda then=None: None  # type: ignore[assignment]
+        main_window.start_warm_up = lambda then=None: None  # type: ignore[attr-defined]
     app = QApplication(sys.argv[:1])
     services = build_services(load_settings(args.data_dir))
     db = sqlite3.connect(f"file:{args.data_dir / 'clinic.sqlite3'}?mode=ro", uri=True)
