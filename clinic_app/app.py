@@ -721,16 +721,27 @@ RUNNING_MARKER = ".clinic_app.running"
 
 
 def database_setup(settings: AppSettings) -> DatabaseSetup:
-    """What the first-run page needs to test a PostgreSQL URL and move the records there."""
+    """What the first-run page needs to test a PostgreSQL URL and move the records there.
+
+    The storage modules are imported when used: the first-run page shows before they load.
+    """
     from clinic_app.settings import save_settings
-    from clinic_app.storage.pgpass import store_password
-    from clinic_app.storage.probe import probe_database
     from clinic_app.ui.views.session_pages import DatabaseSetup
+
+    if TYPE_CHECKING:
+        from clinic_app.services.practice import DatabaseProbe
 
     def on_server(url: str) -> AppSettings:
         return settings.model_copy(update={"db_url": url})
 
+    def probe(url: str) -> DatabaseProbe:
+        from clinic_app.storage.probe import probe_database
+
+        return probe_database(url)
+
     def remember(url: str) -> None:
+        from clinic_app.storage.pgpass import store_password
+
         # settings.json gets the URL without its password; the password goes to the data
         # folder's 0600 pgpass file, which libpq reads at the next start.
         save_settings(on_server(store_password(settings.data_dir, url)))
@@ -746,7 +757,7 @@ def database_setup(settings: AppSettings) -> DatabaseSetup:
 
     return DatabaseSetup(
         data_folder=settings.data_dir,
-        probe=probe_database,
+        probe=probe,
         open=lambda url: build_services(on_server(url)),
         remember=remember,
         restore=restore,

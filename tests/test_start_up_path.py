@@ -64,3 +64,47 @@ def test_a_database_with_accounts_starts_on_the_log_in_page(tmp_path: Path) -> N
     assert out.stdout.strip() == "window-shown"
     # A clean exit leaves no marker of an unclean shutdown behind.
     assert not (tmp_path / ".clinic_app.running").exists()
+
+
+SET_UP_PAGE_MODULES = """
+import sys
+import clinic_app.app, clinic_app.ui.application
+from clinic_app.settings import load_settings
+from clinic_app.ui.views.session_pages import SetupPage
+clinic_app.app.database_setup(load_settings())
+heavy = sorted(
+    m for m in sys.modules
+    if m.split(".")[0] in {"sqlalchemy", "reportlab", "alembic"}
+    or m.startswith(("clinic_app.storage.rows", "clinic_app.services.container"))
+)
+print(" ".join(heavy))
+"""
+
+
+def test_the_set_up_page_needs_no_data_layer(tmp_path: Path) -> None:
+    env = {**os.environ, "CLINIC_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", SET_UP_PAGE_MODULES], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_a_new_data_folder_starts_on_the_set_up_page_and_opens_the_records(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path / "new")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "window-shown"
+    assert (tmp_path / "new" / "clinic.sqlite3").exists()  # created while the page was up

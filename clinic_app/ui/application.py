@@ -213,8 +213,11 @@ def run(
     app.aboutToQuit.connect(_remove_viewer_copies)
     start = start or StartUp()
     setup = setup or (lambda: None)
-    if start.accounts_exist is not None and start.accounts_exist():
+    accounts = start.accounts_exist() if start.accounts_exist is not None else None
+    if accounts:
         return _run_login_first(app, settings, build, recovery, setup, start)
+    if accounts is False:
+        return _run_setup_first(app, settings, build, recovery, setup, start)
     services = open_services(build, recovery)
     if services is None:
         return 2
@@ -312,6 +315,105 @@ def _run_login_first(
     opening.start()
     if os.environ.get(EXIT_AFTER_SHOW_ENV):
         _report_shown(page, app)
+        app.exec()
+        opening.wait()  # the benchmark's run ends only once the records opened (or not)
+        if opening.error is not None:
+            print(f"clinic-app: {opening.error}", file=sys.stderr)
+            return 2
+        return 0
+    status = app.exec()
+    _mark_running(start, False)
+    return exit_status[0] or status
+
+
+def _run_setup_first(
+    app: QApplication,
+    settings: AppSettings,
+    build: Callable[[], Services],
+    recovery: Callable[[], BackupService] | None,
+    setup: Callable[[], DatabaseSetup | None],
+    start: StartUp,
+) -> int:
+    """A new practice: the set-up page first, the records opened meanwhile, then the window.
+
+    The page is the main window's own set-up page, shown on its own; it asks for the
+    services only when the practice is created (by then long open). The data layer, the
+    migrations of a new database and the workspace come after the page is on screen.
+    """
+    from PySide6.QtWidgets import QMainWindow
+
+    from clinic_app.ui.views.session_pages import SetupPage
+
+    def prepare() -> Services:
+        services = build()
+        import clinic_app.ui.main_window  # noqa: F401  # imported here, built after set-up
+
+        return services
+
+    opening = BackgroundCall(prepare, "clinic-open-database")
+    opened: list[Services] = []
+    windows: list[MainWindow] = []
+    exit_status = [0]
+    dialogs = Dialogs()
+
+    def services() -> Services | None:
+        if opened:
+            return opened[0]
+        opening.wait()
+        if isinstance(opening.error, ClinicError):
+            got = open_services(build, recovery, dialogs)
+        elif opening.error is not None:
+            raise opening.error
+        else:
+            got = opening.result
+        if got is None:
+            exit_status[0] = 2
+            shell.close()
+            app.quit()
+            return None
+        _mark_running(start, True)
+        opened.append(got)
+        return got
+
+    def opened_now() -> None:
+        if isinstance(opening.error, ClinicError):
+            services()  # the problem is shown now, not after the form is filled in
+
+    shell = QMainWindow()
+    shell.setWindowTitle("clinic_app: set up the practice")
+    setup_page = SetupPage(services, dialogs, setup())
+    shell.setCentralWidget(setup_page)
+    shell.resize(1200, 760)
+
+    def enter(ready: Services, principal: Principal | None) -> None:
+        window = _open_window(ready, settings, setup)
+        if not window.placement_restored:
+            window.setGeometry(shell.geometry())
+        window.show()
+        if principal is not None:
+            window.login_page.sig_logged_in.emit(principal)
+        windows.append(window)
+        shell.close()
+        window.backup_actions.start_schedule()
+        _check_in_background(start, window, window.dialogs)
+
+    def admin_created(principal: Principal) -> None:
+        ready = services()
+        if ready is not None:
+            enter(ready, principal)
+
+    def database_chosen(elsewhere: Services, principal: Principal | None) -> None:
+        services()  # the local records' opening is finished before the window moves on
+        enter(elsewhere, principal)
+
+    setup_page.sig_admin_created.connect(admin_created)
+    setup_page.sig_database_chosen.connect(database_chosen)
+    opening.sig_done.connect(opened_now)
+    shell.show()
+    setup_page.focus_first()
+    opening.start()
+    if os.environ.get(EXIT_AFTER_SHOW_ENV):
+        _report_shown(shell, app)
         app.exec()
         opening.wait()  # the benchmark's run ends only once the records opened (or not)
         if opening.error is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics, QPixmap
@@ -42,9 +42,11 @@ from clinic_app.domain.practice import (
     language_gaps,
     logo_size_problem,
 )
-from clinic_app.services.container import Services
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+
+if TYPE_CHECKING:  # the data layer is imported once the first page is up
+    from clinic_app.services.container import Services
 
 RELEASE_HANDOUT = "tarsal-tunnel-release"
 LOGO_PREVIEW_SIZE = (160, 64)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.errors import AuthenticationFailed, ClinicError, FieldErrors
-from clinic_app.services.container import Services
-from clinic_app.services.practice import DatabaseProbe, DatabaseState
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
 from clinic_app.ui.views.practice_dialog import PracticeFields
+
+if TYPE_CHECKING:  # the data layer is imported once the first page is up
+    from clinic_app.services.container import Services
+    from clinic_app.services.practice import DatabaseProbe
 
 
 def _centered(inner: QWidget) -> QVBoxLayout:
@@ -77,14 +80,16 @@ class SetupPage(QWidget):
 
     def __init__(
         self,
-        services: Services,
+        services: Services | Callable[[], Services | None],
         dialogs: Dialogs | None = None,
         setup: DatabaseSetup | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("setup_page")
-        self._services = services
+        # At the first start the page is up before the records are open: a callable then
+        # gives the services (waiting for them, or asking Retry or Quit; None for Quit).
+        self._services_or_opener = services
         self._setup = setup
         self._dialogs = dialogs or Dialogs()
         self._probed: tuple[str, DatabaseProbe] | None = None
@@ -242,6 +247,8 @@ class SetupPage(QWidget):
         self._set_joining(False)
 
     def _joining(self) -> bool:
+        from clinic_app.services.practice import DatabaseState
+
         return self._probed is not None and self._probed[1].state is DatabaseState.CLINIC
 
     def _set_joining(self, joining: bool) -> None:
@@ -313,6 +320,20 @@ class SetupPage(QWidget):
         self.message.setText(text)
         self.message.show()
 
+    def _opened(self) -> Services | None:
+        """The services this page works with, opened now if they were not yet."""
+        source = self._services_or_opener
+        if not callable(source):
+            return source
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            opened = source()
+        finally:
+            QApplication.restoreOverrideCursor()
+        if opened is not None:
+            self._services_or_opener = opened
+        return opened
+
     def _create(self) -> None:
         self._clear_messages()
         if self.server_choice.isChecked() and self._setup is not None:
@@ -321,9 +342,12 @@ class SetupPage(QWidget):
         if not self._passwords_match():
             return
         admin = self._admin_values()
+        services = self._opened()
+        if services is None:
+            return
         try:
-            account = self._services.practice.set_up(admin, self.practice.values())
-            principal = self._services.accounts.login(account.username, str(admin["password"]))
+            account = services.practice.set_up(admin, self.practice.values())
+            principal = services.accounts.login(account.username, str(admin["password"]))
         except FieldErrors as exc:
             self._show_field_errors(exc.errors)
             return
@@ -348,14 +372,19 @@ class SetupPage(QWidget):
             probe = self.test_connection()
         if probe is None or not probe.usable:
             return
+        from clinic_app.services.practice import DatabaseState
+
         joining = probe.state is DatabaseState.CLINIC
         admin = self._admin_values()
         if not joining:
             # Checked before connecting, so a typo never leaves anything on the server.
             if not self._passwords_match():
                 return
+            here = self._opened()
+            if here is None:
+                return
             try:
-                self._services.practice.check_set_up(admin, self.practice.values())
+                here.practice.check_set_up(admin, self.practice.values())
             except FieldErrors as exc:
                 self._show_field_errors(exc.errors)
                 return
@@ -403,9 +432,12 @@ class SetupPage(QWidget):
         if login is None:
             return
         username, password = login
+        here = self._opened()
+        if here is None:
+            return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            services = setup.restore(self._services, path, username, password)
+            services = setup.restore(here, path, username, password)
         except ClinicError as exc:
             self._show_message(f"The backup was not restored: {exc}")
             return
