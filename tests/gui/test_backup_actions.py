@@ -283,3 +283,23 @@ def test_damaged_database_without_a_backup_offers_retry_or_quit(
     assert dialogs.choices == [["Retry", "Quit"]]
     assert calls == [1]
     assert backup_policy(settings).folder == settings.data_dir / "backups"
+
+
+def test_a_backup_the_admin_waits_for_shows_a_moving_bar_until_it_is_checked(
+    qtbot: QtBot,
+    actions: tuple[BackupActions, list[str]],
+    owner: Principal,
+    dialogs: FakeDialogs,
+    tmp_path: Path,
+) -> None:
+    backup_actions, _quits = actions
+    backup_actions.set_user(owner)
+    dialogs.save_to = tmp_path / "now.sqlite3"
+    with qtbot.waitSignal(backup_actions.sig_backup_finished, timeout=20_000):
+        backup_actions.back_up_now()
+        busy = backup_actions._busy
+        assert busy is not None
+        assert busy.maximum() == 0  # a moving bar: the backup does not count its steps
+        assert "backup" in busy.labelText()
+
+    assert not busy.isVisible()

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.errors import ClinicError
@@ -20,6 +20,13 @@ from clinic_app.ui.dialogs import Dialogs
 SCHEDULE_CHECK_MS = 60 * 60 * 1000  # hourly: a daily backup is at most an hour late
 BACKUP_FILTER_SQLITE = "clinic_app backups (*.sqlite3);;All files (*)"
 BACKUP_FILTER_PG = "clinic_app backups (*.zip);;All files (*)"
+BUSY_WORDS = {
+    "backup": "Writing the backup and checking it...",
+    "verify": "Checking the backup...",
+    "restore": "Restoring the backup...",
+}
+"""The jobs an admin starts and waits for, shown with a moving bar (scheduled ones are not)."""
+BUSY_AFTER_MS = 500
 
 
 def status_text(checked: datetime | None) -> str:
@@ -112,6 +119,7 @@ class BackupActions(QObject):
         self._timer.setObjectName("backup_schedule")
         self._timer.setInterval(SCHEDULE_CHECK_MS)
         self._timer.timeout.connect(self.check_schedule)
+        self._busy: QProgressDialog | None = None
 
     @property
     def _backup(self) -> BackupService | None:
@@ -238,10 +246,39 @@ class BackupActions(QObject):
         job.setAutoDelete(False)  # kept in self._jobs until its result arrives
         self._jobs[tag] = job
         self._pool.start(job)
+        if tag in BUSY_WORDS:
+            self._show_busy(BUSY_WORDS[tag])
+
+    def _show_busy(self, words: str) -> None:
+        """A moving bar while a backup or restore the admin started runs.
+
+        No Cancel: a backup is written and checked whole, a restore replaces the database in
+        one step; the window stays usable meanwhile.
+        """
+        busy = self._busy
+        if busy is None:
+            busy = QProgressDialog(words, "", 0, 0, self._parent)
+            busy.setCancelButton(None)  # no Cancel button
+            busy.setObjectName("backup_progress")
+            busy.setWindowTitle("Backups")
+            busy.setWindowModality(Qt.WindowModality.WindowModal)
+            busy.setMinimumDuration(BUSY_AFTER_MS)
+            busy.setAutoClose(False)
+            busy.setAutoReset(False)
+            self._busy = busy
+        busy.setLabelText(words)
+        busy.setValue(0)
+
+    def _hide_busy(self) -> None:
+        if self._busy is not None:
+            self._busy.reset()
+            self._busy.hide()
 
     @Slot(str, object)
     def _on_done(self, tag: str, result: Any) -> None:
         self._jobs.pop(tag, None)
+        if tag in BUSY_WORDS:
+            self._hide_busy()
         if tag == "backup":
             out, manifest = result
             self._dialogs.info(
@@ -266,6 +303,8 @@ class BackupActions(QObject):
     @Slot(str, str)
     def _on_failed(self, tag: str, message: str) -> None:
         self._jobs.pop(tag, None)
+        if tag in BUSY_WORDS:
+            self._hide_busy()
         if tag == "status":
             self.sig_status_changed.emit(f"Last backup: could not be checked ({message})")
             return
