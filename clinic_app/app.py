@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.services.forms import FormCatalog
     from clinic_app.services.handouts import HandoutLibrary
+    from clinic_app.services.key_slots import DatabaseKey
     from clinic_app.services.keys import PracticeKey
     from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory
     from clinic_app.ui.views.session_pages import DatabaseSetup
@@ -31,17 +32,23 @@ EXIT_AUDIT_BROKEN = 1
 PROGRESS_PAUSE_S = 0.5
 """At most two progress updates a second on a terminal."""
 PASSWORD_ENV = "CLINIC_PASSWORD"
+RECOVERY_ENV = "CLINIC_RECOVERY_KEY"
 PATIENT_NAME_MAX = 120
 
 
-def build_services(settings: AppSettings, *, full_check: bool = True) -> Services:
+def build_services(
+    settings: AppSettings, *, full_check: bool = True, db_key: DatabaseKey | None = None
+) -> Services:
     """Open (and migrate) the configured database and wire the services over it.
 
     full_check=False leaves SQLite's whole-file check to the caller (the window runs it in
-    the background after a clean shutdown).
+    the background after a clean shutdown). db_key: the database key of an encrypted SQLite
+    database (unlocked from a key slot or the recovery key); its slots are kept up to date
+    as accounts are made, change password or are disabled.
     """
     from clinic_app.services.common import SystemClock
     from clinic_app.services.container import Services
+    from clinic_app.services.key_slots import DatabaseKey, KeyRing, KeySlots
     from clinic_app.storage.backup import open_backup_adapter
     from clinic_app.storage.bootstrap import open_database
 
@@ -49,14 +56,19 @@ def build_services(settings: AppSettings, *, full_check: bool = True) -> Service
         from clinic_app.storage.pgpass import use_password_file
 
         use_password_file(settings.data_dir, settings.db_url)
-    engine, uow_factory = open_database(settings.database_url, full_check=full_check)
+    db_key = db_key or DatabaseKey()
+    if db_key.secret is None:
+        refuse_encrypted_without_key(settings)
+    engine, uow_factory = open_database(
+        settings.database_url, full_check=full_check, key=db_key.secret
+    )
     key, anchor = practice_key(settings, uow_factory)
     built: list[Services] = []
     services = Services.build(
         uow_factory,
         SystemClock(),
         form_catalog(),
-        backup=open_backup_adapter(engine, settings.pg_bin_dir, key),
+        backup=open_backup_adapter(engine, settings.pg_bin_dir, key, db_key),
         backup_policy=backup_policy(settings),
         note_renderer=note_renderer(lambda: built[0]),
         export_folder=settings.export_dir,
@@ -64,12 +76,78 @@ def build_services(settings: AppSettings, *, full_check: bool = True) -> Service
         practice_key=key,
         anchor=anchor,
         code_set=loaded_code_set(settings),
+        key_ring=KeyRing(KeySlots(settings.data_dir), db_key),
     )
     built.append(services)
     alert = services.audit.check_anchor()
     if alert is not None:
         print(f"clinic-app: INTEGRITY ALERT: {alert}", file=sys.stderr)
     return services
+
+
+def refuse_encrypted_without_key(settings: AppSettings) -> None:
+    """An encrypted database file is never opened (or taken for a damaged one) without its key."""
+    from clinic_app.storage.peek import is_plain, sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is None or not path.is_file() or path.stat().st_size == 0 or is_plain(path):
+        return
+    from clinic_app.services.key_slots import KeySlots
+
+    if KeySlots(settings.data_dir).exists():
+        raise ClinicError(
+            "the database is encrypted: log in to open it (on the command line, give --user "
+            f"NAME; its password unlocks it, or set {RECOVERY_ENV} to the recovery key)"
+        )
+
+
+def unlock_database(
+    settings: AppSettings,
+    username: str | None,
+    password: str | None,
+    *,
+    use_recovery: bool = True,
+) -> DatabaseKey:
+    """The database key for a command: from the user's key slot, or the recovery key.
+
+    use_recovery=False: $CLINIC_RECOVERY_KEY is not for this database (`restore` reads it
+    for the backup).
+
+    A plain SQLite database, a new one, or PostgreSQL need none (the key is then None).
+    Raises ClinicError in one line when the database is encrypted and nothing given opens it.
+    """
+    from clinic_app.services.key_slots import DatabaseKey, KeySlots, key_from_recovery
+    from clinic_app.storage.peek import is_plain, sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is None or not path.is_file() or path.stat().st_size == 0 or is_plain(path):
+        return DatabaseKey()
+    slots = KeySlots(settings.data_dir)
+    setup = slots.setup_recovery_key() if slots.exists() else None
+    if setup is not None and not slots.has_account_slots():
+        return DatabaseKey(key_from_recovery(setup))  # first run not finished: no records yet
+    recovery = os.environ.get(RECOVERY_ENV) if use_recovery else None
+    if recovery:
+        secret = key_from_recovery(recovery)
+        if slots.exists() and not slots.check(secret):
+            raise ClinicError(f"{RECOVERY_ENV} is not this practice's recovery key")
+        return DatabaseKey(secret)
+    if not slots.exists():
+        raise ClinicError(
+            f"the database is encrypted and its key slots file {slots.path} is missing: copy "
+            f"it back, or set {RECOVERY_ENV} to the recovery key printed at first run"
+        )
+    if username is None or password is None:
+        raise ClinicError(
+            "the database is encrypted: give --user NAME (its password unlocks it), or set "
+            f"{RECOVERY_ENV} to the recovery key"
+        )
+    unlocked = slots.unlock(username, password)
+    if unlocked is None:
+        from clinic_app.services.accounts import BAD_LOGIN
+
+        raise ClinicError(BAD_LOGIN)
+    return DatabaseKey(unlocked)
 
 
 def practice_key(
@@ -153,7 +231,7 @@ def backup_policy(settings: AppSettings) -> BackupPolicy:
     )
 
 
-def build_recovery(settings: AppSettings) -> BackupService:
+def build_recovery(settings: AppSettings, db_key: DatabaseKey | None = None) -> BackupService:
     """Backups over a database that failed to open (no integrity check, no migration).
 
     Used when the database is damaged: it finds the newest good backup and puts it back.
@@ -170,12 +248,13 @@ def build_recovery(settings: AppSettings) -> BackupService:
 
     # No pool: a connection kept open after the recovery would hold the restored file (a
     # later restore would be refused, and Windows cannot replace an open file).
-    engine = make_engine(settings.database_url, poolclass=NullPool)
+    secret = db_key.secret if db_key is not None else None
+    engine = make_engine(settings.database_url, key=secret, poolclass=NullPool)
     # The practice key checks the backup's tag and keys the restore's audit entry.
     key = PracticeKey(read_practice_key(settings.data_dir))
     anchor = ChainAnchor(settings.data_dir, key)
     return BackupService(
-        open_backup_adapter(engine, settings.pg_bin_dir, key),
+        open_backup_adapter(engine, settings.pg_bin_dir, key, db_key),
         SqlAlchemyUnitOfWorkFactory(engine, key, anchor.advance),
         SystemClock(),
         backup_policy(settings),
@@ -343,18 +422,24 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise ClinicError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
 
 
+_TYPED: dict[str, str] = {}
+
+
 def password_from_user(username: str) -> str:
     """The password from $CLINIC_PASSWORD (scripts, tests) or asked without echo."""
     password = os.environ.get(PASSWORD_ENV)
     if password is not None:
         return password
+    if username in _TYPED:
+        return _TYPED[username]  # asked once per command (it also unlocked the database)
     if not sys.stdin.isatty():
         # getpass would fall back to echoing the password; scripts use the variable.
         raise ClinicError(f"no terminal to ask the password on: set {PASSWORD_ENV}")
     import getpass
 
     try:
-        return getpass.getpass(f"Password for {username}: ")
+        _TYPED[username] = getpass.getpass(f"Password for {username}: ")
+        return _TYPED[username]
     except EOFError:
         raise ClinicError(f"no password given (type it, or set {PASSWORD_ENV})") from None
 
@@ -394,18 +479,26 @@ def run_backup(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_restore(services: Services, args: argparse.Namespace, folder: Path) -> int:
+def run_restore(
+    services: Services, args: argparse.Namespace, folder: Path, db_key: DatabaseKey
+) -> int:
     """`clinic-app restore FILE --user ADMIN`: admin only, audited, for a stopped app."""
     backup = services.backup
     if backup is None:
         raise ClinicError("backups are not available for this database")
     path = args.file
     password = password_from_user(args.user)
-    result = restore_backup(services, backup, path, args.user, password, folder)
+    result = restore_backup(services, backup, path, args.user, password, folder, db_key)
     taken = result.restored.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
     print(f"Restored {path} (taken {taken}, {result.restored.total_rows} rows).")
     if result.kept is not None:
         print(f"The database it replaced is kept at {result.kept}.")
+    recovery = services.accounts.take_recovery_key()
+    if recovery is not None:
+        print(
+            f"The restored database is encrypted under a new key. Its recovery key, shown this "
+            f"once (print it and keep it with the practice's papers): {recovery}"
+        )
     return 0
 
 
@@ -416,18 +509,57 @@ def restore_backup(
     username: str,
     password: str,
     folder: Path,
+    db_key: DatabaseKey | None = None,
 ) -> RestoreResult:
     """Restore a backup as its admin; on an empty data folder, against the backup's accounts.
 
     An empty data folder is a new computer: only the backup's own accounts can vouch for it,
-    so the admin is checked against those and the practice key comes from their copy.
+    so the admin is checked against those and the practice key comes from their copy. An
+    encrypted backup opens there only with the practice's recovery key ($CLINIC_RECOVERY_KEY,
+    or asked by the first-run page); the admin's key slot is then made for the restored
+    database, and the other accounts get theirs when the admin sets their passwords.
     """
-    if services.accounts.needs_first_admin():
-        actor = services.accounts.check_admin_among(backup.accounts_in(path), username, password)
-        adopt_backup_key(services, backup, path, actor.user_id, password, folder)
-    else:
+    if not services.accounts.needs_first_admin():
         actor = services.accounts.login(username, password)
-    return backup.restore(actor, path)
+        return backup.restore(actor, path)
+    adopted = backup_database_key(path)
+    if adopted is not None:
+        backup.open_backups_with(adopted)
+    actor = services.accounts.check_admin_among(backup.accounts_in(path), username, password)
+    adopt_backup_key(services, backup, path, actor.user_id, password, folder)
+    result = backup.restore(actor, path)
+    if db_key is not None and db_key.secret is not None:
+        from clinic_app.services.key_slots import KeySlots
+
+        # The restored records are keyed like the new database they replaced: the admin's
+        # slot now, the others' when the admin sets their passwords.
+        KeySlots(folder).set_slot(username, password, db_key.secret)
+    return result
+
+
+def backup_database_key(path: Path) -> bytes | None:
+    """The key of an encrypted backup restored on a new computer: from the recovery key.
+
+    None for a plain backup. Raises ClinicError when the recovery key is missing or wrong.
+    """
+    from clinic_app.services.key_slots import key_from_recovery
+    from clinic_app.storage.peek import is_plain
+
+    if is_plain(path) or not path.is_file():
+        return None
+    from clinic_app.services.key_slots import RecoveryKeyNeeded
+
+    recovery = os.environ.get(RECOVERY_ENV) or _RECOVERY_TYPED.get("key")
+    if not recovery:
+        raise RecoveryKeyNeeded(
+            f"restore: {path} is encrypted; on a new computer it opens only with the "
+            f"practice's recovery key (printed at first run): set {RECOVERY_ENV}"
+        )
+    return key_from_recovery(recovery)
+
+
+# The recovery key typed on the first-run page, for the one restore it is asked for.
+_RECOVERY_TYPED: dict[str, str] = {}
 
 
 def adopt_backup_key(
@@ -536,11 +668,20 @@ def run_command(settings: AppSettings, args: argparse.Namespace) -> int:
     check_export_args(args)
     for line in open_data_folder(settings, create=args.command in CREATING_COMMANDS):
         print(f"clinic-app: {line}", file=sys.stderr)
-    services = build_services(settings)
+    user = getattr(args, "user", None)
+    db_key = unlock_database(
+        settings,
+        user,
+        password_from_user(user) if user else None,
+        use_recovery=args.command != "restore",
+    )
+    if args.command == "restore":
+        encrypt_new_database_for(settings, args.file, db_key)
+    services = build_services(settings, db_key=db_key)
     if args.command == "backup":
         return run_backup(services, args)
     if args.command == "restore":
-        return run_restore(services, args, settings.data_dir)
+        return run_restore(services, args, settings.data_dir, db_key)
     if args.command == "demo":
         from clinic_app.services.demo import fill_demo
 
@@ -609,6 +750,20 @@ def terminal_progress() -> Callable[[str, int, int], None] | None:
         sys.stderr.flush()
 
     return report
+
+
+def encrypt_new_database_for(settings: AppSettings, backup: Path, db_key: DatabaseKey) -> None:
+    """An encrypted backup restored into a new data folder makes an encrypted database.
+
+    Its new key's recovery key is printed after the restore (`run_restore`).
+    """
+    from clinic_app.services.key_slots import KeySlots
+    from clinic_app.storage.peek import is_plain, sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if db_key.secret is not None or path is None or path.exists() or is_plain(backup):
+        return
+    db_key.replace(KeySlots(settings.data_dir).begin()[1])
 
 
 def run_keys_export(services: Services, args: argparse.Namespace) -> int:
@@ -692,6 +847,7 @@ def run_gui(settings: AppSettings) -> int:
     notes = open_data_folder(settings, create=True)
     for line in notes:
         print(f"clinic-app: {line}", file=sys.stderr)
+    from clinic_app.services.key_slots import DatabaseKey
     from clinic_app.storage.peek import has_accounts, quick_check, sqlite_path
     from clinic_app.ui.application import StartUp, run
 
@@ -701,18 +857,89 @@ def run_gui(settings: AppSettings) -> int:
     # up; after an unclean one (the marker was left) it runs in full, read-only, before the
     # database is opened for writing.
     unclean = path is None or running.exists()
+    db_key = DatabaseKey()
+    accounts_exist: Callable[[], bool | None] | None = None
+    unlock: Callable[[str, str], str | None] | None = None
+    if path is not None:
+        locked = choose_database_key(settings, path, db_key)
+        if locked:
+            accounts_exist = lambda: True  # noqa: E731  # the slots say so; the file is sealed
+            unlock = database_unlocker(settings, db_key)
+        else:
+            accounts_exist = lambda: has_accounts(path)  # noqa: E731
     start = StartUp(
-        accounts_exist=(lambda: has_accounts(path)) if path is not None else None,
-        check_file=(lambda: quick_check(path)) if path is not None and not unclean else None,
+        accounts_exist=accounts_exist,
+        check_file=(
+            (lambda: quick_check(path, db_key.secret)) if path is not None and not unclean else None
+        ),
         running_marker=running,
+        unlock=unlock,
     )
     return run(
         settings,
-        lambda: build_services(settings, full_check=unclean),
-        lambda: build_recovery(settings),
-        lambda: database_setup(settings),
+        lambda: build_services(settings, full_check=unclean, db_key=db_key),
+        lambda: build_recovery(settings, db_key),
+        lambda: database_setup(settings, db_key),
         start,
     )
+
+
+def choose_database_key(settings: AppSettings, path: Path, db_key: DatabaseKey) -> bool:
+    """Decide how the window's SQLite database is keyed; True when a log-in must unlock it.
+
+    - No database yet: a new practice. Its database is encrypted under a new random key,
+      whose recovery key is shown to the first admin (kept in the slots file until then).
+    - An encrypted database whose slots hold accounts: the log-in page unlocks it.
+    - An encrypted database with no accounts yet (first run not finished): the kept key.
+    - A plain database (made before encryption, or by `demo`): opened as it is; the first
+      admin to log in has it encrypted in place.
+    """
+    from clinic_app.services.key_slots import KeySlots, key_from_recovery
+    from clinic_app.storage.peek import is_plain
+
+    slots = KeySlots(settings.data_dir)
+    if settings.db_url is not None:
+        return False
+    if not path.exists():
+        if slots.exists():
+            setup = slots.setup_recovery_key()
+            if setup is not None and not slots.has_account_slots():
+                db_key.replace(key_from_recovery(setup))
+                return False
+            # Slots of a database that is not here (moved away?): kept aside, not overwritten.
+            aside = slots.path.with_name(f"{slots.path.name}.{os.getpid()}.old")
+            slots.path.replace(aside)
+        db_key.replace(slots.begin()[1])
+        return False
+    if path.stat().st_size == 0 or is_plain(path) or not slots.exists():
+        return False  # plain; or damaged/missing slots, which the opening then reports
+    if slots.has_account_slots():
+        return True
+    setup = slots.setup_recovery_key()
+    if setup is not None:
+        db_key.replace(key_from_recovery(setup))
+    return False
+
+
+def database_unlocker(
+    settings: AppSettings, db_key: DatabaseKey
+) -> Callable[[str, str], str | None]:
+    """What the log-in page calls with the typed name and password: None once unlocked."""
+
+    def unlock(username: str, password: str) -> str | None:
+        from clinic_app.services.accounts import BAD_LOGIN
+        from clinic_app.services.key_slots import KeySlots
+
+        try:
+            secret = KeySlots(settings.data_dir).unlock(username, password)
+        except ClinicError as exc:
+            return str(exc)
+        if secret is None:
+            return BAD_LOGIN
+        db_key.replace(secret)
+        return None
+
+    return unlock
 
 
 # Left in the data folder while the window runs: found at the next start, it means the app did
@@ -720,7 +947,7 @@ def run_gui(settings: AppSettings) -> int:
 RUNNING_MARKER = ".clinic_app.running"
 
 
-def database_setup(settings: AppSettings) -> DatabaseSetup:
+def database_setup(settings: AppSettings, db_key: DatabaseKey | None = None) -> DatabaseSetup:
     """What the first-run page needs to test a PostgreSQL URL and move the records there.
 
     The storage modules are imported when used: the first-run page shows before they load.
@@ -752,11 +979,15 @@ def database_setup(settings: AppSettings) -> DatabaseSetup:
         backup = services.backup
         if backup is None:
             raise ClinicError("backups are not available for this database")
-        restore_backup(services, backup, path, username, password, settings.data_dir)
-        return build_services(settings)
+        restore_backup(services, backup, path, username, password, settings.data_dir, db_key)
+        return build_services(settings, db_key=db_key)
+
+    def give_recovery_key(text: str) -> None:
+        _RECOVERY_TYPED["key"] = text
 
     return DatabaseSetup(
         data_folder=settings.data_dir,
+        give_recovery_key=give_recovery_key,
         probe=probe,
         open=lambda url: build_services(on_server(url)),
         remember=remember,

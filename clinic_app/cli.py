@@ -289,13 +289,18 @@ def build_parser() -> OneLineParser:
     audit_sub = audit.add_subparsers(
         dest="audit_command", metavar="{verify}", required=True, parser_class=OneLineParser
     )
-    add_command(
+    verify = add_command(
         audit_sub,
         "verify",
         "check the audit trail's hash chain",
         "Check every link of the audit trail's keyed hash chain against its checkpoint outside "
         "the database, then every signed encounter and addendum against its hash and its "
         "signer's public key: exit 0 when intact, 1 naming the first that fails.",
+    )
+    verify.add_argument(
+        "--user",
+        metavar="NAME",
+        help="an account whose password unlocks an encrypted database (or set CLINIC_RECOVERY_KEY)",
     )
 
     keys = add_command(

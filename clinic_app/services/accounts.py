@@ -33,6 +33,7 @@ from clinic_app.domain.errors import (
     PermissionDenied,
 )
 from clinic_app.services.common import audit, require
+from clinic_app.services.key_slots import KeyRing
 from clinic_app.services.keys import (
     KdfCost,
     KeyUnwrapFailed,
@@ -92,8 +93,10 @@ class AccountService:
         hasher: PasswordHasher | None = None,
         common_passwords: Collection[str] | None = None,
         practice_key: PracticeKey | None = None,
+        key_ring: KeyRing | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._key_ring = key_ring
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._dummy: str | None = None
@@ -191,6 +194,9 @@ class AccountService:
             self._ensure_key_slot(uow, account, password)
             audit(uow, self._clock, principal, AuditAction.LOGIN, "account", account.id)
             uow.commit()
+            if self._key_ring is not None:
+                # An account without a slot (made before encryption) gets one now.
+                self._key_ring.on_password(account.username, password, self._kdf, replace=False)
             return principal.with_signer(signer)
 
     # --- keys: the signing key unlocked at login, the admin's copy of the practice key ------
@@ -281,6 +287,20 @@ class AccountService:
                 signer = None
             uow.commit()
         return signer
+
+    @property
+    def database_encrypted(self) -> bool:
+        """Whether the database is encrypted, so each account's password unlocks it."""
+        return self._key_ring is not None and self._key_ring.encrypted
+
+    def take_recovery_key(self) -> str | None:
+        """The database's recovery key, returned once, right after the first admin is made.
+
+        It is shown for the admin to print and keep; afterwards no copy is kept anywhere.
+        """
+        if self._key_ring is None:
+            return None
+        return self._key_ring.take_recovery_key()
 
     @staticmethod
     def open_practice_key_slot(slot: str, password: str) -> bytes:
@@ -389,6 +409,9 @@ class AccountService:
             uow.accounts.set_active(user_id, active)
             if not active:
                 uow.accounts.set_practice_key_slot(user_id, None)
+                if self._key_ring is not None:
+                    # Its copy of the database key goes: its password opens nothing now.
+                    self._key_ring.on_disabled(target.username)
             audit(
                 uow,
                 self._clock,
@@ -469,6 +492,8 @@ class AccountService:
             if target.principal().can(Permission.SIGN):
                 self._new_signer(uow, target, new_password)
             self._ensure_key_slot(uow, target, new_password, replace=True)
+            if self._key_ring is not None:
+                self._key_ring.on_password(target.username, new_password, self._kdf)
             audit(
                 uow,
                 self._clock,
@@ -505,6 +530,8 @@ class AccountService:
                 detail = f"{detail}; signing key #{signer.key_id} {info[0].public_key}"
         audit(uow, self._clock, actor or account.principal(), action, "account", account.id, detail)
         self._ensure_key_slot(uow, account, new.password)
+        if self._key_ring is not None:
+            self._key_ring.on_password(account.username, new.password, self._kdf)
         return account
 
     def validate(self, raw: Mapping[str, Any]) -> NewAccount:

@@ -282,6 +282,12 @@ class BackupService:
 
     # ----------------------------------------------------------------------- restore
 
+    def open_backups_with(self, key: bytes) -> None:
+        """Read encrypted backups with another database key (a new computer's restore)."""
+        opener = getattr(self._adapter, "open_backups_with", None)
+        if opener is not None:
+            opener(key)
+
     def restore(self, actor: Principal, path: Path) -> RestoreResult:
         """Put a backup back (admin only), keeping a verified copy of what it replaces.
 

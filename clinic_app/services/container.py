@@ -15,6 +15,7 @@ from clinic_app.services.encounters import EncounterService
 from clinic_app.services.export import ExportService, NoteRenderer
 from clinic_app.services.forms import FormCatalog
 from clinic_app.services.handouts import HandoutLibrary
+from clinic_app.services.key_slots import KeyRing
 from clinic_app.services.keys import PracticeKey
 from clinic_app.services.patient_import import PatientImportService
 from clinic_app.services.patients import PatientService
@@ -59,9 +60,10 @@ class Services:
         practice_key: PracticeKey | None = None,
         anchor: ChainAnchor | None = None,
         code_set: CodeSet | None = None,
+        key_ring: KeyRing | None = None,
     ) -> Services:
         """Wire the services over a storage adapter (and the data files app.py located)."""
-        accounts = AccountService(uow_factory, clock, practice_key=practice_key)
+        accounts = AccountService(uow_factory, clock, practice_key=practice_key, key_ring=key_ring)
         forms = forms or FormCatalog()
         if handouts is None:
             from clinic_app.resources import handouts_dir

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -41,16 +42,19 @@ from clinic_app.domain.audit import Checkpoint
 from clinic_app.domain.hashing import canonical_json
 from clinic_app.services.backup import BackupFailed, BackupInvalid
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
+from clinic_app.services.key_slots import DatabaseKey
 from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import BackupManifest
 from clinic_app.storage.db import (
     SCHEMA_HEAD,
+    engine_key,
     is_sqlite,
     knows_revision,
     make_engine,
     sqlite_url,
     upgrade_schema,
 )
+from clinic_app.storage.peek import connect
 from clinic_app.storage.rows import Base
 
 FORMAT_NAME = "clinic_app-backup"
@@ -84,6 +88,17 @@ TEMP_SPACE_MARGIN = 64 << 20
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 SIDE_FILES = ("-wal", "-shm", "-journal")
+# The errors of both drivers: the standard library's (plain files) and SQLCipher's.
+SQL_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
+SQL_DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+SQL_OP_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    sqlcipher3.OperationalError,
+)
+ENCRYPTED_NEEDS_KEY = (
+    "is encrypted with another practice's key, or this practice's database is not encrypted "
+    "yet; restore it with its recovery key"
+)
 LOCK_TIMEOUT_S = 1.0
 TOOL_TIMEOUT_S = 3600
 PG_CLIENT_HINT = (
@@ -102,15 +117,19 @@ OPEN_ELSEWHERE = (
 
 
 def open_backup_adapter(
-    engine: Engine, pg_bin_dir: Path | None = None, key: PracticeKey | None = None
+    engine: Engine,
+    pg_bin_dir: Path | None = None,
+    key: PracticeKey | None = None,
+    db_key: DatabaseKey | None = None,
 ) -> SqliteBackup | PostgresBackup:
     """The backup adapter for the engine's database (pg_bin_dir: the pg_bin_dir setting).
 
     With the practice key every backup written carries an authentication tag (HMAC-SHA256
-    over its content) and a backup is accepted only when its tag matches.
+    over its content) and a backup is accepted only when its tag matches. With the database
+    key (an encrypted SQLite database) every backup is encrypted with it as well.
     """
     if is_sqlite(engine):
-        return SqliteBackup(engine, key)
+        return SqliteBackup(engine, key, db_key)
     return PostgresBackup(engine, pg_bin_dir, key)
 
 
@@ -329,12 +348,12 @@ def _sqlite_audit_head(conn: sqlite3.Connection) -> Checkpoint | None:
         row = conn.execute(
             "SELECT seq, entry_hash, keyed_from FROM audit_head WHERE id = 1"
         ).fetchone()
-    except sqlite3.OperationalError:  # a schema from before the keyed chain
+    except SQL_OP_ERRORS:  # a schema from before the keyed chain
         try:
             row = conn.execute(
                 "SELECT seq, entry_hash, NULL FROM audit_head WHERE id = 1"
             ).fetchone()
-        except sqlite3.OperationalError:
+        except SQL_OP_ERRORS:
             return None
     if row is None or not row[0]:
         return None
@@ -348,6 +367,35 @@ def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+def _key_literal(key: bytes | None) -> str:
+    return f"\"x'{key.hex()}'\"" if key is not None else "''"
+
+
+def encrypt_copy(
+    source: Path, target: Path, key: bytes | None, source_key: bytes | None = None
+) -> None:
+    """Write a copy of a SQLite file under another key (SQLCipher's sqlcipher_export).
+
+    Args:
+        source: the file copied (plain, or encrypted with source_key).
+        target: a new file (must not exist), encrypted with key (None: a plain copy).
+        key: the target's raw database key.
+        source_key: the source's key (None: a plain file).
+
+    The copy is left in journal mode DELETE. Raises the driver's error; the caller removes a
+    partial target.
+    """
+    conn = connect(source, source_key, isolation_level=None)
+    try:
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {_key_literal(key)}", (str(target),))
+        conn.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+
+
 class SqliteBackup(_Checked):
     """Backups of the embedded SQLite database, consistent while the app is running.
 
@@ -359,10 +407,58 @@ class SqliteBackup(_Checked):
     backend = "sqlite"
     suffix = ".sqlite3"
 
-    def __init__(self, engine: Engine, key: PracticeKey | None = None) -> None:
+    def __init__(
+        self, engine: Engine, key: PracticeKey | None = None, db_key: DatabaseKey | None = None
+    ) -> None:
         self._engine = engine
         self._path = Path(engine.url.database or "").absolute()
         self._key = key
+        self._db_key = db_key or DatabaseKey(engine_key(engine))
+        self._backup_key: bytes | None = None
+
+    @property
+    def database_key(self) -> bytes | None:
+        """The key the live database and its backups are encrypted with (None: plain)."""
+        return self._db_key.secret
+
+    def open_backups_with(self, key: bytes) -> None:
+        """Read encrypted backups with this key instead of the database's own.
+
+        A restore onto a new computer reads the backup with the key its recovery key gives;
+        what is restored is re-keyed like the database it replaces.
+        """
+        self._backup_key = key
+
+    def _open_file(self, path: Path, *, read_only: bool = True) -> sqlite3.Connection:
+        """A backup file opened plain (SQLite header) or with the database key."""
+        key = self._key_of(path)
+        try:
+            conn = connect(path, key, read_only=read_only, isolation_level=None)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except SQL_ERRORS as exc:
+            raise BackupInvalid(f"{path} cannot be opened ({exc})") from None
+        return conn
+
+    def _key_of(self, path: Path) -> bytes | None:
+        """The key a backup file opens with: None (plain), the backup key or the database's.
+
+        Raises BackupInvalid when neither opens it.
+        """
+        if _check_file(path).startswith(SQLITE_MAGIC):
+            return None
+        for key in dict.fromkeys((self._backup_key, self.database_key)):
+            if key is None:
+                continue
+            try:
+                conn = connect(path, key, read_only=True)
+                try:
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                finally:
+                    conn.close()
+            except SQL_ERRORS:
+                continue
+            return key
+        raise BackupInvalid(f"{path} {ENCRYPTED_NEEDS_KEY}")
 
     @property
     def database_path(self) -> Path:
@@ -379,8 +475,8 @@ class SqliteBackup(_Checked):
         if not self._path.is_file():
             raise BackupFailed(f"The database file {self._path} does not exist.")
         try:
-            conn = sqlite3.connect(self._path, timeout=5, isolation_level=None)
-        except sqlite3.Error as exc:
+            conn = connect(self._path, self.database_key, timeout=5, isolation_level=None)
+        except SQL_ERRORS as exc:
             raise BackupFailed(f"The database cannot be opened ({exc}).") from None
         try:
             yield conn
@@ -404,7 +500,9 @@ class SqliteBackup(_Checked):
                         row_counts=_sqlite_counts(src),
                         audit_head=_sqlite_audit_head(src),
                     )
-                    dst = sqlite3.connect(temp, isolation_level=None)
+                    # Encrypted with the same key as the database (SQLCipher copies the
+                    # pages between two files keyed alike).
+                    dst = connect(temp, self.database_key, isolation_level=None)
                     try:
                         src.backup(dst)
                         src.execute("COMMIT")
@@ -428,7 +526,7 @@ class SqliteBackup(_Checked):
                         dst.execute("COMMIT")
                     finally:
                         dst.close()
-                except sqlite3.Error as exc:
+                except SQL_ERRORS as exc:
                     raise BackupFailed(f"The backup could not be written ({exc}).") from None
             return self._keep_if_sound(temp, path)
         except OSError as exc:
@@ -449,12 +547,9 @@ class SqliteBackup(_Checked):
             raise BackupInvalid(
                 f"{name} is a backup of a PostgreSQL database; this app uses SQLite"
             )
-        if not head.startswith(SQLITE_MAGIC):
-            raise BackupInvalid(f"{name} is not a clinic_app backup")
-        try:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            raise BackupInvalid(f"{name} cannot be opened ({exc})") from None
+        if not head.startswith(SQLITE_MAGIC) and self._backup_key is None and not self.database_key:
+            raise BackupInvalid(f"{name} is not a clinic_app backup, or it {ENCRYPTED_NEEDS_KEY}")
+        conn = self._open_file(path)
         try:
             problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
@@ -491,7 +586,7 @@ class SqliteBackup(_Checked):
                 expected = _sqlite_tag(conn, self._key, values)
                 checked = _check_tag(self._key, expected, values, name)
                 manifest = replace(manifest, authenticated=checked)
-        except sqlite3.DatabaseError as exc:
+        except SQL_DB_ERRORS as exc:
             raise BackupInvalid(f"{name} is damaged ({exc})") from None
         finally:
             conn.close()
@@ -501,33 +596,31 @@ class SqliteBackup(_Checked):
         """The accounts inside a verified backup (read-only; nothing is restored)."""
         self.verify(path, authenticate=False)
         name = str(path)
+        conn = self._open_file(path)
         try:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            raise BackupInvalid(f"{name} cannot be opened ({exc})") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            rows = conn.execute(
+            cursor = conn.execute(
                 "SELECT id, username, display_name, password_hash, roles, active FROM accounts"
-            ).fetchall()
-        except sqlite3.DatabaseError:
+            )
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        except SQL_DB_ERRORS:
             raise BackupInvalid(f"{name} holds no accounts") from None
         finally:
             conn.close()
-        return _account_records([dict(r) for r in rows], name)
+        return _account_records(rows, name)
 
     def key_slot_in(self, path: Path, user_id: int) -> str | None:
         """An account's wrapped practice key inside the backup (read-only)."""
         self.verify(path, authenticate=False)
         try:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error:
+            conn = self._open_file(path)
+        except BackupInvalid:
             return None
         try:
             row = conn.execute(
                 "SELECT practice_key_slot FROM accounts WHERE id = ?", (user_id,)
             ).fetchone()
-        except sqlite3.DatabaseError:
+        except SQL_DB_ERRORS:
             return None
         finally:
             conn.close()
@@ -572,18 +665,29 @@ class SqliteBackup(_Checked):
         manifest = self.verify(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         temp = _temp_beside(self._path)
+        plain_copy: Path | None = None
         try:
             shutil.copyfile(path, temp)
-            with sqlite3.connect(temp, isolation_level=None) as conn:
+            key = self._key_of(temp)
+            conn = connect(temp, key, isolation_level=None)
+            try:
                 conn.execute(f"DROP TABLE {MANIFEST_TABLE}")
-            conn.close()
+            finally:
+                conn.close()
             if manifest.schema_revision != SCHEMA_HEAD:
-                engine = make_engine(sqlite_url(temp))
+                engine = make_engine(sqlite_url(temp), key=key)
                 try:
                     upgrade_schema(engine)
                 finally:
                     engine.dispose()
-            check = sqlite3.connect(temp, isolation_level=None)
+            if key != self.database_key:
+                # What comes back is keyed like the database it replaces: a plain backup
+                # (made before encryption) encrypted, another key's backup re-keyed.
+                plain_copy, temp = temp, _temp_beside(self._path)
+                temp.unlink()
+                encrypt_copy(plain_copy, temp, self.database_key, key)
+                key = self.database_key
+            check = connect(temp, key, isolation_level=None)
             try:
                 check.execute("PRAGMA journal_mode=DELETE")
                 if check.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -592,7 +696,7 @@ class SqliteBackup(_Checked):
                 check.close()
             fsync_file(temp)
             self._swap_in(temp)
-        except sqlite3.Error as exc:
+        except SQL_ERRORS as exc:
             raise BackupFailed(
                 f"The backup could not be restored ({exc}); nothing was replaced."
             ) from None
@@ -601,9 +705,11 @@ class SqliteBackup(_Checked):
                 f"The backup could not be restored ({exc.strerror or exc}); nothing was replaced."
             ) from None
         finally:
-            temp.unlink(missing_ok=True)
-            for side in SIDE_FILES:
-                temp.with_name(temp.name + side).unlink(missing_ok=True)
+            for left in (temp, plain_copy):
+                if left is not None:
+                    left.unlink(missing_ok=True)
+                    for side in SIDE_FILES:
+                        left.with_name(left.name + side).unlink(missing_ok=True)
         return manifest
 
     def _swap_in(self, temp: Path) -> None:
@@ -613,14 +719,14 @@ class SqliteBackup(_Checked):
         if not self._path.exists():
             self._replace_with(temp)
             return
-        lock = sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+        lock = connect(self._path, self.database_key, timeout=LOCK_TIMEOUT_S, isolation_level=None)
         try:
             try:
                 # Leaving WAL mode needs the only connection; BEGIN EXCLUSIVE then keeps
                 # everyone out until the new file is in place.
                 lock.execute("PRAGMA journal_mode=DELETE")
                 lock.execute("BEGIN EXCLUSIVE")
-            except sqlite3.OperationalError:
+            except SQL_OP_ERRORS:
                 raise BackupFailed(OPEN_ELSEWHERE) from None
             if OPEN_FILES_BLOCK_REPLACE:
                 # The check is done; the lock's own handle would make the swap fail.

@@ -22,7 +22,7 @@ from clinic_app.storage.unit_of_work import SqlAlchemyUnitOfWorkFactory, explain
 
 
 def open_database(
-    url: str, *, full_check: bool = True
+    url: str, *, full_check: bool = True, key: bytes | None = None
 ) -> tuple[Engine, SqlAlchemyUnitOfWorkFactory]:
     """Connect, check, migrate to the newest schema; raises a ClinicError the user can act on.
 
@@ -31,13 +31,14 @@ def open_database(
         full_check: run SQLite's quick_check over the whole file before anything else (seconds
             on a big file). The window passes False after a clean shutdown and checks the file
             in the background instead; the file's header is checked either way.
+        key: the database key of an encrypted SQLite file (SQLCipher).
     """
-    engine = make_engine(url)
+    engine = make_engine(url, key=key)
     try:
         if full_check:
             check_integrity(engine)
         elif is_sqlite(engine):
-            check_sqlite_header(Path(engine.url.database or ""))
+            check_sqlite_header(Path(engine.url.database or ""), encrypted=key is not None)
         current = schema_revision(engine)
         if current != SCHEMA_HEAD:
             if current is not None and not knows_revision(engine, current):

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.pool import QueuePool
 
 from clinic_app.domain.errors import DatabaseCorrupt, DatabaseUnavailable
 
@@ -33,12 +34,39 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, synchronous FULL and BEGIN IMMEDIATE."""
+def is_encrypted(engine: Engine) -> bool:
+    """Whether the engine opens an encrypted SQLite file (SQLCipher)."""
+    return engine.url.drivername == "sqlite+pysqlcipher"
+
+
+def engine_key(engine: Engine) -> bytes | None:
+    """The database key an encrypted SQLite engine was made with (None: a plain file)."""
+    if not is_encrypted(engine):
+        return None
+    raw = str(engine.url.password or "")
+    return bytes.fromhex(raw[2:-1]) if raw.startswith("x'") else None
+
+
+def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, synchronous FULL and BEGIN IMMEDIATE.
+
+    Args:
+        url: the database URL.
+        key: the database key of an encrypted SQLite file: the engine then uses SQLAlchemy's
+            ``sqlite+pysqlcipher`` dialect (the ``sqlcipher3`` driver) and keys every new
+            connection with it, as SQLCipher's raw key (no passphrase derivation).
+        kwargs: passed to create_engine.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseUnavailable(f"Not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite" and key is not None:
+        # The dialect runs `pragma key="<password>"`; x'<hex>' there is SQLCipher's raw key.
+        parsed = parsed.set(drivername="sqlite+pysqlcipher", password=f"x'{key.hex()}'")
+        # One pooled connection per use, as with pysqlite (the dialect's default pool keeps
+        # one per thread).
+        kwargs.setdefault("poolclass", QueuePool)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -57,6 +85,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        parsed = require_tls(parsed)
         return create_engine(
             parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **kwargs
         )
@@ -65,12 +94,51 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1", "[::1]"})
+TLS_MODES = ("require", "verify-ca", "verify-full")
+
+
+def is_local_host(host: str) -> bool:
+    """Whether a PostgreSQL host is this machine (a name, a loopback address or a socket)."""
+    return host.strip().lower() in LOCAL_HOSTS or host.startswith("/")
+
+
+def require_tls(url: URL) -> URL:
+    """A PostgreSQL URL for a server on another machine, with TLS required.
+
+    No sslmode: ``require`` is added (encrypted, the server's certificate not checked); a
+    stricter one (verify-ca, verify-full) is kept; a weaker one (disable, allow, prefer) is
+    refused in one line, since records and passwords would cross the network in clear text.
+    """
+    hosts = [url.host or ""]
+    query_host = url.query.get("host")
+    if query_host:
+        hosts.extend(query_host if isinstance(query_host, tuple) else query_host.split(","))
+    if all(is_local_host(h) for h in hosts):
+        return url
+    mode = url.query.get("sslmode")
+    if mode is None:
+        return url.update_query_dict({"sslmode": "require"})
+    if mode not in TLS_MODES:
+        raise DatabaseUnavailable(
+            f"The database server is on another computer, and sslmode={mode} would send the "
+            "records unencrypted: use sslmode=require, verify-ca or verify-full "
+            "(README, Security)."
+        )
+    return url
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    encrypted = is_encrypted(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite recipe).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
+        if encrypted:
+            # A wrong key is reported as an error here; SQLCipher need not also log it.
+            cur.execute("PRAGMA cipher_log_level = NONE")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
@@ -84,7 +152,7 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def check_sqlite_header(path: Path) -> None:
+def check_sqlite_header(path: Path, *, encrypted: bool = False) -> None:
     """Refuse a database file that is empty or does not start like a SQLite database.
 
     SQLite itself would open a zero-length file as a new, empty database (and the app would
@@ -102,7 +170,7 @@ def check_sqlite_header(path: Path) -> None:
         ) from None
     if not head:
         raise DatabaseCorrupt(f"The database file is damaged ({path} is empty: 0 bytes).") from None
-    if head != SQLITE_MAGIC:
+    if head != SQLITE_MAGIC and not encrypted:
         # SQLite's own words for this, as the integrity check below reports them.
         raise DatabaseCorrupt(
             f"The database file is damaged ({path}: file is not a database)."
@@ -113,7 +181,7 @@ def check_integrity(engine: Engine) -> None:
     """Quick integrity check at start (SQLite); raises DatabaseCorrupt or DatabaseUnavailable."""
     if not is_sqlite(engine):
         return
-    check_sqlite_header(Path(engine.url.database or ""))
+    check_sqlite_header(Path(engine.url.database or ""), encrypted=is_encrypted(engine))
     try:
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Literal
 
-SQLITE_PREFIXES = ("sqlite+pysqlite:///", "sqlite:///")
+SQLITE_PREFIXES = ("sqlite+pysqlite:///", "sqlite+pysqlcipher:///", "sqlite:///")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -22,9 +23,38 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
+def connect(
+    path: Path | str,
+    key: bytes | None = None,
+    *,
+    read_only: bool = False,
+    timeout: float = 5.0,
+    isolation_level: Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None = None,
+) -> sqlite3.Connection:
+    """A DB-API connection to a SQLite file; with a key, through SQLCipher, keyed.
+
+    The key is given as SQLCipher's raw key (``x'...'``), so no passphrase derivation runs:
+    it is already a random 256-bit key. A wrong key shows at the first read ("file is not a
+    database"). read_only opens with mode=ro: nothing is created, nothing written.
+    """
+    target = f"{Path(path).resolve().as_uri()}?mode=ro" if read_only else str(path)
+    if key is None:
+        return sqlite3.connect(
+            target, uri=read_only, timeout=timeout, isolation_level=isolation_level
+        )
+    import sqlcipher3
+
+    conn: sqlite3.Connection = sqlcipher3.connect(
+        target, uri=read_only, timeout=timeout, isolation_level=isolation_level
+    )
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def _read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
     # mode=ro: nothing is created, nothing written, the journal mode left as it is.
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    return connect(path, key, read_only=True)
 
 
 def has_accounts(path: Path) -> bool | None:
@@ -48,10 +78,22 @@ def has_accounts(path: Path) -> bool | None:
     return bool(row[0])
 
 
-def quick_check(path: Path) -> list[str]:
-    """PRAGMA quick_check over the whole file, read-only: [] when it is sound, else problems."""
+def is_plain(path: Path) -> bool:
+    """Whether the file starts like a plain (unencrypted) SQLite database."""
     try:
-        conn = _read_only(path)
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def quick_check(path: Path, key: bytes | None = None) -> list[str]:
+    """PRAGMA quick_check over the whole file, read-only: [] when it is sound, else problems.
+
+    key: the database key of an encrypted file (read when the check runs).
+    """
+    try:
+        conn = _read_only(path, key)
         try:
             rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
         finally:

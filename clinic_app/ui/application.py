@@ -117,11 +117,14 @@ class StartUp:
             (None when it already ran before the database was opened).
         running_marker: a file kept while the window runs; left behind, it tells the next
             start that this one did not shut down cleanly.
+        unlock: for an encrypted database, opens its key with the typed user name and
+            password (True when it opened); the database opens only after that.
     """
 
     accounts_exist: Callable[[], bool | None] | None = None
     check_file: Callable[[], list[str]] | None = None
     running_marker: Path | None = None
+    unlock: Callable[[str, str], str | None] | None = None
 
 
 def _remove_viewer_copies() -> None:
@@ -253,7 +256,12 @@ def _run_login_first(
 
         return services
 
-    opening = BackgroundCall(prepare, "clinic-open-database")
+    def warm_up() -> None:
+        # An encrypted database waits for the key; the workspace is imported meanwhile.
+        import clinic_app.ui.main_window  # noqa: F401
+
+    locked = start.unlock is not None
+    opening = BackgroundCall(warm_up if locked else prepare, "clinic-open-database")
     pending: list[tuple[str, str]] = []
     opened: list[Services] = []
     windows: list[MainWindow] = []
@@ -278,7 +286,27 @@ def _run_login_first(
         opened.append(got)
         return got
 
+    def unlock(username: str, password: str) -> bool:
+        """Open the database key with the password, then open the records in the background."""
+        nonlocal opening, locked
+        assert start.unlock is not None
+        page.set_waiting("Unlocking the records...")
+        refused = start.unlock(username, password)
+        if refused is not None:
+            page.refuse(refused)
+            return False
+        locked = False
+        pending[:] = [(username, password)]
+        page.set_waiting("Opening the records...")
+        opening = BackgroundCall(prepare, "clinic-open-database")
+        opening.sig_done.connect(opened_now)
+        opening.start()
+        return True
+
     def log_in(username: str, password: str) -> None:
+        if locked:
+            unlock(username, password)
+            return
         if not opening.done:
             pending[:] = [(username, password)]
             page.set_waiting("Opening the records...")
@@ -305,6 +333,8 @@ def _run_login_first(
         _check_in_background(start, window, window.dialogs)
 
     def opened_now() -> None:
+        if locked:
+            return  # the imports are done; the records open once the key is unlocked
         if pending:
             log_in(*pending.pop())
         elif isinstance(opening.error, ClinicError):

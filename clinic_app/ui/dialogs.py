@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -74,6 +75,53 @@ class Dialogs:
         """Ask for a few sentences of text; None when cancelled."""
         answer, ok = QInputDialog.getMultiLineText(parent, title, text)
         return answer if ok else None
+
+    def ask_line(self, parent: QWidget | None, title: str, text: str) -> str | None:
+        """Ask for one line of text; None when cancelled or left empty."""
+        answer, ok = QInputDialog.getText(parent, title, text)
+        return answer.strip() if ok and answer.strip() else None
+
+    def show_recovery_key(self, parent: QWidget | None, key: str) -> None:
+        """Show the database's recovery key once, to print or copy by hand and keep."""
+        from PySide6.QtGui import QFont, QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        box = QDialog(parent)
+        box.setObjectName("recovery_key_dialog")
+        box.setWindowTitle("The practice's recovery key")
+        layout = QVBoxLayout(box)
+        intro = QLabel(
+            "The records on this computer are encrypted. Each account's password unlocks them; "
+            "if every admin password is lost, or the computer dies and a backup must be "
+            "restored on another one, only this recovery key opens them.\n\nPrint it (or copy "
+            "it by hand) and keep it locked away with the practice's papers, not with the "
+            "computer. It is shown this once."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        shown = QLabel(key)
+        shown.setObjectName("recovery_key")
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSize(max(14, font.pointSize() + 4))
+        shown.setFont(font)
+        shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(shown)
+        buttons = QDialogButtonBox()
+        print_button = buttons.addButton("&Print...", QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton("I have &kept it", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(box.accept)
+
+        def print_key() -> None:
+            printer = QPrinter()
+            if QPrintDialog(printer, box).exec() == QDialog.DialogCode.Accepted:
+                doc = QTextDocument()
+                doc.setPlainText(f"clinic_app recovery key\n\n{key}\n")
+                doc.print_(printer)
+
+        print_button.clicked.connect(print_key)
+        layout.addWidget(buttons)
+        box.exec()
 
     def ask_login(self, parent: QWidget | None, title: str, text: str) -> tuple[str, str] | None:
         """Ask for a user name and a password (not echoed); None when cancelled."""

@@ -514,6 +514,9 @@ class MainWindow(QMainWindow):
                 self._offer_drafts()
         if Role.ADMIN in principal.roles:
             self.backup_actions.refresh_status()
+            recovery = self.services.accounts.take_recovery_key()
+            if recovery is not None:
+                self.dialogs.show_recovery_key(self, recovery)
         self._show_export_problem(None)
         # The first print of the session then costs what the next one does.
         QTimer.singleShot(

@@ -47,14 +47,18 @@ def cli_env(tmp_path: Path, password: str | None = None) -> dict[str, str]:
 
 
 def run_cli(
-    tmp_path: Path, data_dir: Path, *args: str, password: str | None = None
+    tmp_path: Path,
+    data_dir: Path,
+    *args: str,
+    password: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m clinic_app --data-dir DATA ARGS...`, no terminal, clean environment."""
     return subprocess.run(
         [sys.executable, "-m", "clinic_app", "--data-dir", str(data_dir), *args],
         capture_output=True,
         text=True,
-        env=cli_env(tmp_path, password),
+        env={**cli_env(tmp_path, password), **(extra_env or {})},
         cwd=tmp_path,
         timeout=180,
         check=False,

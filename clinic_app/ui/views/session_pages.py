@@ -61,6 +61,8 @@ class DatabaseSetup:
     restore: Callable[[Services, Path, str, str], Services] | None = None
     """Restores a backup onto this empty data folder as one of its admins (a new computer)
     and opens the restored records."""
+    give_recovery_key: Callable[[str], None] | None = None
+    """Hands over the recovery key typed for an encrypted backup (before restore is retried)."""
 
 
 class SetupPage(QWidget):
@@ -435,14 +437,30 @@ class SetupPage(QWidget):
         here = self._opened()
         if here is None:
             return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            services = setup.restore(here, path, username, password)
-        except ClinicError as exc:
-            self._show_message(f"The backup was not restored: {exc}")
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
+        from clinic_app.services.key_slots import RecoveryKeyNeeded
+
+        while True:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                services = setup.restore(here, path, username, password)
+                break
+            except RecoveryKeyNeeded:
+                QApplication.restoreOverrideCursor()
+                typed = self._dialogs.ask_line(
+                    self,
+                    "Restore a backup",
+                    "This backup is encrypted. On a new computer it opens with the practice's "
+                    "recovery key, printed when the practice was set up (8 groups of 4 letters "
+                    "and digits):",
+                )
+                if typed is None or setup.give_recovery_key is None:
+                    return
+                setup.give_recovery_key(typed)
+            except ClinicError as exc:
+                QApplication.restoreOverrideCursor()
+                self._show_message(f"The backup was not restored: {exc}")
+                return
+        QApplication.restoreOverrideCursor()
         self._clear_typing()
         self.sig_database_chosen.emit(services, None)
 
