@@ -7,7 +7,9 @@ Usage::
 With the production Argon2 cost (argon2-cffi's PasswordHasher defaults, which the key wrapping
 copies): checking a password, opening a signing key at log-in, making a key; then signing a
 fully charted encounter's payload (canonical JSON + Ed25519), verifying it, one audit entry's
-HMAC and one checkpoint write.
+HMAC and one checkpoint write. Then the encrypted database: unlocking the database key from an
+account's key slot at log-in, and opening the database with it (SQLCipher, raw key: no
+passphrase derivation) against a plain open of the same records, first query included.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from clinic_app.domain.audit import Checkpoint
 from clinic_app.domain.encounter import Encounter, EncounterContent, EncounterStatus, signed_payload
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.services.anchor import ChainAnchor
+from clinic_app.services.key_slots import KeySlots, key_from_recovery, new_recovery_key
 from clinic_app.services.keys import (
     KdfCost,
     PracticeKey,
@@ -37,6 +40,51 @@ from clinic_app.services.keys import (
 )
 
 PASSWORD = "heel-and-sole-clinician"
+ROWS = 20000
+
+
+def database_rows() -> list[tuple[str, float]]:
+    """Unlocking the key at log-in and opening an encrypted database against a plain one."""
+    from sqlalchemy import text
+
+    from clinic_app.storage.db import make_engine, sqlite_url
+
+    folder = Path(tempfile.mkdtemp())
+    key = key_from_recovery(new_recovery_key())
+    slots = KeySlots(folder)
+    slots.set_slot("cruz", PASSWORD, key, KdfCost.like(PasswordHasher()))
+
+    def fill(path: Path, secret: bytes | None) -> None:
+        engine = make_engine(sqlite_url(path), key=secret)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+            conn.execute(
+                text("INSERT INTO notes (body) VALUES (:b)"),
+                [{"b": f"note {i} " + "x" * 400} for i in range(ROWS)],
+            )
+        engine.dispose()
+
+    fill(folder / "plain.sqlite3", None)
+    fill(folder / "sealed.sqlite3", key)
+
+    def open_and_read(name: str, secret: bytes | None) -> Callable[[], object]:
+        def run() -> object:
+            engine = make_engine(sqlite_url(folder / name), key=secret)
+            with engine.connect() as conn:
+                found = conn.execute(text("SELECT count(*), max(length(body)) FROM notes")).one()
+            engine.dispose()
+            return found
+
+        return run
+
+    return [
+        ("unlock the database key at log-in", median_ms(lambda: slots.unlock("cruz", PASSWORD), 9)),
+        (f"open plain db, read {ROWS} rows", median_ms(open_and_read("plain.sqlite3", None), 15)),
+        (
+            f"open encrypted db, read {ROWS} rows",
+            median_ms(open_and_read("sealed.sqlite3", key), 15),
+        ),
+    ]
 
 
 def median_ms(run: Callable[[], object], times: int) -> float:
@@ -103,9 +151,10 @@ def main() -> None:
             ),
         ),
     ]
+    rows.extend(database_rows())
     print(f"payload: {len(payload_bytes(payload))} bytes")
     for name, ms in rows:
-        print(f"{name:<34} {ms:9.3f} ms")
+        print(f"{name:<38} {ms:9.3f} ms")
 
 
 if __name__ == "__main__":

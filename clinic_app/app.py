@@ -133,10 +133,9 @@ def unlock_database(
             raise ClinicError(f"{RECOVERY_ENV} is not this practice's recovery key")
         return DatabaseKey(secret)
     if not slots.exists():
-        raise ClinicError(
-            f"the database is encrypted and its key slots file {slots.path} is missing: copy "
-            f"it back, or set {RECOVERY_ENV} to the recovery key printed at first run"
-        )
+        # Not a SQLite header and no key slots: a damaged file, as the opening reports it
+        # (an encrypted one whose slots file was lost opens with the recovery key).
+        return DatabaseKey()
     if username is None or password is None:
         raise ClinicError(
             "the database is encrypted: give --user NAME (its password unlocks it), or set "

@@ -108,3 +108,44 @@ def test_a_new_data_folder_starts_on_the_set_up_page_and_opens_the_records(
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "window-shown"
     assert (tmp_path / "new" / "clinic.sqlite3").exists()  # created while the page was up
+
+
+def test_an_encrypted_practice_starts_on_the_log_in_page_before_any_key_is_opened(
+    tmp_path: Path,
+) -> None:
+    from clinic_app.services.key_slots import KeySlots, key_from_recovery, new_recovery_key
+
+    key = key_from_recovery(new_recovery_key())
+    engine, _uow = open_database(sqlite_url(tmp_path / "clinic.sqlite3"), key=key)
+    engine.dispose()
+    KeySlots(tmp_path).set_slot("admin", "a long pass phrase 9", key)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from clinic_app.app import choose_database_key\n"
+        "from clinic_app.services.key_slots import DatabaseKey\n"
+        "from clinic_app.settings import load_settings\n"
+        f"s = load_settings(Path({str(tmp_path)!r}))\n"
+        "k = DatabaseKey()\n"
+        "print(choose_database_key(s, s.data_dir / 'clinic.sqlite3', k), k.secret)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'sqlalchemy', 'pydantic', 'argon2', 'sqlcipher3'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    # The log-in page unlocks it; nothing heavy was loaded to decide so.
+    assert out.stdout.splitlines() == ["True None", "[]"]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
+    }
+    shown = subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "window-shown"

@@ -24,7 +24,7 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
@@ -32,12 +32,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clinic_app.domain.errors import ClinicError
 from clinic_app.services.files import fsync_dir
-from clinic_app.services.keys import KEY_BYTES, KdfCost, KeyUnwrapFailed, unwrap_secret, wrap_secret
+
+# The wrapping (and the pydantic models keys.py brings) is imported when a slot is opened or
+# written: start-up reads this file before the first page is on screen.
+if TYPE_CHECKING:
+    from clinic_app.services.keys import KdfCost
 
 SLOTS_FILE = "clinic.keyslots"
 SLOTS_FORMAT = "clinic_app-keyslots"
 SLOTS_VERSION = 1
 SLOT_LABEL = "database"
+KEY_BYTES = 32
 RECOVERY_BYTES = 20
 RECOVERY_GROUP = 4
 KEY_CHECK_TEXT = b"clinic_app database key check v1"
@@ -132,7 +137,7 @@ class KeySlots:
 
     def __init__(self, folder: Path, cost: KdfCost | None = None) -> None:
         self.path = folder / SLOTS_FILE
-        self._cost = cost or KdfCost()
+        self._cost = cost
 
     def exists(self) -> bool:
         """Whether the folder has a slots file."""
@@ -180,6 +185,8 @@ class KeySlots:
 
     def unlock(self, username: str, password: str) -> bytes | None:
         """The database key from the account's slot, or None (no slot, wrong password)."""
+        from clinic_app.services.keys import KeyUnwrapFailed, unwrap_secret
+
         content = self.read()
         wrapped = content.get("slots", {}).get(slot_name(username))
         if not isinstance(wrapped, str):
@@ -204,12 +211,14 @@ class KeySlots:
 
         cost: the Argon2id cost (the account service passes its password hash's).
         """
+        from clinic_app.services.keys import KdfCost, wrap_secret
+
         content = self.read() or {"key_check": key_check(key), "slots": {}}
         if content.get("key_check") != key_check(key):
             # A slots file of another key (the database was replaced by a restore): start anew.
             content = {"key_check": key_check(key), "slots": {}}
         content.setdefault("slots", {})[slot_name(username)] = wrap_secret(
-            key, password, cost or self._cost, SLOT_LABEL
+            key, password, cost or self._cost or KdfCost(), SLOT_LABEL
         )
         self.write(content)
 
