@@ -563,6 +563,22 @@ CLINIC_DAYS_A_YEAR = 250
 """Working days a year assumed for the growth estimate (5 days a week, holidays off)."""
 
 
+def per_visit(path: Path, visits: int) -> str:
+    """Where the bytes went, per visit: the biggest tables' pages (SQLite's dbstat)."""
+    conn = sqlite3.connect(path)
+    try:
+        pages = conn.execute(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 3"
+        ).fetchall()
+        audit_rows = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    except sqlite3.Error:
+        return "(no dbstat in this SQLite)"
+    finally:
+        conn.close()
+    parts = [f"{name} {size / visits / 1000:.1f} KB" for name, size in pages]
+    return ", ".join(parts) + f" ({audit_rows / visits:.1f} audit entries)"
+
+
 def bench_growth(workdir: Path, days: int) -> Row:
     """Database growth per year: 3 clinicians x 20 visits a day, simulated for some days.
 
@@ -647,7 +663,8 @@ def bench_growth(workdir: Path, days: int) -> Row:
             [per_year],
             50.0,
             f"simulated {days} clinic days ({days * 60} signed visits, 30 autosaves each) in "
-            f"{elapsed:.0f} s; x {CLINIC_DAYS_A_YEAR} clinic days",
+            f"{elapsed:.0f} s; x {CLINIC_DAYS_A_YEAR} clinic days; per visit: "
+            + per_visit(folder / "clinic.sqlite3", days * 60),
             "MB",
         )
     finally:

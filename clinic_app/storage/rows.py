@@ -193,7 +193,8 @@ class EncounterRow(Base):
     __tablename__ = "encounters"
     __table_args__ = (
         Index("ix_encounters_patient_date", "patient_id", "encounter_date"),
-        Index("ix_encounters_clinician_status", "clinician_id", "status"),
+        # The drafts offered after log-in: one clinician's, newest first, read off the index.
+        Index("ix_encounters_clinician_status_updated", "clinician_id", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
