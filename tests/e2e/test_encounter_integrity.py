@@ -32,6 +32,7 @@ def seed_charted_draft(clinic: dict[str, Any]) -> dict[str, Any]:
     """The waiting draft saved with a normal exam, right hallux pin-prick reduced."""
     exam = normal_exam()
     set_path(exam, HALLUX_PIN, "reduced")
+    set_path(exam, "red_flags.age_over_50.present", "yes")  # answered: nothing filled on open
     services = build_services(load_settings(clinic["data_dir"]))
     services.encounters.save_draft(clinic["principal"], clinic["encounter_id"], {"exam": exam}, 1)
     return exam

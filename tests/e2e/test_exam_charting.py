@@ -113,7 +113,8 @@ def test_normal_bilateral_exam_by_keyboard(qtbot, clinic, logged_in_window):
     press(Qt.Key.Key_PageDown, CTRL, times=2)  # past history and previous release
     assert press.focus_name() == "right.inspection.hindfoot_alignment"
     press(Qt.Key.Key_N, ALT)
-    for section in range(7):  # Tinel, provocation, sensory, intrinsics, lumbar x2, red flags
+    # Tinel, provocation, sensory, intrinsics, pulses, lumbar x2, red flags
+    for section in range(8):
         press(Qt.Key.Key_PageDown, CTRL)
         press(Qt.Key.Key_N, ALT)
         assert window.encounter_pane.form.section_of_focus().normal, section
@@ -123,8 +124,10 @@ def test_normal_bilateral_exam_by_keyboard(qtbot, clinic, logged_in_window):
     window.close()
 
     print(f"\nnormal bilateral exam: {keys_to_chart} key presses (+ Ctrl+S)")
-    assert keys_to_chart == 17
-    assert read_back(clinic) == NeuroFootExam.model_validate(normal_exam())
+    assert keys_to_chart == 19
+    expected = normal_exam()
+    expected["red_flags"]["age_over_50"]["present"] = "yes"  # answered from the birth date
+    assert read_back(clinic) == NeuroFootExam.model_validate(expected)
 
 
 def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic, logged_in_window):
@@ -132,6 +135,7 @@ def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic, log
     pane = window.encounter_pane
     press = Keyboard(qtbot)
     expected = normal_exam()
+    expected["red_flags"]["age_over_50"]["present"] = "yes"  # answered from the birth date
 
     # History: gradual onset, 12 weeks, worse standing and walking.
     press.text("g")
@@ -194,7 +198,7 @@ def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic, log
         region = expected["right"]["sensory"]["regions"][code.value]
         region.update(light_touch="reduced", pin_prick="reduced", symptoms=["numb", "burning"])
 
-    for _section in range(4):  # intrinsics, lumbar history, lumbar screen, red flags
+    for _section in range(5):  # intrinsics, pulses, lumbar history, lumbar screen, red flags
         press(Qt.Key.Key_PageDown, CTRL)
         press(Qt.Key.Key_N, ALT)
     keys_to_chart = press.count
@@ -207,7 +211,7 @@ def test_right_tarsal_tunnel_exam_with_three_plantar_deficits(qtbot, clinic, log
 
 
 def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(
-    qtbot, clinic, logged_in_window
+    qtbot, clinic, logged_in_window, monkeypatch
 ):
     services = build_services(load_settings(clinic["data_dir"]))
     principal = clinic["principal"]
@@ -217,6 +221,8 @@ def test_addendum_amends_findings_of_a_signed_exam_without_changing_it(
     services.encounters.sign(principal, enc.id, saved.version)
 
     window = logged_in_window()
+    # Signing the addendum asks first (answered in test_patient_identity): answer yes here.
+    monkeypatch.setattr(window.dialogs, "confirm", lambda *_a, **_k: True)
     window.open_chart(enc.patient_id)
     window.open_encounter(enc.id)
     pane = window.encounter_pane

@@ -7,6 +7,7 @@ model's job; a control never invents or coerces a value.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -237,6 +238,11 @@ class ChoiceBox(QComboBox):
         return self._read_only
 
 
+TYPED_RUN_S = 1.0
+"""Letters typed within this time of each other read as one word ("be": below the knee)."""
+_typed_runs: dict[int, tuple[str, float]] = {}
+
+
 def pick_key(box: QComboBox, event: QKeyEvent) -> bool:
     """Pick a combo's choice by the letter or digit typed (the mnemonic); True if handled.
 
@@ -251,7 +257,11 @@ def pick_key(box: QComboBox, event: QKeyEvent) -> bool:
     if not (plain and len(text) == 1 and text.isalnum()):
         return False
     choices = [str(box.itemData(i)) for i in range(box.count())]
-    index = pick_by_key(choices, box.currentIndex(), text)
+    now = time.monotonic()
+    typed, at = _typed_runs.get(id(box), ("", 0.0))
+    typed = typed if now - at < TYPED_RUN_S else ""
+    index = pick_by_key(choices, box.currentIndex(), text, typed)
+    _typed_runs[id(box)] = (typed + text, now)
     if index is not None and index != box.currentIndex():
         box.setCurrentIndex(index)
     return True

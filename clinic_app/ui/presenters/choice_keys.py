@@ -67,8 +67,23 @@ def key_candidates(choices: Sequence[str], key: str) -> list[int]:
     return first + later
 
 
-def pick_by_key(choices: Sequence[str], current: int, key: str) -> int | None:
-    """The index a key press moves to from ``current`` (None: the key names no choice)."""
+def pick_by_key(choices: Sequence[str], current: int, key: str, typed: str = "") -> int | None:
+    """The index a key press moves to from ``current`` (None: the key names no choice).
+
+    ``typed`` is what was typed just before (within a second): ``be`` goes to the first
+    choice with a word starting "be" ("below the knee"); when no word starts with the whole
+    run, the key counts alone.
+    """
+    run = (typed + key).lower()
+    if len(run) > 1:
+        whole = [
+            index
+            for index, value in enumerate(choices)
+            if value != NOT_TESTED
+            and any(word.startswith(run) for word in _words(choice_label(value)))
+        ]
+        if whole:
+            return current if current in whole else whole[0]
     found = key_candidates(choices, key)
     if not found:
         return None

@@ -60,6 +60,12 @@ FIELD_WORDS: dict[str, str] = {
     "ts": "{side}.intrinsics.toe_spread",
     "abh": "{side}.intrinsics.hallux_abduction",
     "adm": "{side}.intrinsics.little_toe_abduction",
+    "mps": "{side}.nerve_conduction.medial_plantar",
+    "lps": "{side}.nerve_conduction.lateral_plantar",
+    "sural": "{side}.nerve_conduction.sural",
+    "spn": "{side}.nerve_conduction.superficial_peroneal",
+    "emg": "{side}.nerve_conduction.needle_emg",
+    "imaging": "{side}.imaging_tunnel",
 }
 TINEL_SITES = {
     "tt": "tarsal_tunnel",

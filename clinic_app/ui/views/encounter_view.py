@@ -194,7 +194,7 @@ class EncounterPane(QWidget):
         self.exam_scroll.setWidget(self.body)
         self.panel = AssessmentPanel(services.forms.label_of)
         self.panel.setMinimumWidth(220)
-        self.panel.sig_decision_changed.connect(lambda _key: self._changed())
+        self.panel.sig_decision_changed.connect(self._decided)
         self.panel.sig_finding_requested.connect(self.focus_findings)
         self.panel.sig_cards_changed.connect(self._chain_tab_order)
         self.panel.sig_override_requested.connect(self.override_gate)
@@ -212,7 +212,7 @@ class EncounterPane(QWidget):
         go_to_panel = QAction("Go to the assessment", self)
         go_to_panel.setShortcut(QKeySequence("Alt+T"))
         go_to_panel.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        go_to_panel.triggered.connect(self.panel.focus_first)
+        go_to_panel.triggered.connect(self.go_to_assessment)
         self.addAction(go_to_panel)
 
         self.signature = QLabel()
@@ -356,7 +356,7 @@ class EncounterPane(QWidget):
         box.setContentsMargins(4, 2, 4, 2)
         box.setSpacing(1)
         row = QHBoxLayout()
-        label = QLabel("&Quick entry:")
+        label = QLabel("Quick entry (Ctrl+K):")
         self.quick_entry = QuickEntryLine()
         self.quick_entry.setObjectName("quick_entry")
         self.quick_entry.setAccessibleName("Quick entry of findings")
@@ -550,7 +550,7 @@ class EncounterPane(QWidget):
             self.integrity_alert.hide()
 
     def _age_from_birth(self, enc: Encounter) -> None:
-        """ "Age over 50" answered from the date of birth on a draft where it is not charted.
+        """Answer "age over 50" from the date of birth on a draft where it is not charted.
 
         Shown as a change (marked, undoable, saved with the draft) and said on the status line.
         """
@@ -569,6 +569,10 @@ class EncounterPane(QWidget):
         age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
         answer = "yes" if age > 50 else "no"
         if form.apply_values("age over 50 from the date of birth", {path: answer}):
+            # Assessed now, so the next key's change is assessed at once too.
+            self._reassess_later.stop()
+            self._reassess_pending = False
+            self._reassess()
             self.fill_status.setText(
                 f"Age over 50: {answer}, from the date of birth ({age} on the visit date)."
             )
@@ -980,6 +984,41 @@ class EncounterPane(QWidget):
             return {}
         return {"banner_html": banner_html(state), "default_yes": True}
 
+    def _undecided(self) -> list[QWidget]:
+        """The Confirm buttons of cards still waiting for a decision, top to bottom."""
+        decided = self.panel.decisions()
+        buttons: list[QWidget] = []
+        for key in self.panel.keys:
+            card = self.panel.card(key)
+            if key not in decided and card is not None and card.confirm_button.isVisibleTo(card):
+                buttons.append(card.confirm_button)
+        return buttons
+
+    def go_to_assessment(self) -> None:
+        """Alt+T: the next card waiting for a decision, else the gate's next step.
+
+        Pressed again after deciding a card (C, W or D), it goes on to the next one.
+        """
+        target = self._next_in_panel()
+        if target is None:
+            self.panel.focus_first()
+            return
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.panel.scroll_area.ensureWidgetVisible(target, 20, 40)
+
+    def _next_in_panel(self) -> QWidget | None:
+        undecided = self._undecided()
+        if undecided:
+            return undecided[0]
+        studies = self.panel.gate.studies_button
+        if self.panel.gate.isVisibleTo(self.panel) and studies.isVisibleTo(self.panel.gate):
+            return studies
+        return None
+
+    def _decided(self, _key: str) -> None:
+        """A card decided or changed: saved with the draft (the cursor stays on the card)."""
+        self._changed()
+
     def acknowledge_red_flags(self) -> None:
         """Alt+K: save the draft, then record (audited) that the urgent alert was seen."""
         if self.encounter is None or self._principal is None or self.encounter.is_signed:
@@ -1011,10 +1050,16 @@ class EncounterPane(QWidget):
     def acknowledge_no_studies(self) -> None:
         """Save the draft, then record (audited) signing without nerve studies (R11 item 5)."""
         service = self._services.encounters
+        studies = self.panel.gate.studies_button
+        had_focus = studies.hasFocus()
         self._gate_action(
             lambda who, enc_id, version: service.acknowledge_no_studies(who, enc_id, version),
             "No nerve studies acknowledged",
         )
+        if had_focus and not studies.isVisibleTo(self.panel.gate):
+            # The button is gone: on to what is still open, or to Sign.
+            target = self._next_in_panel() or self.sign_button
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def override_gate(self) -> None:
         """Ask for the override's own reason, save, then record it (named, timed, audited)."""

@@ -72,3 +72,10 @@ def test_impossible_dates_are_left_for_the_model_to_refuse():
 )
 def test_durations_in_days_weeks_or_months(typed, weeks, note):
     assert read_weeks(typed) == (weeks, note)
+
+
+def test_letters_typed_together_read_as_a_word():
+    assert picked(SLR, "e") is None
+    assert SLR[pick_by_key(SLR, 0, "e", typed="b")] == "below_knee"
+    assert SLR[pick_by_key(SLR, 0, "u", typed="b")] == "buttock_thigh"
+    assert pick_by_key(SLR, 0, "z", typed="b") is None
