@@ -75,6 +75,7 @@ ACTIVITY_EVENTS = {
 ACTION_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress}
 SESSION_CHECK_SECONDS = 1.0
 WARM_UP_AFTER_MS = 1500
+PREPARE_ENCOUNTER_AFTER_MS = 400
 """After log-in, once the first page is up, the print machinery is loaded in the background."""
 """At most one account check per this many seconds (a key held down repeats fast)."""
 DEFAULT_SIZE = (1200, 760)
@@ -522,6 +523,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(
             WARM_UP_AFTER_MS, lambda: start_warm_up(partial(rehearse_visit_note, self.services))
         )
+        # The exam form is built once, while the user looks for the patient.
+        QTimer.singleShot(PREPARE_ENCOUNTER_AFTER_MS, self.encounter_pane.prepare)
 
     def update_title(self, *_changed: object) -> None:
         """The window title: the open patient (banner on the encounter), then the user."""

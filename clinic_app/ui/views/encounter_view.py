@@ -58,6 +58,7 @@ from clinic_app.ui.presenters.quick_entry import (
     apply_sensory,
 )
 from clinic_app.ui.printing import PdfOutput, PrintFailed
+from clinic_app.ui.tasks import run_task
 from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
 from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
 from clinic_app.ui.views.handout_picker import HandoutPicker
@@ -468,6 +469,30 @@ class EncounterPane(QWidget):
             edit.textChanged.connect(self._changed)
         return edit
 
+    def prepare(self) -> None:
+        """Build the exam form ahead of the first encounter (run once, soon after log-in).
+
+        The widgets are built and polished on the UI thread while nothing else is asked of
+        it; the handout library is read on a worker thread. Opening an encounter then only
+        shows values.
+        """
+        if self.form is not None:
+            return
+        self._ensure_form()
+        self._parser()
+        self.ensurePolished()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        library = self._services.handouts
+
+        def read_library() -> None:
+            for handout_id in library.ids():
+                library.get(handout_id, "en")
+            library.next_steps()
+
+        run_task(read_library)
+
     def _ensure_form(self) -> FormView:
         """Build the exam form on first use (keeps it off the start-up path)."""
         if self.form is None:
@@ -510,7 +535,13 @@ class EncounterPane(QWidget):
     # --- loading and showing ----------------------------------------------------------------
 
     def load(self, principal: Principal, record: EncounterRecord) -> None:
-        """Show an encounter as read back from storage."""
+        """Show an encounter as read back from storage (a busy cursor while the form is built)."""
+        if self.form is None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.prepare()
+            finally:
+                QApplication.restoreOverrideCursor()
         self._principal = principal
         self._autosave.stop()
         self.dirty = False
