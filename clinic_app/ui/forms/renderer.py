@@ -179,7 +179,8 @@ class FormView(QWidget):
         box.setAccessibleName(section.title)
         grid = QGridLayout(box)
         # Labels get room to read on one or two lines; the value columns share the rest.
-        grid.setColumnMinimumWidth(0, self.fontMetrics().averageCharWidth() * 32)
+        # (22 characters: at 150% font on 1366 px the form still fits beside the panel.)
+        grid.setColumnMinimumWidth(0, self.fontMetrics().averageCharWidth() * 22)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)

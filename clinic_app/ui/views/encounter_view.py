@@ -181,7 +181,8 @@ class EncounterPane(QWidget):
         )
         keys.setObjectName("exam_keys_hint")
         keys.setStyleSheet("color: #555;")
-        tools.addWidget(keys)
+        keys.setWordWrap(True)  # a large font wraps it instead of squeezing the status
+        tools.addWidget(keys, 1)
         layout.addLayout(tools)
         self._build_quick_entry(layout)
 
