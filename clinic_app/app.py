@@ -865,7 +865,7 @@ def run_gui(settings: AppSettings) -> int:
             accounts_exist = lambda: True  # noqa: E731  # the slots say so; the file is sealed
             unlock = database_unlocker(settings, db_key)
         else:
-            accounts_exist = lambda: has_accounts(path)  # noqa: E731
+            accounts_exist = lambda: has_accounts(path, db_key.secret)  # noqa: E731
     start = StartUp(
         accounts_exist=accounts_exist,
         check_file=(

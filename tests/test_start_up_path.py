@@ -149,3 +149,35 @@ def test_an_encrypted_practice_starts_on_the_log_in_page_before_any_key_is_opene
     )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == "window-shown"
+
+
+def test_an_unfinished_first_run_is_seen_as_such_through_its_kept_key(tmp_path: Path) -> None:
+    """The database made at the first start is encrypted and has no accounts yet: the next
+    start reads that with the key kept for the first admin, and shows the set-up page first."""
+    from clinic_app.app import choose_database_key
+    from clinic_app.services.key_slots import DatabaseKey
+    from clinic_app.settings import load_settings
+    from clinic_app.storage.peek import has_accounts
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
+    }
+    folder = tmp_path / "new"
+    first = subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert first.returncode == 0, first.stderr
+    path = folder / "clinic.sqlite3"
+    db_key = DatabaseKey()
+
+    locked = choose_database_key(load_settings(folder), path, db_key)
+
+    assert locked is False
+    assert has_accounts(path) is None  # sealed to a plain reader
+    assert has_accounts(path, db_key.secret) is False

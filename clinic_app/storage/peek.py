@@ -57,16 +57,17 @@ def _read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
     return connect(path, key, read_only=True)
 
 
-def has_accounts(path: Path) -> bool | None:
+def has_accounts(path: Path, key: bytes | None = None) -> bool | None:
     """True when the file holds at least one account, False when it holds none or is missing.
 
-    None when the answer needs the full start-up (the file cannot be read this way, or its
-    schema is not what this version knows): the caller then takes the careful path.
+    key opens an encrypted file (a first run not finished keeps its key). None when the
+    answer needs the full start-up (the file cannot be read this way, or its schema is not
+    what this version knows): the caller then takes the careful path.
     """
     if not path.exists():
         return False
     try:
-        conn = _read_only(path)
+        conn = _read_only(path, key)
     except sqlite3.Error:
         return None
     try:
