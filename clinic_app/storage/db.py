@@ -22,6 +22,17 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SCHEMA_HEAD = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# SQLite files this process has connected to. A lock SQLite takes on a file is a POSIX record
+# lock, held by the process, and closing *any* descriptor of that file drops all of them: a
+# plain open() and close() of a file a live connection holds would silently release its lock,
+# and another program closing its own connection would then take itself for the last one and
+# checkpoint and delete the write-ahead log under it (the saves after that are lost). The
+# header is therefore read only before this process first connects to a file.
+_CONNECTED_FILES: set[str] = set()
+
+
+def _file_key(path: Path) -> str:
+    return str(path.resolve())
 
 
 def sqlite_url(path: Path) -> str:
@@ -131,6 +142,14 @@ def require_tls(url: URL) -> URL:
 def _configure_sqlite(engine: Engine) -> None:
     encrypted = is_encrypted(engine)
 
+    database = engine.url.database or ""
+    if database and database != ":memory:":
+        file_key = _file_key(Path(database))
+
+        @event.listens_for(engine, "connect")
+        def _remember(_dbapi_connection: Any, _record: Any) -> None:
+            _CONNECTED_FILES.add(file_key)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite recipe).
@@ -161,6 +180,8 @@ def check_sqlite_header(path: Path, *, encrypted: bool = False) -> None:
     """
     if not path.name or path.name == ":memory:" or not path.exists():
         return
+    if _file_key(path) in _CONNECTED_FILES:
+        return  # checked before the first connection; reading it now would drop SQLite's locks
     try:
         with path.open("rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))

@@ -214,11 +214,6 @@ sys.stdout.write(f"{enc.version}\\n{enc.content.notes}")
 """
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect, open: after a save refused while another program held the lock, "
-    "the retried save says Saved but a fresh process still reads the version before it",
-)
 def test_database_locked_by_another_program_keeps_the_draft_and_saves_after(
     qtbot, clinic, monkeypatch
 ):
