@@ -27,12 +27,17 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # plain open() and close() of a file a live connection holds would silently release its lock,
 # and another program closing its own connection would then take itself for the last one and
 # checkpoint and delete the write-ahead log under it (the saves after that are lost). The
-# header is therefore read only before this process first connects to a file.
-_CONNECTED_FILES: set[str] = set()
+# header is therefore read only before this process first connects to a file (the same file:
+# device and inode, so a file put in its place is read again); its size needs no open.
+_CONNECTED_FILES: set[tuple[int, int]] = set()
 
 
-def _file_key(path: Path) -> str:
-    return str(path.resolve())
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def sqlite_url(path: Path) -> str:
@@ -144,11 +149,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     database = engine.url.database or ""
     if database and database != ":memory:":
-        file_key = _file_key(Path(database))
 
         @event.listens_for(engine, "connect")
         def _remember(_dbapi_connection: Any, _record: Any) -> None:
-            _CONNECTED_FILES.add(file_key)
+            file_key = _file_key(Path(database))
+            if file_key is not None:
+                _CONNECTED_FILES.add(file_key)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -180,8 +186,15 @@ def check_sqlite_header(path: Path, *, encrypted: bool = False) -> None:
     """
     if not path.name or path.name == ":memory:" or not path.exists():
         return
+    try:
+        if path.stat().st_size == 0:
+            raise DatabaseCorrupt(f"The database file is damaged ({path} is empty: 0 bytes).")
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"The database file {path} cannot be read ({exc.strerror or exc})."
+        ) from None
     if _file_key(path) in _CONNECTED_FILES:
-        return  # checked before the first connection; reading it now would drop SQLite's locks
+        return  # read before the first connection; reading it now would drop SQLite's locks
     try:
         with path.open("rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))
