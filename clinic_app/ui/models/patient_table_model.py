@@ -6,51 +6,28 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from clinic_app.domain.patient import Patient
+from clinic_app.ui.models.flat_table_model import AnyIndex, FlatTableModel
 
 COLUMNS = ("Name", "Date of birth", "Age", "Sex", "MRN", "Phone")
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(FlatTableModel[Patient]):
     """Read-only rows of patients; the Patient is available under Qt.UserRole."""
 
     def __init__(self, today: date) -> None:
-        super().__init__()
-        self._rows: list[Patient] = []
+        super().__init__(COLUMNS)
         self._today = today
 
     def set_patients(self, patients: Sequence[Patient]) -> None:
         """Replace all rows."""
-        self.beginResetModel()
-        self._rows = list(patients)
-        self.endResetModel()
+        self.replace_rows(patients)
 
     def patient_at(self, row: int) -> Patient | None:
         """The patient on a row, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        """Rows (zero under any parent: this is a flat table)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        """Columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return self.row_at(row)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; the whole Patient under UserRole."""

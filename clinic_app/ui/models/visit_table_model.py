@@ -6,17 +6,11 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 
 from clinic_app.domain.encounter import EncounterStatus, EncounterSummary, VisitSummary
+from clinic_app.ui.models.flat_table_model import AnyIndex, FlatTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 """A value that sorts the column the way people expect (dates as dates, names folded)."""
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -49,42 +43,19 @@ def reason_of(visit: EncounterSummary) -> str:
     return visit.reason if isinstance(visit, VisitSummary) else ""
 
 
-class VisitTableModel(QAbstractTableModel):
+class VisitTableModel(FlatTableModel[EncounterSummary]):
     """Read-only rows of EncounterSummary; the id under ID_ROLE, a sort key under SORT_ROLE."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[EncounterSummary] = []
+        super().__init__([HEADERS[column] for column in VisitColumn])
 
     def set_visits(self, visits: Sequence[EncounterSummary]) -> None:
         """Replace all rows."""
-        self.beginResetModel()
-        self._rows = list(visits)
-        self.endResetModel()
+        self.replace_rows(visits)
 
     def visit_at(self, row: int) -> EncounterSummary | None:
         """The visit on a (source) row, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        """Rows (zero under any parent: a flat table)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        """Columns."""
-        return 0 if parent.isValid() else len(VisitColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(VisitColumn)
-        ):
-            return HEADERS[VisitColumn(section)]
-        return None
+        return self.row_at(row)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, the encounter id (ID_ROLE) or a sort key (SORT_ROLE)."""
