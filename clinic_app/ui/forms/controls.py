@@ -288,8 +288,14 @@ class MultiChoiceList(QListWidget):
         self._read_only = False
         # The cursor row is shown by the focus frame only: no row looks chosen until checked.
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        # Long names wrap inside the box instead of hiding behind a sideways scroll bar.
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
         for value in choices:
-            item = QListWidgetItem((labels or {}).get(value) or choice_label(value))
+            text = (labels or {}).get(value) or choice_label(value)
+            item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, value)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
@@ -378,13 +384,15 @@ class LineField(QLineEdit):
             "text": "",
         }.get(kind, "")
         self.setPlaceholderText(placeholder)
-        if kind == "integer":
-            self.setMaximumWidth(110)
-            if unit == "weeks":
-                self.setMaximumWidth(170)
-                self.setToolTip("Weeks; or type days (10d) or months (3m), read as weeks.")
+        if kind in ("integer", "date"):
+            # As wide as its hint, in the font in use: at a large font nothing is cut.
+            metrics = self.fontMetrics()
+            self.setMaximumWidth(
+                metrics.horizontalAdvance(placeholder or "0000") + 3 * metrics.averageCharWidth()
+            )
+        if kind == "integer" and unit == "weeks":
+            self.setToolTip("Weeks; or type days (10d) or months (3m), read as weeks.")
         elif kind == "date":
-            self.setMaximumWidth(190)
             self.setToolTip("ISO (2026-11-28) or US month/day/year (11/28/2026).")
         self.textEdited.connect(lambda _t: self.sig_value_changed.emit())
 

@@ -85,6 +85,11 @@ class HandoutPicker(QGroupBox):
         self.handout = QComboBox()
         self.handout.setObjectName("picker_handout")
         self.handout.setAccessibleName("Handout")
+        # Long titles must not set the width of the whole encounter form.
+        self.handout.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.handout.setMinimumContentsLength(24)
         self.language = QComboBox()
         self.language.setObjectName("picker_language")
         self.language.setAccessibleName("Handout language")
@@ -123,13 +128,12 @@ class HandoutPicker(QGroupBox):
         self.step_boxes: dict[str, QCheckBox] = {}
         layout.addLayout(self.steps_grid)
 
-        self.with_map = QCheckBox(
-            "When printing here, draw where the patient's foot feels less or nothing"
-        )
+        self.with_map = QCheckBox("Draw the sensory map (printed here)")
         self.with_map.setObjectName("picker_with_map")
         self.with_map.setToolTip(
-            "From this visit's sensory map. Only on copies printed from the encounter: the "
-            "front desk's queue never carries findings."
+            "Where the patient's foot feels less or nothing, from this visit's sensory map. "
+            "Only on copies printed from the encounter: the front desk's queue never carries "
+            "findings."
         )
         layout.addWidget(self.with_map)
 
@@ -140,7 +144,7 @@ class HandoutPicker(QGroupBox):
         self.teach_back.setAccessibleName("Teach-back questions to ask the patient")
         layout.addWidget(self.teach_back)
         self.clinician_copy = QCheckBox(
-            "When printing here, print the clinician copy (with the teach-back questions)"
+            "Clinician copy, with the teach-back questions (printed here)"
         )
         self.clinician_copy.setObjectName("picker_clinician_copy")
         layout.addWidget(self.clinician_copy)
@@ -189,7 +193,8 @@ class HandoutPicker(QGroupBox):
             box = QCheckBox(step.en)
             box.setObjectName(f"picker_step_{step.id}")
             self.step_boxes[step.id] = box
-            self.steps_grid.addWidget(box, index // 2, index % 2)
+            # One column: the steps are sentences, and two columns of them need a wide screen.
+            self.steps_grid.addWidget(box, index, 0)
         self._filled = True
         self._show_teach_back()
 
