@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,23 @@ class PreviousFindings(BaseModel):
 DRAFT_AUDIT_EVERY = timedelta(minutes=5)
 
 
+MAX_PARTIAL_ATTEMPTS = 4
+"""Rounds of holding refused fields back before a draft is taken as unsaveable."""
+
+
+@dataclass(frozen=True)
+class PartialContent:
+    """What a draft save stores: the valid content, and the fields held at their saved value.
+
+    Attributes:
+        content: the draft as it can be stored (refused fields as last saved).
+        held: field -> why it was refused (these stay changed on screen, marked).
+    """
+
+    content: EncounterContent
+    held: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class _EditingSession:
     """One actor's run of autosaves on one draft, since its last EDIT_DRAFT entry."""
@@ -97,6 +115,27 @@ class _EditingSession:
     audited_at: datetime
     first_unaudited: int | None = None
     last_unaudited: int | None = None
+
+
+def _hold_at_saved(
+    draft: dict[str, Any],
+    stored: Mapping[str, Any],
+    key: str,
+    shown_at: Callable[[str], str | None],
+) -> bool:
+    """Put one refused field of ``draft`` back to its stored value; False if it cannot be."""
+    if key.startswith("exam."):
+        target = shown_at(key.removeprefix("exam."))
+        if target is None:
+            return False
+        key = f"exam.{target}"
+    elif key not in ("notes", "plan", "release") and not key.startswith("assessment."):
+        return False
+    try:
+        set_path(draft, key, get_path(stored, key))
+    except KeyError:
+        return False
+    return True
 
 
 def _versions(first: int, last: int) -> str:
@@ -200,6 +239,50 @@ class EncounterService:
             )
         except ValidationError as exc:
             raise FieldErrors.from_validation_error(exc) from None
+
+    def valid_part(
+        self,
+        raw: Mapping[str, Any],
+        stored: EncounterContent,
+        shown_at: Callable[[str], str | None] | None = None,
+    ) -> PartialContent:
+        """Validate a draft; fields the model refuses keep their last saved value.
+
+        A refused field does not cost the clinician the rest of the draft: everything valid
+        is saved, and each refused field is put back to its stored value (and named in
+        ``held``) until it is corrected.
+
+        Args:
+            raw: the draft as on screen; not changed.
+            stored: the content as last saved.
+            shown_at: for an exam error, the charted path that holds the refused value (a
+                region's error is held at its whole map); None drops it. Default: the
+                error's own path.
+
+        Raises:
+            FieldErrors: nothing sensible can be saved (a refusal that cannot be held back).
+        """
+        resolve = shown_at or (lambda path: path)
+        draft: dict[str, Any] = dict(raw)
+        copied = False
+        dumped: dict[str, Any] = {}
+        held: dict[str, str] = {}
+        for _attempt in range(MAX_PARTIAL_ATTEMPTS):
+            try:
+                return PartialContent(self.validate_content(draft), held)
+            except FieldErrors as exc:
+                if not copied:
+                    # Copied only when something is refused: a valid draft costs no copy.
+                    draft, copied = copy.deepcopy(draft), True
+                if not dumped:
+                    dumped.update(stored.model_dump(mode="json"))
+                progressed = False
+                for key, message in exc.errors.items():
+                    held.setdefault(key, message)
+                    progressed = _hold_at_saved(draft, dumped, key, resolve) or progressed
+                if not progressed:
+                    raise
+        raise FieldErrors(held)
 
     def previous_findings(self, actor: Principal, encounter_id: int) -> PreviousFindings | None:
         """The newest earlier signed visit of the same patient with a charted exam (audited).

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from clinic_app.domain.account import Principal
+from clinic_app.domain.assessment.record import MAX_REASON, ReleasePlan
 from clinic_app.domain.audit import AuditAction
 from clinic_app.domain.encounter import (
     MAX_TEXT,
@@ -18,6 +20,8 @@ from clinic_app.domain.encounter import (
     signed_payload,
 )
 from clinic_app.domain.errors import ConflictError, FieldErrors, NotFound, RecordLocked
+from clinic_app.domain.exam import NeuroFootExam
+from clinic_app.domain.layout import set_path
 from clinic_app.domain.patient import Patient
 from clinic_app.services.encounters import EncounterService
 from unit.fakes import FakeDatabase, FixedClock, audit_actions
@@ -292,3 +296,92 @@ def test_list_for_patient_is_newest_first(
     listed = encounters.list_for_patient(clinician, ana.id)
     assert [e.id for e in listed] == [later.id, signed.id, earlier.id]
     assert listed[1].status is EncounterStatus.SIGNED
+
+
+# --- the partial save: refused fields keep their saved value ---------------------------------
+
+
+def saved_content() -> EncounterContent:
+    """A draft as last saved: a pain score, a note and a plan."""
+    exam = NeuroFootExam().model_dump(mode="json")
+    exam["history"]["pain_score"] = 3
+    return EncounterContent.model_validate({"exam": exam, "notes": "Saved.", "plan": "NCS"})
+
+
+def on_screen(**changes: object) -> dict[str, Any]:
+    """The saved draft as the screen sends it, with dotted paths changed."""
+    raw = saved_content().model_dump(mode="json")
+    for path, value in changes.items():
+        set_path(raw, path.replace("__", "."), value)
+    return raw
+
+
+def test_a_valid_draft_is_saved_whole(encounters: EncounterService) -> None:
+    raw = on_screen(notes="New note.", exam__history__pain_score=5)
+    part = encounters.valid_part(raw, saved_content())
+    assert part.held == {}
+    assert part.content.notes == "New note."
+    assert part.content.exam.history.pain_score == 5
+
+
+def test_a_refused_note_keeps_its_saved_value_and_the_rest_is_saved(
+    encounters: EncounterService,
+) -> None:
+    raw = on_screen(notes="x" * (MAX_TEXT + 1), plan="Release right", exam__history__pain_score=5)
+    part = encounters.valid_part(raw, saved_content())
+    assert set(part.held) == {"notes"}
+    assert part.content.notes == "Saved."
+    assert part.content.plan == "Release right"
+    assert part.content.exam.history.pain_score == 5
+    assert raw["notes"] == "x" * (MAX_TEXT + 1)  # what is on screen is not touched
+
+
+def test_a_refused_finding_keeps_its_saved_value(encounters: EncounterService) -> None:
+    raw = on_screen(exam__history__pain_score=11, exam__history__duration_weeks=6)
+    part = encounters.valid_part(raw, saved_content())
+    assert list(part.held) == ["exam.history.pain_score"]
+    assert part.held["exam.history.pain_score"]
+    assert part.content.exam.history.pain_score == 3
+    assert part.content.exam.history.duration_weeks == 6
+    assert raw["exam"]["history"]["pain_score"] == 11
+
+
+def test_a_finding_is_held_where_the_screen_shows_it(encounters: EncounterService) -> None:
+    # An error shown on a whole group holds the whole group at its saved value.
+    raw = on_screen(exam__history__pain_score=11, exam__history__duration_weeks=6)
+    part = encounters.valid_part(raw, saved_content(), lambda path: path.rpartition(".")[0])
+    assert list(part.held) == ["exam.history.pain_score"]
+    assert part.content.exam.history == saved_content().exam.history
+
+
+def test_the_reason_and_the_release_keep_their_saved_values(
+    encounters: EncounterService,
+) -> None:
+    raw = on_screen(
+        assessment__foot_primary_reason="x" * (MAX_REASON + 1), release="sideways", notes="Kept."
+    )
+    part = encounters.valid_part(raw, saved_content())
+    assert set(part.held) == {"assessment.foot_primary_reason", "release"}
+    assert part.content.assessment.foot_primary_reason == ""
+    assert part.content.release is ReleasePlan.NONE
+    assert part.content.notes == "Kept."
+
+
+def test_a_refusal_that_cannot_be_held_back_saves_nothing(encounters: EncounterService) -> None:
+    with pytest.raises(FieldErrors) as caught:
+        encounters.valid_part(on_screen(copied_from="yesterday"), saved_content())
+    assert set(caught.value.errors) == {"copied_from"}
+    # A finding the screen does not show cannot be held back either.
+    with pytest.raises(FieldErrors):
+        encounters.valid_part(
+            on_screen(exam__history__pain_score=11), saved_content(), lambda _path: None
+        )
+
+
+def test_the_partial_content_saves_as_a_draft(
+    encounters: EncounterService, clinician: Principal, draft: Encounter
+) -> None:
+    raw = on_screen(notes="x" * (MAX_TEXT + 1), plan="Release right")
+    part = encounters.valid_part(raw, draft.content)
+    saved = encounters.save_draft(clinician, draft.id, part.content, draft.version)
+    assert (saved.content.notes, saved.content.plan) == ("", "Release right")
