@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from html import escape
 from typing import Any
 
-from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.account import Permission, Principal
+from clinic_app.domain.account import Principal
 from clinic_app.domain.assessment.context import assess_content, planned_release
 from clinic_app.domain.assessment.model import Assessment, PatientFacts
 from clinic_app.domain.assessment.record import ReleasePlan
@@ -37,12 +34,10 @@ from clinic_app.domain.encounter import (
     Encounter,
     EncounterContent,
     effective_exam,
-    short_hash,
 )
-from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
+from clinic_app.domain.errors import ClinicError
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.handouts import HandoutSide
-from clinic_app.domain.layout import get_path, set_path
 from clinic_app.domain.patient import Patient
 from clinic_app.domain.regions import RegionCode
 from clinic_app.services.container import Services
@@ -50,6 +45,7 @@ from clinic_app.services.encounters import EncounterView as EncounterRecord
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.forms.controls import ChoiceBox
 from clinic_app.ui.forms.renderer import FormView
+from clinic_app.ui.presenters.encounter import EncounterPresenter, EncounterScreen, GateCall
 from clinic_app.ui.presenters.patient_banner import banner_state
 from clinic_app.ui.presenters.quick_entry import (
     QuickEntryError,
@@ -68,7 +64,6 @@ from clinic_app.ui.views.printouts import Output, deliver, output_button, visit_
 AUTOSAVE_MS = 1000
 ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6px;"
 FILL_STATUS_STYLE = "color: #1c5fb8;"
-MAX_PARTIAL_ATTEMPTS = 4
 PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
 REASON_NEEDED_STYLE = "QPlainTextEdit#foot_primary_reason { border: 2px solid #8f5600; }"
@@ -118,16 +113,14 @@ class EncounterPane(QWidget):
         self._services = services
         self._dialogs = dialogs
         self._pdfs = pdfs or PdfOutput()
-        self._save_failure_shown = False
-        self._principal: Principal | None = None
-        self.encounter: Encounter | None = None
+        self._presenter = EncounterPresenter(services.encounters)
+        self._presenter.listener = self._render
+        self._rendered: EncounterScreen | None = None
         self.form: FormView | None = None
         self._copied_from: date | None = None
-        self._amending = False
         self._loading = False
         self._facts = PatientFacts()
         self.assessment: Assessment | None = None
-        self.dirty = False
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -344,6 +337,77 @@ class EncounterPane(QWidget):
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._follow_focus)
 
+    @property
+    def encounter(self) -> Encounter | None:
+        """The encounter as last stored (or read back)."""
+        return self._presenter.encounter
+
+    @encounter.setter
+    def encounter(self, enc: Encounter | None) -> None:
+        """None closes the encounter (the session ended): nothing more is saved or signed."""
+        if enc is None:
+            self._presenter.close()
+        else:
+            self._presenter.show(enc)
+
+    @property
+    def dirty(self) -> bool:
+        """Something on screen is not stored yet."""
+        return self._presenter.dirty
+
+    @property
+    def _principal(self) -> Principal | None:
+        return self._presenter.principal
+
+    def _render(self, state: EncounterScreen) -> None:
+        """Draw the presenter's screen state: only what changed since the last drawing."""
+        before, self._rendered = self._rendered, state
+        for name, draw in self._drawers().items():
+            value = getattr(state, name)
+            if before is None or getattr(before, name) != value:
+                draw(value)
+
+    def _drawers(self) -> dict[str, Callable[[Any], object]]:
+        """Screen state field -> how it is drawn."""
+        return {
+            "status": self.save_status.setText,
+            "message": self._show_message,
+            "errors": self._show_errors,
+            "addendum_error": lambda text: self.addendum.set_error(text or None),
+            "header": self.header.setText,
+            "signature": self.signature.setText,
+            "signature_tip": self.signature.setToolTip,
+            "addenda": self.addenda_list.setText,
+            "read_only": self._lock_fields,
+            "form_read_only": self._lock_form,
+            "copy_forward": self.copy_forward_button.setEnabled,
+            "sign_shown": self.sign_button.setVisible,
+            "export_shown": self.export_button.setVisible,
+            "amend_shown": self.amend_button.setVisible,
+            "amend_enabled": self.amend_button.setEnabled,
+            "addenda_shown": self.addenda_box.setVisible,
+            "addendum_enabled": self._allow_addendum,
+        }
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _lock_form(self, read_only: bool) -> None:
+        if self.form is not None:
+            self.form.set_read_only(read_only)
+
+    def _allow_addendum(self, allowed: bool) -> None:
+        self.addendum.editor.setReadOnly(not allowed)
+        self.addendum_button.setEnabled(allowed)
+
+    def _lock_fields(self, read_only: bool) -> None:
+        for edit in (self.notes.editor, self.plan.editor, self.reason.editor):
+            edit.setReadOnly(read_only)
+        self.release.set_read_only(read_only)
+        self.teach_back.setEnabled(not read_only)
+        self.teach_back_note.setReadOnly(read_only)
+
     def _follow_focus(self, _old: QWidget | None, now: QWidget | None) -> None:
         """Every field the cursor reaches in the scrolled body is scrolled into view."""
         if now is not None and self.isVisible() and self.body.isAncestorOf(now):
@@ -505,6 +569,7 @@ class EncounterPane(QWidget):
             self.form.sig_status.connect(self.fill_status.setText)
             self.body_layout.insertWidget(1, self.form)
             self._chain_tab_order()
+            self._rendered = None  # the next drawing sets the new form up in full
         return self.form
 
     def _chain_tab_order(self) -> None:
@@ -543,12 +608,10 @@ class EncounterPane(QWidget):
                 self.prepare()
             finally:
                 QApplication.restoreOverrideCursor()
-        self._principal = principal
         self._autosave.stop()
-        self.dirty = False
         self._ensure_form()
         enc = record.encounter
-        self._amending = False
+        self._presenter.open(principal, enc)
         self._facts = self._patient_facts(principal, enc.id)
         try:
             self._patient = self._services.patients.get(principal, enc.patient_id)
@@ -565,8 +628,6 @@ class EncounterPane(QWidget):
             self._loading = False
         self._copied_from = enc.content.copied_from
         self.fill_status.clear()
-        for field in (self.notes, self.plan, self.reason):
-            field.set_error(None)
         self._show(enc)
         self._load_handouts(principal, enc)
         self._age_from_birth(enc)
@@ -633,7 +694,9 @@ class EncounterPane(QWidget):
         if self.encounter is None or self._principal is None:
             return
         if not self._saved_for_output():
-            self._fail("The visit note was not printed: the draft could not be saved first.")
+            self._presenter.fail(
+                "The visit note was not printed: the draft could not be saved first."
+            )
             return
         enc = self.encounter
         try:
@@ -642,12 +705,11 @@ class EncounterPane(QWidget):
             name = f"visit-note-{data.patient.display_name}-{enc.encounter_date.isoformat()}"
             result = deliver(output, pdf, "the visit note", name, self, self._pdfs)
         except (ClinicError, PrintFailed) as exc:
-            self.message.setText(f"The visit note was not printed: {exc}")
-            self.message.show()
+            self._presenter.tell(f"The visit note was not printed: {exc}")
             return
         if result is not None:
             draft = "" if enc.is_signed else " (a draft: marked DRAFT)"
-            self.save_status.setText(f"{result}{draft}")
+            self._presenter.note(f"{result}{draft}")
 
     def _patient_facts(self, principal: Principal, encounter_id: int) -> PatientFacts:
         """What the rules read about the patient, fetched once per encounter opened."""
@@ -667,13 +729,8 @@ class EncounterPane(QWidget):
 
     def start_amending(self) -> None:
         """Unlock the findings of a signed exam; changes go into the next addendum."""
-        if self.form is None or self.encounter is None or not self.encounter.is_signed:
+        if self.form is None or not self._presenter.start_amending():
             return
-        if not self.addendum_button.isEnabled():
-            return
-        self._amending = True
-        self.form.set_read_only(False)
-        self.amend_button.setEnabled(False)
         self.fill_status.setText(
             "Amending: change findings, write why in the addendum, then sign it "
             "(Ctrl+Shift+A). The signed exam itself is never changed."
@@ -691,58 +748,12 @@ class EncounterPane(QWidget):
             self.exam_scroll.verticalScrollBar().setValue(0)
 
     def _show(self, enc: Encounter) -> None:
-        self.encounter = enc
-        can_write = bool(self._principal and self._principal.can(Permission.CLINICAL_WRITE))
-        can_sign = bool(self._principal and self._principal.can(Permission.SIGN))
-        signed = enc.is_signed
-        self.header.setText(
-            f"<h2>Encounter {enc.encounter_date.isoformat()}</h2>"
-            f"<b>Reason</b> {escape(enc.reason)} &nbsp; "
-            f"<b>Clinician</b> {escape(enc.clinician_name)} &nbsp; "
-            f"<b>Status</b> {'SIGNED (locked)' if signed else 'Draft'}"
-        )
-        read_only = signed or not can_write
-        for edit in (self.notes.editor, self.plan.editor, self.reason.editor):
-            edit.setReadOnly(read_only)
-        self.release.set_read_only(read_only)
-        self.panel.set_decisions(enc.content.assessment.decisions, read_only=read_only)
+        """Show the encounter as stored (opened, signed or amended with an addendum)."""
         self.teach_back.setChecked(enc.content.teach_back.done)
         self.teach_back_note.setText(enc.content.teach_back.note)
-        self.teach_back.setEnabled(not read_only)
-        self.teach_back_note.setReadOnly(read_only)
-        if self.form is not None:
-            self.form.set_read_only(read_only and not self._amending)
-        self.amend_button.setVisible(signed)
-        self.amend_button.setEnabled(signed and can_write and can_sign and not self._amending)
-        self.copy_forward_button.setEnabled(not read_only)
-        self.sign_button.setVisible(not signed and can_sign)
-        self.export_button.setVisible(signed)
-        self.message.hide()
-        if signed and enc.signed_at:
-            local = enc.signed_at.astimezone()
-            self.signature.setText(
-                f"<b>Signed</b> by {escape(enc.signed_by_name or '')} on {local:%Y-%m-%d %H:%M} "
-                f"&nbsp; <b>Content hash</b> <tt>{short_hash(enc.content_hash)}</tt> "
-                "&nbsp; Read-only: amend with an addendum."
-            )
-            self.signature.setToolTip(f"SHA-256 {enc.content_hash}")
-            self.save_status.setText("Signed: read-only. Amend with an addendum.")
-        else:
-            self.signature.setText("<i>Not signed.</i>")
-            self.signature.setToolTip("")
-            self.save_status.setText(f"Draft, version {enc.version}. Autosaves as you type.")
-        self.addenda_box.setVisible(signed)
-        self.addendum.editor.setReadOnly(not (can_write and can_sign))
-        self.addendum_button.setEnabled(can_write and can_sign)
-        self.addenda_list.setText(
-            "<br>".join(
-                f"<b>#{i} {a.signed_at.astimezone():%Y-%m-%d %H:%M} {escape(a.author_name)}</b> "
-                f"(hash <tt>{short_hash(a.content_hash)}</tt>): "
-                f"{escape(a.text).replace(chr(10), '<br>')}"
-                for i, a in enumerate(enc.addenda, 1)
-            )
-            or "<i>No addenda.</i>"
-        )
+        self._presenter.show(enc)
+        read_only = self._presenter.screen.read_only
+        self.panel.set_decisions(enc.content.assessment.decisions, read_only=read_only)
         self._reassess()
 
     # --- editing and saving -------------------------------------------------------------------
@@ -796,58 +807,18 @@ class EncounterPane(QWidget):
         self._reassess_soon()
 
     def _changed(self) -> None:
-        if self._loading or self.encounter is None or self.encounter.is_signed:
+        if self._loading or not self._presenter.edited():
             return
-        self.dirty = True
-        self.save_status.setText("Unsaved changes...")
         # Not restarted by later changes: while the clinician keeps charting, a save still
         # happens within a second of the first unsaved change, so a crash loses at most that.
         if not self._autosave.isActive():
             self._autosave.start()
 
-    def _valid_part(self, raw: dict[str, Any]) -> tuple[EncounterContent, dict[str, str]]:
-        """Validate; fields the model refuses keep their last saved value (and an error).
+    def _shown_at(self) -> Callable[[str], str | None] | None:
+        """Where the form shows an exam error (a region's error on its whole map)."""
+        return self.form.path_for_error if self.form is not None else None
 
-        Returns the content to save and field -> message for what was held back. Raises
-        FieldErrors when nothing sensible can be saved.
-        """
-        assert self.encounter is not None
-        stored = self.encounter.content
-        dumped: dict[str, Any] = {}
-
-        def stored_json() -> dict[str, Any]:
-            # Only dumped when something is refused: recomputing runs this on every change.
-            if not dumped:
-                dumped.update(stored.model_dump(mode="json"))
-            return dumped
-
-        held: dict[str, str] = {}
-        for _attempt in range(MAX_PARTIAL_ATTEMPTS):
-            try:
-                return self._services.encounters.validate_content(raw), held
-            except FieldErrors as exc:
-                progressed = False
-                for key, message in exc.errors.items():
-                    held.setdefault(key, message)
-                    if key.startswith("exam.") and self.form is not None:
-                        target = self.form.path_for_error(key.removeprefix("exam."))
-                        if target is not None:
-                            set_path(raw["exam"], target, get_path(stored_json()["exam"], target))
-                            progressed = True
-                    elif key in ("notes", "plan"):
-                        raw[key] = getattr(stored, key)
-                        progressed = True
-                    elif key == "release" or key.startswith("assessment."):
-                        try:
-                            set_path(raw, key, get_path(stored_json(), key))
-                        except KeyError:
-                            continue
-                        progressed = True
-                if not progressed:
-                    raise
-        raise FieldErrors(held)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
+    def _show_errors(self, errors: Mapping[str, str]) -> None:
         if self.form is not None:
             self.form.set_errors(
                 {k.removeprefix("exam."): v for k, v in errors.items() if k.startswith("exam.")}
@@ -859,78 +830,27 @@ class EncounterPane(QWidget):
     def save_now(self) -> bool:
         """Save the draft if it changed; refused fields stay on screen, marked. True if saved."""
         self._autosave.stop()
-        if not self.dirty or self.encounter is None or self._principal is None:
-            return True
-        try:
-            content, held = self._valid_part(self._raw_content())
-            saved = self._services.encounters.save_draft(
-                self._principal, self.encounter.id, content, self.encounter.version
-            )
-        except FieldErrors as exc:
-            self._show_errors(exc.errors)
-            self.save_status.setText("Not saved: fix the marked fields.")
-            return False
-        except ConflictError as exc:
-            self._fail(f"Not saved: {exc}")
-            self._save_failure_shown = True
-            return False
-        except ClinicError as exc:
-            self._fail(f"Not saved, kept on screen: {exc} It will be retried.")
-            self._save_failure_shown = True
+        outcome = self._presenter.save(self._raw_content, self._shown_at())
+        if outcome.retry:
             self._autosave.start()
-            return False
-        self._show_errors(held)
-        self.dirty = bool(held)
-        self.encounter = saved
-        if self.form is not None:
-            # Saved findings lose their "changed" mark; refused ones keep it.
-            exam_held = (k.removeprefix("exam.") for k in held if k.startswith("exam."))
-            self.form.mark_saved(filter(None, map(self.form.path_for_error, exam_held)))
-        if self._save_failure_shown:
-            # The failure reported earlier (full disk, busy database) is over.
-            self._save_failure_shown = False
-            self.message.hide()
-        stamp = f"{saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})"
-        if held:
-            count = len(held)
-            self.save_status.setText(
-                f"Saved {stamp}, except {count} marked field{'s' if count != 1 else ''}: "
-                "fix them to save them."
-            )
-        else:
-            self.save_status.setText(f"Saved {stamp}.")
-        self.sig_encounter_changed.emit(saved)
-        return True
-
-    def _fail(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
-        self.save_status.setText("NOT SAVED")
+        if outcome.saved is not None:
+            if self.form is not None:
+                # Saved findings lose their "changed" mark; refused ones keep it.
+                held = (k.removeprefix("exam.") for k in outcome.held if k.startswith("exam."))
+                self.form.mark_saved(filter(None, map(self.form.path_for_error, held)))
+            self.sig_encounter_changed.emit(outcome.saved)
+        return outcome.ok
 
     # --- the live assessment ------------------------------------------------------------------
 
     def _assessed_content(self) -> tuple[EncounterContent, NeuroFootExam | None]:
-        """The content to assess and the exam to assess instead of its own, if any.
-
-        A draft is assessed as on screen, refused fields counting as last saved (no errors
-        are shown for them here: that is the save's job); a signed exam reads with its
-        addenda, or as being amended.
-        """
-        enc = self.encounter
-        assert enc is not None
-        if not enc.is_signed:
-            try:
-                return self._valid_part(self._raw_content())[0], None
-            except FieldErrors:
-                return enc.content, None
-        exam = effective_exam(enc)[0]
-        if self._amending and self.form is not None:
-            # While amending, the assessment follows the findings being amended.
-            with contextlib.suppress(ValidationError):
-                exam = NeuroFootExam.model_validate(
-                    self.form.values(), context={"today": self._services.clock.today()}
-                )
-        return enc.content, exam
+        """The content to assess and the exam to assess instead of its own, if any."""
+        return self._presenter.to_assess(
+            self._raw_content,
+            self._shown_at(),
+            lambda: self._ensure_form().values(),
+            self._services.clock.today(),
+        )
 
     def _reassess_soon(self) -> None:
         """Assess this change now, unless a burst of changes is under way."""
@@ -964,18 +884,13 @@ class EncounterPane(QWidget):
         planned = plan is not ReleasePlan.NONE
         self.assessment = found
         record = content.assessment
+        screen = self._presenter.screen
         self.panel.set_gate_record(
-            record.gate_override,
-            record.studies_acknowledged,
-            can_act=not self.encounter.is_signed
-            and bool(self._principal and self._principal.can(Permission.SIGN)),
+            record.gate_override, record.studies_acknowledged, can_act=screen.gate_actions
         )
         self.panel.show_assessment(found, release_planned=planned)
-        can_acknowledge = not self.encounter.is_signed and bool(
-            self._principal and self._principal.can(Permission.CLINICAL_WRITE)
-        )
         self.red_flags.show_state(
-            found, content.assessment.red_flags_acknowledged, can_acknowledge=can_acknowledge
+            found, content.assessment.red_flags_acknowledged, can_acknowledge=screen.acknowledge
         )
         show_reason = (
             planned or found.foot_primary_reason_needed or bool(self.reason.editor.toPlainText())
@@ -1053,26 +968,18 @@ class EncounterPane(QWidget):
 
     def acknowledge_red_flags(self) -> None:
         """Alt+K: save the draft, then record (audited) that the urgent alert was seen."""
-        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+        if not self._presenter.draft_open:
             return
         if not self.save_now():
-            self._fail("Not acknowledged: the draft could not be saved (see the marked fields).")
+            self._presenter.fail(
+                "Not acknowledged: the draft could not be saved (see the marked fields)."
+            )
             return
         focused = QApplication.focusWidget()
         had_focus = focused is not None and self.red_flags.isAncestorOf(focused)
-        try:
-            saved = self._services.encounters.acknowledge_red_flags(
-                self._principal, self.encounter.id, self.encounter.version
-            )
-        except ClinicError as exc:
-            self._fail(f"Not acknowledged: {exc}")
+        saved = self._presenter.acknowledge_red_flags()
+        if saved is None:
             return
-        self.encounter = saved
-        self.message.hide()
-        self.save_status.setText(
-            f"Urgent alert acknowledged; saved {saved.updated_at.astimezone():%H:%M:%S} "
-            f"(version {saved.version})."
-        )
         self._reassess()
         if had_focus:
             # The button is gone: carry on where the now released suggestions are.
@@ -1112,31 +1019,17 @@ class EncounterPane(QWidget):
             "Pre-operative gate overridden",
         )
 
-    def _gate_action(self, call: Callable[[Principal, int, int], Encounter], done: str) -> None:
+    def _gate_action(self, call: GateCall, done: str) -> None:
         """Save the draft, then make one audited gate record through the service."""
-        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+        if not self._presenter.draft_open:
             return
         if not self.save_now():
-            self._fail(f"{done}: not recorded, the draft could not be saved.")
+            self._presenter.fail(f"{done}: not recorded, the draft could not be saved.")
             return
-        try:
-            saved = call(self._principal, self.encounter.id, self.encounter.version)
-        except FieldErrors as exc:
-            # The draft is saved: only this record was refused, so the save status stays.
-            self.message.setText(f"{done}: not recorded. " + " ".join(exc.errors.values()))
-            self.message.show()
-            return
-        except ClinicError as exc:
-            self.message.setText(f"{done}: not recorded. {exc}")
-            self.message.show()
-            return
-        self.encounter = saved
-        self.message.hide()
-        self.save_status.setText(
-            f"{done}; saved {saved.updated_at.astimezone():%H:%M:%S} (version {saved.version})."
-        )
-        self._reassess()
-        self.sig_encounter_changed.emit(saved)
+        saved = self._presenter.record(call, done)
+        if saved is not None:
+            self._reassess()
+            self.sig_encounter_changed.emit(saved)
 
     def focus_findings(self, paths: list[str]) -> None:
         """Put the cursor on the first finding; outline every sensory region named."""
@@ -1275,7 +1168,7 @@ class EncounterPane(QWidget):
                 self._principal, self.encounter.id
             )
         except ClinicError as exc:
-            self._fail(str(exc))
+            self._presenter.fail(str(exc))
             return
         if previous is None:
             self.fill_status.setText("No earlier signed visit with exam findings to copy.")
@@ -1289,75 +1182,37 @@ class EncounterPane(QWidget):
 
     def sign(self) -> None:
         """Save, confirm, then sign and lock."""
-        if self.encounter is None or self._principal is None or self.encounter.is_signed:
+        if not self._presenter.draft_open or not self.save_now():
             return
-        if not self.save_now():
-            return
-        if self.dirty:
-            self._fail("Not signed: fix the marked fields first (they are not saved).")
-            return
-        try:
-            # Refuse before asking "Sign and lock?", so a blocked sign never asks first.
-            self._services.encounters.check_signable(self._principal, self.encounter.id)
-        except ClinicError as exc:
-            self._refuse_signing(exc)
-            return
-        if not self._dialogs.confirm(
-            self,
-            "Sign encounter",
-            "Sign and lock this encounter? Signed content can never be changed; "
-            "corrections are made with signed addenda.",
-            yes="Sign",
-            **self._banner_for_dialog(),
-        ):
-            return
-        try:
-            signed = self._services.encounters.sign(
-                self._principal, self.encounter.id, self.encounter.version
+        signing = self._presenter.sign(
+            lambda: self._dialogs.confirm(
+                self,
+                "Sign encounter",
+                "Sign and lock this encounter? Signed content can never be changed; "
+                "corrections are made with signed addenda.",
+                yes="Sign",
+                **self._banner_for_dialog(),
             )
-        except ClinicError as exc:
-            self._refuse_signing(exc)
-            return
-        self._show(signed)
-        self.sig_encounter_changed.emit(signed)
-
-    def _refuse_signing(self, exc: ClinicError) -> None:
-        """Say why signing was refused and go to the first item it names."""
-        # The draft itself is saved: only the signature is refused, so the save status stays.
-        self.message.setText(f"Not signed: {exc}")
-        self.message.show()
-        if isinstance(exc, SigningBlocked) and exc.paths:
-            self.focus_findings(list(exc.paths))
+        )
+        if signing.focus:
+            self.focus_findings(list(signing.focus))
+        if signing.signed is not None:
+            self._show(signing.signed)
+            self.sig_encounter_changed.emit(signing.signed)
 
     def add_addendum(self) -> None:
         """Sign the typed addendum."""
-        if self.encounter is None or self._principal is None:
-            return
-        self.addendum.set_error(None)
-        findings = self.form.changed_from_shown() if self._amending and self.form else {}
-        amended = f" with {len(findings)} amended finding(s)" if findings else ""
-        if self.addendum.editor.toPlainText().strip() and not self._dialogs.confirm(
-            self,
-            "Sign addendum",
-            f"Sign this addendum{amended}? A signed addendum can never be changed or removed.",
-            yes="Sign addendum",
-            **self._banner_for_dialog(),
-        ):
-            return
-        try:
-            updated = self._services.encounters.add_addendum(
-                self._principal, self.encounter.id, self.addendum.editor.toPlainText(), findings
-            )
-        except FieldErrors as exc:
-            if "addendum" in exc.errors:
-                self.addendum.set_error(exc.errors["addendum"])
-            self._show_errors(exc.errors)
-            return
-        except ClinicError as exc:
-            self._fail(str(exc))
+        findings = self.form.changed_from_shown() if self._presenter.amending and self.form else {}
+        updated = self._presenter.add_addendum(
+            self.addendum.editor.toPlainText(),
+            findings,
+            lambda question: self._dialogs.confirm(
+                self, "Sign addendum", question, yes="Sign addendum", **self._banner_for_dialog()
+            ),
+        )
+        if updated is None:
             return
         self.addendum.editor.clear()
-        self._amending = False
         self._show_exam(updated)
         self.fill_status.setText(
             f"Addendum signed with {len(findings)} amended finding(s)." if findings else ""
