@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self._setup = setup
         self.successor: MainWindow | None = None
         self.practice_dialog: PracticeDialog | None = None
+        self._window_state = window_state
 
         self.pages = QStackedWidget()
         # With large fonts a page can ask for more room than the screen has: the window still
@@ -259,7 +260,6 @@ class MainWindow(QMainWindow):
         self._search_bridge = _SearchBridge(self)
         self._search_bridge.sig_found.connect(self._search_done)
         self._search_bridge.sig_failed.connect(self._search_failed)
-        self._window_state = window_state
         self._placed = False
         self._place_on_screen()
         self.show_start_page()
@@ -305,7 +305,9 @@ class MainWindow(QMainWindow):
         self.start_view.sig_open_draft.connect(self._open_draft)
         self.patient_editor = PatientEditor(self.services, self.dialogs)
         self.chart_view = ChartView(self.services)
-        self.encounter_pane = EncounterPane(self.services, self.dialogs)
+        self.encounter_pane = EncounterPane(
+            self.services, self.dialogs, window_state=self._window_state
+        )
         self.accounts_pane = AccountsPane(self.services)
         self.print_queue_pane = PrintQueuePane(self.services)
         for w in (

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -66,6 +66,8 @@ ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6p
 FILL_STATUS_STYLE = "color: #1c5fb8;"
 PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
+PANEL_WIDTH_KEY = "encounter/assessment_panel_width"
+"""Where the window state keeps the width the clinician dragged the panel to."""
 REASON_NEEDED_STYLE = "QPlainTextEdit#foot_primary_reason { border: 2px solid #8f5600; }"
 SENSORY_MAP_SUFFIX = ".sensory.regions"
 AGE_OVER_50 = "red_flags.age_over_50.present"
@@ -107,12 +109,14 @@ class EncounterPane(QWidget):
         dialogs: Dialogs,
         parent: QWidget | None = None,
         pdfs: PdfOutput | None = None,
+        window_state: QSettings | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("encounter_pane")
         self._services = services
         self._dialogs = dialogs
         self._pdfs = pdfs or PdfOutput()
+        self._window_state = window_state
         self._presenter = EncounterPresenter(services.encounters)
         self._presenter.listener = self._render
         self._rendered: EncounterScreen | None = None
@@ -202,6 +206,7 @@ class EncounterPane(QWidget):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setCollapsible(0, False)
+        self.splitter.splitterMoved.connect(self._remember_panel_width)
         self._panel_sized = False
         layout.addWidget(self.splitter, 1)
         go_to_panel = QAction("Go to the assessment", self)
@@ -591,12 +596,27 @@ class EncounterPane(QWidget):
             QWidget.setTabOrder(first, second)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Give the panel its default width once the pane has its first real size."""
+        """Give the panel its width once the pane has its first real size.
+
+        The width the clinician last dragged it to (kept with the window's placement), else
+        the default.
+        """
         super().showEvent(event)
         if not self._panel_sized and self.splitter.width() > PANEL_WIDTH * 2:
             self._panel_sized = True
             total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total - PANEL_WIDTH, PANEL_WIDTH])
+            width = self._chosen_panel_width() or PANEL_WIDTH
+            self.splitter.setSizes([total - width, width])
+
+    def _chosen_panel_width(self) -> int | None:
+        """The panel width kept from the last drag, if any (in this or an earlier run)."""
+        saved = self._window_state.value(PANEL_WIDTH_KEY) if self._window_state else None
+        return int(saved) if isinstance(saved, int | str) and str(saved).isdigit() else None
+
+    def _remember_panel_width(self, _pos: int, _index: int) -> None:
+        """The splitter was dragged: keep the panel's width for the next encounter and start."""
+        if self._window_state is not None:
+            self._window_state.setValue(PANEL_WIDTH_KEY, self.splitter.sizes()[1])
 
     # --- loading and showing ----------------------------------------------------------------
 
