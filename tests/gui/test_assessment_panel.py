@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from clinic_app.domain.assessment.model import (
     Assessment,
@@ -38,6 +39,8 @@ from clinic_app.ui.views.assessment_panel import (
     AssessmentPanel,
     RedFlagBanner,
 )
+
+F = Qt.FocusReason
 
 TTS = Suggestion(
     key="R1",
@@ -120,13 +123,19 @@ def texts(widget) -> str:
     return " | ".join(label.text() for label in widget.findChildren(QLabel) if label.isVisible())
 
 
-def test_each_card_says_its_severity_in_words_with_sides_confidence_codes_and_sources(panel):
+def test_each_card_says_its_severity_in_words_with_sides_confidence_codes_and_sources(panel, qtbot):
     panel.show_assessment(assessment(S1, TTS), release_planned=False)
 
     assert panel.keys == ["R6", "R1"]
     card = panel.card("R1")
     assert card.badge.text() == "SUGGESTION"
     assert panel.card("R6").badge.text() == "WARNING"
+    # Closed, a card is its severity and title on one line, with its three answers.
+    assert texts(card) == "SUGGESTION | Pattern consistent with tarsal tunnel syndrome"
+    assert card.confirm_button.isVisible()
+    card.expand_button.setFocus()
+    qtbot.keyClick(card.expand_button, Qt.Key.Key_Return)
+    assert card.expanded
     assert card.meta.text() == "R1 · Right · confidence moderate"
     shown = texts(card)
     for expected in (
@@ -146,6 +155,7 @@ def test_each_card_says_its_severity_in_words_with_sides_confidence_codes_and_so
 
 def test_a_reason_with_findings_is_a_link_and_one_without_is_plain_text(panel, qtbot):
     panel.show_assessment(assessment(TTS), release_planned=False)
+    panel.card("R1").set_expanded(True)
     reasons = panel.card("R1").reasons.items
     assert reasons[0].is_link
     assert not reasons[1].is_link
@@ -167,6 +177,9 @@ def test_a_reason_with_findings_is_a_link_and_one_without_is_plain_text(panel, q
 def test_accept_with_comment_dismiss_and_change_back(panel, qtbot):
     panel.show_assessment(assessment(S1, TTS), release_planned=False)
     card = panel.card("R1")
+    assert not card.comment.isVisible()  # the comment box is in the opened card
+    qtbot.mouseClick(card.title, Qt.MouseButton.LeftButton)  # a click on the head opens it
+    assert card.comment.isVisible()
     qtbot.keyClicks(card.comment, "Plantar NCS booked")
     assert panel.decisions() == {}  # a comment alone is not a decision
 
@@ -185,10 +198,13 @@ def test_accept_with_comment_dismiss_and_change_back(panel, qtbot):
     assert card.accept_button.isVisible()
     assert card.dismiss_button.isVisible()
 
+    panel.card("R6").set_expanded(True)
+    assert panel.card("R6").details.isVisible()
     dismiss = panel.card("R6").dismiss_button
     qtbot.mouseClick(dismiss, Qt.MouseButton.LeftButton)
     assert panel.decisions()["R6"].choice is Choice.DISMISSED
     assert not panel.card("R6").details.isVisible()  # a dismissed card folds away
+    assert not panel.card("R6").expand_button.isVisible()
 
 
 def test_the_same_assessment_is_not_redrawn_and_kept_cards_are_reused(panel):
@@ -328,6 +344,7 @@ def test_gate_card_lists_every_unmet_item_by_label_and_offers_the_audited_action
 def test_a_card_decides_with_one_key(panel, qtbot):
     panel.show_assessment(assessment(S1, TTS), release_planned=True)
     card = panel.card("R6")
+    card.set_expanded(True)
     card.reasons.links()[0].setFocus()
     with qtbot.waitSignal(panel.sig_decision_changed):
         qtbot.keyClick(card.reasons.links()[0], Qt.Key.Key_C)
@@ -386,3 +403,203 @@ def test_a_finding_path_inside_the_sensory_map_selects_its_region_and_modality(q
     assert view.modality is Modality.PIN_PRICK  # a bare region keeps the modality shown
     assert not view.focus_part("NOT-A-REGION")
     assert view.selected_region() == RegionCode.BD_LAT
+
+
+# --- one line per card, the gate pinned, nothing cut ------------------------------------------
+
+DOUBLE_CRUSH = Suggestion(
+    key="R10",
+    rule="R10",
+    severity=Severity.WARNING,
+    title="Possible coexisting lumbar radiculopathy or polyneuropathy (double crush)",
+    sides=(Side.RIGHT,),
+    next_step="Complete the lumbar screen and electrodiagnosis before a surgical referral.",
+)
+
+
+def many(count: int) -> tuple[Suggestion, ...]:
+    return tuple(
+        S1.model_copy(update={"key": f"R6-{i}", "title": f"Possible S1 radiculopathy {i}"})
+        for i in range(count)
+    )
+
+
+def test_a_closed_card_is_one_line_and_opens_with_enter_space_or_a_click(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    card = panel.card("R1")
+    assert not card.expanded
+    assert not card.details.isVisible()
+    assert card.title.toolTip() == TTS.title  # cut with "…" on one line, whole in the tip
+    head_height = card.head.height()
+    assert head_height <= card.fontMetrics().lineSpacing() * 2
+    assert card.tab_widgets() == [
+        card.expand_button,
+        card.confirm_button,
+        card.accept_button,
+        card.dismiss_button,
+    ]
+
+    card.expand_button.setFocus()
+    with qtbot.waitSignal(panel.sig_cards_changed):
+        qtbot.keyClick(card.expand_button, Qt.Key.Key_Space)
+    assert card.expanded
+    assert card.details.isVisible()
+    assert card.tab_widgets() == [
+        card.expand_button,
+        card.reasons.links()[0],
+        card.comment,
+        card.confirm_button,
+        card.accept_button,
+        card.dismiss_button,
+    ]
+    qtbot.keyClick(card.expand_button, Qt.Key.Key_Enter)
+    assert not card.expanded
+    qtbot.mouseClick(card.badge, Qt.MouseButton.LeftButton)
+    assert card.expanded
+    qtbot.mouseClick(card.title, Qt.MouseButton.LeftButton)
+    assert not card.expanded
+
+
+def test_the_focused_closed_card_decides_with_its_keys(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    card = panel.card("R6")
+    card.expand_button.setFocus()
+    with qtbot.waitSignal(panel.sig_decision_changed):
+        qtbot.keyClick(card.expand_button, Qt.Key.Key_W)
+    assert panel.decisions()["R6"].choice is Choice.WORKING
+    assert not card.expanded  # deciding does not open the card
+    assert QApplication.focusWidget() is card.change_button
+    assert card.state.isVisible()
+    qtbot.keyClick(card.change_button, Qt.Key.Key_X)
+    assert "R6" not in panel.decisions()
+    assert QApplication.focusWidget() is card.confirm_button
+    assert not card.expanded
+
+
+def test_a_card_the_cursor_is_sent_to_opens_but_tab_and_alt_t_pass_by(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=True)
+    tabbed, shortcut, sent = panel.card("R6"), panel.card("R1"), panel.card("R6")
+    tabbed.confirm_button.setFocus(F.TabFocusReason)
+    assert not tabbed.expanded
+    shortcut.confirm_button.setFocus(F.ShortcutFocusReason)  # Alt+T
+    assert not shortcut.expanded
+    # A refused signature puts the cursor on the card's Confirm (encounter pane).
+    with qtbot.waitSignal(panel.sig_cards_changed):
+        sent.dismiss_button.setFocus()
+        sent.confirm_button.setFocus(F.OtherFocusReason)
+    assert sent.expanded
+    assert sent.why.isVisible() or sent.reasons.isVisible()
+
+
+def test_the_gate_is_pinned_above_the_cards_and_stays_when_they_scroll(panel, qtbot):
+    missing = tuple(f"lumbar.right.myotomes.m{i}" for i in range(3))
+    panel.set_gate_record(None, None, can_act=True)
+    panel.show_assessment(assessment(*many(12), gate=blocked_gate(missing)), release_planned=True)
+    qtbot.waitUntil(lambda: panel.scroll_area.verticalScrollBar().maximum() > 0)
+    assert not panel.scroll_area.isAncestorOf(panel.gate)
+    assert panel.gate.geometry().bottom() < panel.scroll_area.geometry().top()
+    where = panel.gate.mapTo(panel, panel.gate.rect().topLeft())
+    last = panel.card(panel.keys[-1])
+    last.confirm_button.setFocus(F.TabFocusReason)  # Tab to a card far below
+    qtbot.waitUntil(lambda: panel.scroll_area.verticalScrollBar().value() > 0)
+    assert panel.gate.isVisible()
+    assert panel.gate.mapTo(panel, panel.gate.rect().topLeft()) == where
+    assert panel.tab_widgets()[0] is panel.gate.items.links()[0]
+
+
+def test_a_long_gate_list_scrolls_inside_the_gate_and_leaves_room_for_cards(panel, qtbot):
+    missing = tuple(f"lumbar.right.myotomes.m{i}" for i in range(GATE_LINKS_SHOWN + 20))
+    panel.set_gate_record(None, None, can_act=True)
+    panel.show_assessment(assessment(S1, TTS, gate=blocked_gate(missing)), release_planned=True)
+    QApplication.processEvents()
+    scroll = panel.gate.items_scroll
+    assert scroll.height() <= panel.height() // 3
+    assert scroll.verticalScrollBar().maximum() > 0
+    assert panel.scroll_area.height() >= panel.height() // 3
+    last = panel.gate.items.links()[-1]
+    last.setFocus(F.TabFocusReason)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().value() > 0)
+    top = last.mapTo(scroll.viewport(), last.rect().topLeft()).y()
+    assert top >= 0
+    assert top + last.height() <= scroll.viewport().height()
+
+
+def test_a_short_gate_list_is_shown_whole(panel):
+    panel.set_gate_record(None, None, can_act=True)
+    blocked = blocked_gate(("lumbar.back_pain",))
+    panel.show_assessment(assessment(S1, gate=blocked), release_planned=True)
+    QApplication.processEvents()
+    scroll = panel.gate.items_scroll
+    assert scroll.verticalScrollBar().maximum() == 0
+    for line in panel.gate.items.items:
+        assert line.geometry().bottom() <= scroll.viewport().height()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_nothing_is_cut_at_a_normal_or_a_large_font(panel, qtbot, scale):
+    font = QFont(panel.font())
+    font.setPointSizeF(font.pointSizeF() * scale)
+    panel.setFont(font)
+    panel.set_gate_record(None, None, can_act=True)
+    missing = ("lumbar.back_pain", "lumbar.right.slr.symptom")
+    panel.show_assessment(assessment(S1, TTS, gate=blocked_gate(missing)), release_planned=True)
+    panel.set_decisions({"R1": Decision(choice=Choice.WORKING)}, read_only=False)
+    panel.card("R6").set_expanded(True)
+    QApplication.processEvents()
+    width = panel.scroll_area.viewport().width()
+    assert panel.body.minimumSizeHint().width() <= width
+    assert panel.gate.minimumSizeHint().width() <= panel.width()
+    for container in (panel.gate, *(panel.card(k) for k in panel.keys)):
+        for widget in container.findChildren(QWidget):
+            if not widget.isVisible() or widget.width() == 0:
+                continue
+            box = widget.rect().translated(widget.mapTo(container, widget.rect().topLeft()))
+            assert container.rect().contains(box), (scale, widget.objectName(), box)
+    for key in panel.keys:
+        for button in (panel.card(key).confirm_button, panel.card(key).change_button):
+            if button.isVisible():
+                text_width = button.fontMetrics().horizontalAdvance(button.text())
+                assert button.width() > text_width, (scale, button.text())
+
+
+def test_a_refusal_is_answered_once_every_item_it_named_is_met(panel, qtbot):
+    reason = ("assessment.foot_primary_reason",)
+    blocked = Gate(
+        state=GateState.BLOCKED,
+        sides=(Side.RIGHT,),
+        unmet=(
+            GateCheck(
+                item=GateItem.COMPETING_CAUSES,
+                side=Side.RIGHT,
+                label="Competing causes active (R6): write why the foot is the primary source",
+                paths=reason,
+            ),
+        ),
+    )
+    panel.show_assessment(assessment(S1, gate=blocked), release_planned=True)
+    panel.note_refusal(reason)
+    answered = []
+    panel.sig_refusal_answered.connect(lambda: answered.append(True))
+    panel.show_assessment(assessment(S1, DOUBLE_CRUSH, gate=blocked), release_planned=True)
+    assert answered == []
+    opened = Gate(state=GateState.OPEN, sides=(Side.RIGHT,))
+    panel.show_assessment(assessment(S1, gate=opened), release_planned=True)
+    assert answered == [True]
+
+    # A refusal naming undecided warnings is answered by the last decision.
+    panel.note_refusal(["assessment.decisions.R6"])
+    qtbot.mouseClick(panel.card("R6").accept_button, Qt.MouseButton.LeftButton)
+    assert answered == [True, True]
+
+
+def test_a_next_step_the_gate_has_met_reads_as_done(panel):
+    card_of = panel.card
+    blocked = blocked_gate(("lumbar.back_pain",))
+    panel.show_assessment(assessment(DOUBLE_CRUSH, gate=blocked), release_planned=True)
+    card_of("R10").set_expanded(True)
+    assert card_of("R10").next_step.text().startswith("<b>Next:</b> Complete the lumbar screen")
+    opened = Gate(state=GateState.OPEN, sides=(Side.RIGHT,))
+    panel.show_assessment(assessment(DOUBLE_CRUSH, gate=opened), release_planned=True)
+    shown = card_of("R10").next_step.text()
+    assert shown.startswith("<b>Done:</b> The lumbar screen is complete")
+    assert "Complete the lumbar screen" not in texts(panel)

@@ -1,8 +1,11 @@
-"""The live assessment beside the exam: suggestion cards, the urgent red-flag banner and R11.
+"""The live assessment beside the exam: the gate card, suggestion cards and the red-flag banner.
 
-The panel only shows what ``domain.assessment`` worked out and collects the clinician's
-accept/dismiss choices; the encounter pane builds the content, runs the rules and saves.
-Every reason that names findings is a link: following it puts the cursor on the finding.
+The panel draws what ``ui.presenters.assessment_panel`` works out and collects the
+clinician's choices; the encounter pane runs the rules and saves. The pre-operative gate is
+pinned at the top, outside the cards' scroll area; each card is a one-line head (severity and
+title) with its decision keys, and opens (Enter, Space, a click or its arrow) to show why,
+what next, the findings that fired it, sources and codes. Every reason that names findings is
+a link: following it puts the cursor on the finding.
 """
 
 from __future__ import annotations
@@ -10,31 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from clinic_app.domain.assessment.model import (
-    Assessment,
-    GateCheck,
-    GateItem,
-    GateState,
-    Laterality,
-    Reason,
-    ReportWhen,
-    Severity,
-    Suggestion,
-)
+from clinic_app.domain.assessment.model import Assessment, Severity
 from clinic_app.domain.assessment.record import (
     MAX_COMMENT,
     Choice,
@@ -43,22 +40,27 @@ from clinic_app.domain.assessment.record import (
     RedFlagAcknowledgement,
     StudiesAcknowledgement,
 )
-
-SEVERITY_WORD: dict[Severity, str] = {
-    Severity.URGENT: "URGENT",
-    Severity.WARNING: "WARNING",
-    Severity.SUGGESTION: "SUGGESTION",
-}
-"""Severity is always written as well as coloured: colour alone is not enough."""
-
-REASON_FOR_GATE = "assessment.foot_primary_reason"
-"""The path the R11 card (and a refused signature) point at for the written reason."""
-
-GATE_RULE = "R11"
-"""Its suggestion is shown by the gate card, which lists the untested items one by one."""
-GATE_LINKS_SHOWN = 8
-"""Untested lumbar items listed one by one; the rest are summed up in one more link."""
-
+from clinic_app.ui.presenters.assessment_panel import (
+    GATE_LINKS_SHOWN as GATE_LINKS_SHOWN,
+)
+from clinic_app.ui.presenters.assessment_panel import (
+    GATE_RULE as GATE_RULE,
+)
+from clinic_app.ui.presenters.assessment_panel import (
+    REASON_FOR_GATE as REASON_FOR_GATE,
+)
+from clinic_app.ui.presenters.assessment_panel import (
+    SEVERITY_WORD as SEVERITY_WORD,
+)
+from clinic_app.ui.presenters.assessment_panel import (
+    AssessmentPanelPresenter,
+    CardState,
+    GateCardState,
+    GateRecord,
+    Line,
+    decision_state,
+    paths_of,
+)
 
 # One style sheet for the whole panel, keyed on properties, so a card costs no style parsing.
 PANEL_STYLE = """
@@ -84,6 +86,8 @@ QLabel[role="muted"] { color: #555555; }
 QLabel[state="accepted"] { color: #1b6e20; font-weight: bold; }
 QLabel[state="dismissed"] { color: #555555; font-weight: bold; }
 QLabel[state="undecided"] { color: #555555; font-style: italic; }
+QToolButton[disclosure="true"] { border: 1px solid transparent; border-radius: 2px; }
+QToolButton[disclosure="true"]:focus { background: #dcebff; border: 1px solid #1c5fb8; }
 """
 
 BANNER_ALERT_STYLE = """
@@ -97,6 +101,18 @@ QFrame#red_flag_banner QLabel { color: #7a0000; }
 """
 # Whole sheets, swapped on a state change: a sheet keyed on the banner's own property would
 # not restyle the labels inside it.
+
+GATE_LIST_SHARE = 3
+"""The gate's list of unmet items takes at most a third of the panel's height (it scrolls),
+so the pinned gate never pushes the cards off a 768-pixel screen."""
+ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+ANSWER_LABELS = (("Confirm (C)", "Confirm"), ("Working (W)", "Working"), ("Dismiss (D)", "Dismiss"))
+"""The answers with their keys, or without when a row of them with keys would not fit."""
+DECISION_KEYS = {
+    Qt.Key.Key_C: Choice.CONFIRMED,
+    Qt.Key.Key_W: Choice.WORKING,
+    Qt.Key.Key_D: Choice.DISMISSED,
+}
 
 
 def _set_shown(widget: QWidget, visible: bool) -> None:
@@ -115,16 +131,184 @@ def _restyle(widget: QWidget, name: str, value: str) -> None:
     style.polish(widget)
 
 
-def sides_text(suggestion: Suggestion) -> str:
-    """'Right', 'Left', 'Both sides' or '' for a suggestion about the patient as a whole."""
-    if len(suggestion.sides) == 2:
-        return "Both sides"
-    return " ".join(side.value.capitalize() for side in suggestion.sides)
+def _set_text(label: QLabel, text: str) -> None:
+    """Set a label's text, hiding the label when there is none."""
+    if label.text() != text:
+        label.setText(text)
+    _set_shown(label, bool(text))
 
 
-def paths_of(reason: Reason) -> list[str]:
-    """The exam paths a reason points at, each once, in order."""
-    return list(dict.fromkeys(found.path for found in reason.findings))
+def _label(parent: QWidget, name: str, *, rich: bool = False, role: str = "") -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    if role:
+        label.setProperty("role", role)
+    return label
+
+
+def _ensure_visible(widget: QWidget) -> None:
+    """Scroll the nearest scroll area around a widget so that the widget is in view."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 4, 4)
+            return
+        parent = parent.parentWidget()
+
+
+def _disclosure(parent: QWidget, name: str) -> QToolButton:
+    """A small arrow that opens and closes a card's body (Space or Enter on it, or a click)."""
+    button = QToolButton(parent)
+    button.setObjectName(name)
+    button.setProperty("disclosure", "true")
+    button.setArrowType(Qt.ArrowType.RightArrow)
+    button.setAutoRaise(True)
+    button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    button.setCheckable(True)
+    return button
+
+
+class FlowLayout(QLayout):
+    """Widgets side by side, wrapping onto another row when the width runs out.
+
+    Buttons in a narrow panel or at a large font wrap instead of being cut off.
+    """
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        """Take an item (addWidget comes here)."""
+        self._items.append(item)
+
+    def count(self) -> int:
+        """How many items the layout holds."""
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        """The item at an index, or None."""
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        """Remove and return the item at an index, or None."""
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        """It never asks for more room than its rows need."""
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        """Its height depends on its width (rows wrap)."""
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """The height the rows need at this width."""
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        """Place the items in rows inside the rectangle."""
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        """Everything on one row."""
+        shown = [item.sizeHint() for item in self._items if not item.isEmpty()]
+        if not shown:
+            return QSize(0, 0)
+        width = sum(hint.width() for hint in shown) + self.spacing() * (len(shown) - 1)
+        return QSize(width, max(hint.height() for hint in shown))
+
+    def minimumSize(self) -> QSize:
+        """The widest single item: anything wider wraps."""
+        size = QSize(0, 0)
+        for item in self._items:
+            if not item.isEmpty():
+                size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        x, y, row_height = rect.x(), rect.y(), 0
+        spacing = self.spacing()
+        for item in self._items:
+            if item.isEmpty():  # a hidden widget takes no room
+                continue
+            hint = item.sizeHint()
+            if x > rect.x() and x + hint.width() > rect.right() + 1:
+                x, y, row_height = rect.x(), y + row_height + spacing, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + spacing
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
+
+
+class TitleLabel(QLabel):
+    """A title on one line, cut with '…' to the width, or wrapped in full when opened.
+
+    ``text()`` is always the whole title; the tooltip shows it while it is cut.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setContentsMargins(0, 1, 0, 0)  # level with the badge's text
+        self._one_line = True
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_one_line(self, one_line: bool) -> None:
+        """One line (cut with '…') or the whole title wrapped."""
+        if one_line == self._one_line:
+            return
+        self._one_line = one_line
+        self.setWordWrap(not one_line)
+        policy = QSizePolicy.Policy.Ignored if one_line else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        self.updateGeometry()
+        self.update()
+
+    def minimumSizeHint(self) -> QSize:
+        """On one line it can shrink to a few letters; wrapped, as a label."""
+        if not self._one_line:
+            return super().minimumSizeHint()
+        metrics = self.fontMetrics()
+        return QSize(metrics.horizontalAdvance("Mmm…"), metrics.height() + 1)
+
+    def sizeHint(self) -> QSize:
+        """On one line: the whole title's width, one line high."""
+        if not self._one_line:
+            return super().sizeHint()
+        metrics = self.fontMetrics()
+        return QSize(metrics.horizontalAdvance(self.text()) + 4, metrics.height() + 1)
+
+    def is_cut(self) -> bool:
+        """True when the title does not fit on its one line."""
+        return self._one_line and (
+            self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """On one line, draw the title cut with '…' to the width."""
+        if not self._one_line:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(
+            painter,
+            rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+            self.palette(),
+            self.isEnabled(),
+            text,
+            self.foregroundRole(),
+        )
 
 
 class FindingLink(QLabel):
@@ -145,7 +329,7 @@ class FindingLink(QLabel):
         self._linked: bool | None = None
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     @property
     def paths(self) -> list[str]:
@@ -182,13 +366,14 @@ class FindingLink(QLabel):
         if self._paths:
             self.sig_activated.emit(list(self._paths))
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """A link reached with Tab scrolls into view, also inside the gate's own list."""
+        super().focusInEvent(event)
+        _ensure_visible(self)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter, Return or Space follow the link."""
-        if self._paths and event.key() in (
-            Qt.Key.Key_Return,
-            Qt.Key.Key_Enter,
-            Qt.Key.Key_Space,
-        ):
+        if self._paths and event.key() in ACTIVATE_KEYS:
             self.activate()
             return
         super().keyPressEvent(event)
@@ -223,15 +408,15 @@ class _LinkList(QWidget):
         """The lines shown, in order."""
         return self._pool[: self._count]
 
-    def set_lines(self, lines: Sequence[tuple[str, Sequence[str], str]]) -> None:
-        """Show (text, paths, tooltip) lines; lines without paths are plain text."""
+    def set_lines(self, lines: Sequence[Line]) -> None:
+        """Show lines; lines without paths are plain text."""
         while len(self._pool) < len(lines):
             item = FindingLink(self)
             item.sig_activated.connect(self._on_activated)
             self._layout.addWidget(item)
             self._pool.append(item)
-        for item, (text, paths, tip) in zip(self._pool, lines, strict=False):
-            item.set_link(text, paths, tip)
+        for item, line in zip(self._pool, lines, strict=False):
+            item.set_link(line.text, line.paths, line.tip)
             if item.isHidden():
                 item.show()
         for spare in self._pool[len(lines) : self._count]:
@@ -244,215 +429,286 @@ class _LinkList(QWidget):
         return [item for item in self.items if item.is_link]
 
 
-def _set_rich(label: QLabel, html: str) -> None:
-    """Show rich text, hiding the label when there is none."""
-    if label.text() != html:
-        label.setText(html)
-    _set_shown(label, bool(html))
+def codes_html(state: CardState) -> str:
+    """Codes to report now (signs and symptoms) apart from those once confirmed (10.12)."""
+    lines: list[str] = []
+    for group in state.code_groups:
+        lines.append(f"<b>{escape(group.heading)}</b>, {escape(group.code_set)}:")
+        for code in group.codes:
+            line = f"<b>{escape(code.code)}</b> {escape(code.description)}"
+            if code.side:
+                line += f" ({escape(code.side)})"
+            if code.note:
+                line += f" <i>{escape(code.note)}</i>"
+            lines.append(line)
+    if state.coding_note:
+        lines.append(f"<i>Coding note:</i> {escape(state.coding_note)}")
+    return "<br>".join(lines)
 
 
-def _rich_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    return label
+def _labelled(word: str, text: str) -> str:
+    """'<b>Why:</b> text' (escaped), or '' without text."""
+    return f"<b>{word}:</b> {escape(text)}" if text else ""
 
 
 class SuggestionCard(QFrame):
-    """One suggestion: severity, what fired it, why, what next, codes, and the choice made.
+    """One suggestion: a one-line head (severity, title) with the decision, opened for the rest.
+
+    Opened, it shows the key, sides and confidence, the findings that fired it (links), why,
+    what next, the codes by when they are reported, the sources and a comment box. C, W and D
+    decide and X changes the decision from anywhere on the card; Enter or Space on the arrow
+    (or a click on the head) opens and closes it. A card the cursor is sent to from elsewhere
+    (a refused signature) opens by itself.
 
     Signals:
         sig_decided: carries the suggestion key and the Decision (None when cleared).
         sig_finding_requested: carries the exam paths of a reason the user followed.
+        sig_expanded: the card opened or closed (its keyboard stops changed).
     """
 
     sig_decided = Signal(str, object)
     """Emitted when the user accepts, dismisses, clears or comments on the suggestion."""
     sig_finding_requested = Signal(list)
     """Emitted with a reason's exam paths when the user follows it."""
+    sig_expanded = Signal(str, bool)
+    """Emitted with the key and whether the card is now open."""
 
-    def __init__(self, suggestion: Suggestion, parent: QWidget | None = None) -> None:
+    def __init__(self, state: CardState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.key = suggestion.key
-        self.setObjectName(f"suggestion_{suggestion.key}")
+        self.key = state.key
+        self.setObjectName(f"suggestion_{state.key}")
         self.setProperty("card", "true")
-        self._suggestion: Suggestion | None = None
-        self._code_set = ""
+        self._state: CardState | None = None
         self._decision: Decision | None = None
         self._read_only = False
+        self._expanded = False
+        self._moving_focus = False
+        self._answers_width = 0
+        """The width the answers need on one row with their keys (0: not measured yet)."""
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 6, 6)
+        layout.setContentsMargins(6, 4, 6, 5)
         layout.setSpacing(3)
-        head = QHBoxLayout()
-        head.setSpacing(6)
-        self.badge = QLabel(self)
+        self._build_head(layout)
+        self._build_details(layout)
+        self._build_decision(layout)
+        self.show_state(state)
+        self._show_decision()
+
+    def _build_head(self, layout: QVBoxLayout) -> None:
+        self.head = QWidget(self)
+        head = QHBoxLayout(self.head)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(5)
+        self.expand_button = _disclosure(self.head, f"{self.key}_expand")
+        self.expand_button.toggled.connect(self.set_expanded)
+        head.addWidget(self.expand_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.badge = QLabel(self.head)
         self.badge.setObjectName(f"{self.key}_severity")
         self.badge.setProperty("badge", "true")
         head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
-        self.title = QLabel(self)
+        self.title = TitleLabel(self.head)
         self.title.setObjectName(f"{self.key}_title")
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
         head.addWidget(self.title, 1)
-        layout.addLayout(head)
-        self.meta = QLabel(self)
-        self.meta.setObjectName(f"{self.key}_meta")
-        self.meta.setProperty("role", "muted")
-        layout.addWidget(self.meta)
+        layout.addWidget(self.head)
 
-        # Details collapse once a suggestion is dismissed; title and choice stay.
+    def _build_details(self, layout: QVBoxLayout) -> None:
+        # The body: hidden until the card is opened, and folded away once dismissed.
         self.details = QWidget(self)
+        self.details.setObjectName(f"{self.key}_details")
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
         details.setSpacing(3)
+        self.meta = _label(self.details, f"{self.key}_meta", role="muted")
+        details.addWidget(self.meta)
         self.reasons = _LinkList(self.sig_finding_requested.emit, self.details)
         self.reasons.setObjectName(f"{self.key}_reasons")
         details.addWidget(self.reasons)
-        self.why = _rich_label(self.details, f"{self.key}_why")
+        self.why = _label(self.details, f"{self.key}_why", rich=True)
         details.addWidget(self.why)
-        self.next_step = _rich_label(self.details, f"{self.key}_next_step")
+        self.next_step = _label(self.details, f"{self.key}_next_step", rich=True)
         details.addWidget(self.next_step)
-        self.codes = _rich_label(self.details, f"{self.key}_codes")
+        self.codes = _label(self.details, f"{self.key}_codes", rich=True)
         details.addWidget(self.codes)
-        self.sources = QLabel(self.details)
-        self.sources.setObjectName(f"{self.key}_sources")
-        self.sources.setProperty("role", "muted")
-        self.sources.setWordWrap(True)
+        self.sources = _label(self.details, f"{self.key}_sources", role="muted")
         details.addWidget(self.sources)
-        layout.addWidget(self.details)
-
-        self.state = QLabel(self)
-        self.state.setObjectName(f"{self.key}_state")
-        self.state.setWordWrap(True)
-        self.state.setTextFormat(Qt.TextFormat.PlainText)
-        layout.addWidget(self.state)
-        self.comment = QLineEdit(self)
+        self.comment = QLineEdit(self.details)
         self.comment.setObjectName(f"{self.key}_comment")
         self.comment.setPlaceholderText("Comment (optional)")
-        self.comment.setToolTip("Saved with your Accept or Dismiss.")
+        self.comment.setToolTip("Saved with your decision.")
         self.comment.setMaxLength(MAX_COMMENT)
         self.comment.textEdited.connect(self._comment_edited)
-        layout.addWidget(self.comment)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(4)
+        details.addWidget(self.comment)
+        self.details.hide()
+        layout.addWidget(self.details)
+
+    def _build_decision(self, layout: QVBoxLayout) -> None:
+        # The choice made (and Change), or the three answers: on screen open or closed, so
+        # Alt+T and a refused signature can put the cursor on them.
+        made = QHBoxLayout()
+        made.setSpacing(4)
+        self.state = _label(self, f"{self.key}_state")
+        made.addWidget(self.state, 1)
+        self.change_button = QPushButton("Change (X)", self)
+        self.change_button.setObjectName(f"{self.key}_change")
+        self.change_button.setToolTip("Change the decision (key X on this card).")
+        self.change_button.clicked.connect(self._clear)
+        made.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(made)
+        self.answers = QWidget(self)
+        self.answers.setObjectName(f"{self.key}_answers")
+        answers = FlowLayout(self.answers)
         # One key each from anywhere on the card: C confirm, W working impression, D dismiss,
         # X change the decision (10.12: three answers).
-        self.confirm_button = QPushButton("Confirm (C)", self)
+        self.confirm_button = QPushButton("Confirm (C)", self.answers)
         self.confirm_button.setObjectName(f"{self.key}_confirm")
         self.confirm_button.setToolTip(
             "Confirmed diagnosis: its diagnosis code is reported (key C on this card)."
         )
         self.confirm_button.clicked.connect(lambda: self._decide(Choice.CONFIRMED))
-        self.accept_button = QPushButton("Working (W)", self)
+        self.accept_button = QPushButton("Working (W)", self.answers)
         self.accept_button.setObjectName(f"{self.key}_accept")
         self.accept_button.setToolTip(
             "Working impression: only the sign and symptom codes are reported (key W)."
         )
         self.accept_button.clicked.connect(lambda: self._decide(Choice.WORKING))
-        self.dismiss_button = QPushButton("Dismiss (D)", self)
+        self.dismiss_button = QPushButton("Dismiss (D)", self.answers)
         self.dismiss_button.setObjectName(f"{self.key}_dismiss")
         self.dismiss_button.setToolTip("Dismiss, with a comment if you like (key D).")
         self.dismiss_button.clicked.connect(lambda: self._decide(Choice.DISMISSED))
-        self.change_button = QPushButton("Change decision (X)", self)
-        self.change_button.setObjectName(f"{self.key}_change")
-        self.change_button.clicked.connect(self._clear)
-        for button in (
-            self.confirm_button,
-            self.accept_button,
-            self.dismiss_button,
-            self.change_button,
-        ):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.set_suggestion(suggestion, "")
-        self._show_decision()
+        for button in (self.confirm_button, self.accept_button, self.dismiss_button):
+            answers.addWidget(button)
+        layout.addWidget(self.answers)
+        for watched in (*self._buttons(), self.expand_button):
+            watched.installEventFilter(self)
+            if isinstance(watched, QPushButton):
+                watched.setAutoDefault(False)
+
+    def _buttons(self) -> tuple[QAbstractButton, ...]:
+        return (self.confirm_button, self.accept_button, self.dismiss_button, self.change_button)
+
+    def _answer_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.confirm_button, self.accept_button, self.dismiss_button)
+
+    def _fit_answers(self) -> None:
+        """The answers keep their keys ("Confirm (C)") when the three fit on one row."""
+        buttons = self._answer_buttons()
+        if not self._answers_width:
+            for button, (long, _short) in zip(buttons, ANSWER_LABELS, strict=True):
+                button.setText(long)
+            spacing = 4 * (len(buttons) - 1)
+            self._answers_width = sum(b.sizeHint().width() for b in buttons) + spacing
+        room = self.contentsRect().width() - 14
+        fits = self._answers_width <= room
+        for button, (long, short) in zip(buttons, ANSWER_LABELS, strict=True):
+            text = long if fits else short
+            if button.text() != text:
+                button.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A new width may fit the answers with their keys, or not."""
+        super().resizeEvent(event)
+        self._fit_answers()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font or style measures the answers again."""
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._answers_width = 0
+        super().changeEvent(event)
 
     # --- content ------------------------------------------------------------------------
 
     @property
-    def suggestion(self) -> Suggestion:
-        """The suggestion shown."""
-        assert self._suggestion is not None
-        return self._suggestion
+    def suggestion_state(self) -> CardState:
+        """What the card shows."""
+        assert self._state is not None
+        return self._state
 
-    def set_suggestion(self, suggestion: Suggestion, code_set: str) -> None:
-        """Show (another version of) the suggestion; the choice and comment stay."""
-        if suggestion == self._suggestion and code_set == self._code_set:
+    def show_state(self, state: CardState) -> None:
+        """Show (another version of) the card's state; the choice, comment and opening stay."""
+        if state == self._state:
             return
-        self._suggestion = suggestion
-        self._code_set = code_set
-        word = SEVERITY_WORD[suggestion.severity]
-        _restyle(self, "severity", suggestion.severity.value)
-        _restyle(self.badge, "severity", suggestion.severity.value)
+        self._state = state
+        word = state.severity_word
+        _restyle(self, "severity", state.severity.value)
+        _restyle(self.badge, "severity", state.severity.value)
         self.badge.setText(word)
-        self.title.setText(suggestion.title)
-        self.setAccessibleName(f"{word.capitalize()}: {suggestion.title}")
-        meta = [f"{suggestion.key}"]
-        if suggestion.sides:
-            meta.append(sides_text(suggestion))
-        if suggestion.confidence is not None:
-            meta.append(f"confidence {suggestion.confidence.value}")
-        self.meta.setText(" · ".join(meta))
-        self.reasons.set_lines(
-            [
-                (
-                    reason.text,
-                    paths_of(reason),
-                    "Go to " + ", ".join(paths_of(reason)) + " (Enter)",
-                )
-                for reason in suggestion.reasons
-            ]
-        )
-        _set_rich(self.why, f"<b>Why:</b> {escape(suggestion.why)}" if suggestion.why else "")
-        _set_rich(
-            self.next_step,
-            f"<b>Next:</b> {escape(suggestion.next_step)}" if suggestion.next_step else "",
-        )
-        _set_rich(self.codes, self._codes_html(suggestion, code_set))
-        sources = " ".join(f"[{tag}]" for tag in suggestion.sources)
-        self.sources.setText(f"Sources: {sources}" if sources else "")
-        _set_shown(self.sources, bool(sources))
-        title = suggestion.title
+        self.title.setText(state.title)
+        self.setAccessibleName(state.one_line)
+        self._tip_title()
+        _set_text(self.meta, state.meta)
+        self.reasons.set_lines(state.reasons)
+        _set_text(self.why, _labelled("Why", state.why))
+        _set_text(self.next_step, _labelled("Done" if state.next_done else "Next", state.next_step))
+        _set_text(self.codes, codes_html(state))
+        _set_text(self.sources, f"Sources: {state.sources}" if state.sources else "")
+        title = state.title
         self.confirm_button.setAccessibleName(f"Confirm as a diagnosis: {title}")
         self.accept_button.setAccessibleName(f"Keep as a working impression: {title}")
         self.dismiss_button.setAccessibleName(f"Dismiss: {title}")
         self.change_button.setAccessibleName(f"Change decision on: {title}")
         self.comment.setAccessibleName(f"Comment on: {title}")
 
-    @staticmethod
-    def _codes_html(suggestion: Suggestion, code_set: str) -> str:
-        """Codes to report now (signs and symptoms) apart from those once confirmed (10.12)."""
-        if not suggestion.codes and not suggestion.coding_note:
-            return ""
-        lines: list[str] = []
-        for when, heading in (
-            (ReportWhen.NOW, "Report now (signs and symptoms)"),
-            (ReportWhen.CONFIRMED, "Only once confirmed (diagnosis)"),
+    def _tip_title(self) -> None:
+        verb = "Hide" if self._expanded else "Show"
+        title = self.title.text()
+        self.expand_button.setAccessibleName(f"{verb} details: {title}")
+        self.expand_button.setToolTip(f"{verb} why, next step, findings, sources and codes")
+        self.title.setToolTip("" if self._expanded else title)
+
+    # --- opening ------------------------------------------------------------------------
+
+    @property
+    def expanded(self) -> bool:
+        """True while the card's body is open."""
+        return self._expanded
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Open or close the card's body (a dismissed card's body stays folded)."""
+        if expanded == self._expanded:
+            return
+        self._expanded = expanded
+        if self.expand_button.isChecked() != expanded:
+            self.expand_button.setChecked(expanded)
+        arrow = Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        self.expand_button.setArrowType(arrow)
+        self.title.set_one_line(not expanded)
+        self._tip_title()
+        self._show_decision()
+        self.sig_expanded.emit(self.key, expanded)
+
+    def toggle(self) -> None:
+        """Open a closed card, close an open one."""
+        self.set_expanded(not self._expanded)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """A left click on the head opens or closes the card."""
+        on_head = self.head.geometry().contains(event.position().toPoint())
+        if event.button() is Qt.MouseButton.LeftButton and on_head:
+            self.toggle()
+            return
+        super().mouseReleaseEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The cursor sent to a decision from elsewhere opens the card; Enter on the arrow."""
+        if event.type() is QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            if isinstance(watched, QWidget):
+                _ensure_visible(watched)
+            sent = event.reason() is Qt.FocusReason.OtherFocusReason and not self._moving_focus
+            if sent and watched is not self.expand_button:
+                self.set_expanded(True)
+        elif (
+            watched is self.expand_button
+            and event.type() is QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         ):
-            codes = [c for c in suggestion.codes if c.report_when is when]
-            if not codes:
-                continue
-            lines.append(f"<b>{heading}</b>, {escape(code_set)}:")
-            for code in codes:
-                side = (
-                    f" ({code.laterality.value})"
-                    if code.laterality is not Laterality.NOT_APPLICABLE
-                    else ""
-                )
-                line = f"<b>{escape(code.code)}</b> {escape(code.description)}{side}"
-                if code.note:
-                    line += f" <i>{escape(code.note)}</i>"
-                lines.append(line)
-        if suggestion.coding_note:
-            lines.append(f"<i>Coding note:</i> {escape(suggestion.coding_note)}")
-        return "<br>".join(lines)
+            self.toggle()
+            return True
+        return super().eventFilter(watched, event)
 
     # --- the choice -------------------------------------------------------------------------
 
@@ -472,31 +728,34 @@ class SuggestionCard(QFrame):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """C, W, D decide and X changes the decision, from anywhere on the card."""
-        keys = {
-            Qt.Key.Key_C: Choice.CONFIRMED,
-            Qt.Key.Key_W: Choice.WORKING,
-            Qt.Key.Key_D: Choice.DISMISSED,
-        }
         plain = event.modifiers() in (
             Qt.KeyboardModifier.NoModifier,
             Qt.KeyboardModifier.KeypadModifier,
         )
         if plain and not self._read_only:
             key = Qt.Key(event.key())
-            if key in keys and self._decision is None:
-                self._decide(keys[key])
+            if key in DECISION_KEYS and self._decision is None:
+                self._decide(DECISION_KEYS[key])
                 return
             if key is Qt.Key.Key_X and self._decision is not None:
                 self._clear()
                 return
         super().keyPressEvent(event)
 
+    def _move_focus(self, target: QWidget) -> None:
+        """Keep the cursor on the card after a choice, without opening it."""
+        self._moving_focus = True
+        try:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        finally:
+            self._moving_focus = False
+
     def _decide(self, choice: Choice) -> None:
         if self._read_only:
             return
         self._decision = Decision(choice=choice, comment=self.comment.text())
         self._show_decision()
-        self.change_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._move_focus(self.change_button)
         self.sig_decided.emit(self.key, self._decision)
 
     def _clear(self) -> None:
@@ -504,7 +763,7 @@ class SuggestionCard(QFrame):
             return
         self._decision = None
         self._show_decision()
-        self.confirm_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._move_focus(self.confirm_button)
         self.sig_decided.emit(self.key, None)
 
     def _comment_edited(self, text: str) -> None:
@@ -514,61 +773,44 @@ class SuggestionCard(QFrame):
         self.sig_decided.emit(self.key, self._decision)
 
     def _show_decision(self) -> None:
-        decision = self._decision
-        read_only = self._read_only
-        if decision is None:
-            state = "undecided"
-            text = "No decision recorded when signed." if read_only else ""
-        elif decision.choice is Choice.DISMISSED:
-            state = "dismissed"
-            text = "✗ Dismissed" + (" when signed" if read_only else "")
-        else:
-            state = "accepted"
-            text = f"✓ {decision.choice.sentence}" + (" when signed" if read_only else "")
-        if decision is not None and decision.comment and read_only:
-            text += f": {decision.comment}"
-        _restyle(self.state, "state", state)
-        _restyle(self, "decided", state)
-        self.state.setText(text)
-        _set_shown(self.state, bool(text))
-        decided = decision is not None
-        _set_shown(self.confirm_button, not read_only and not decided)
-        _set_shown(self.accept_button, not read_only and not decided)
-        _set_shown(self.dismiss_button, not read_only and not decided)
-        _set_shown(self.change_button, not read_only and decided)
-        _set_shown(self.comment, not read_only)
-        self.comment.setReadOnly(read_only)
-        _set_shown(self.details, state != "dismissed")
+        shown = decision_state(self._decision, self._read_only)
+        _restyle(self.state, "state", shown.state)
+        _restyle(self, "decided", shown.state)
+        _set_text(self.state, shown.text)
+        _set_shown(self.answers, shown.can_decide)
+        _set_shown(self.change_button, shown.can_change)
+        _set_shown(self.comment, shown.comment_editable)
+        self.comment.setReadOnly(not shown.comment_editable)
+        _set_shown(self.details, self._expanded and not shown.folded)
+        _set_shown(self.expand_button, not shown.folded)
 
     def tab_widgets(self) -> list[QWidget]:
-        """The card's keyboard stops, in order."""
-        stops: list[QWidget] = [*self.reasons.links()] if self.details.isVisibleTo(self) else []
-        stops += [
-            w
-            for w in (
-                self.comment,
-                self.confirm_button,
-                self.accept_button,
-                self.dismiss_button,
-                self.change_button,
-            )
-            if w.isVisibleTo(self)
-        ]
+        """The card's keyboard stops, in order: the arrow, the body's stops, the decision."""
+        stops: list[QWidget] = []
+        if self.expand_button.isVisibleTo(self):
+            stops.append(self.expand_button)
+        if self.details.isVisibleTo(self):
+            stops += self.reasons.links()
+            if self.comment.isVisibleTo(self):
+                stops.append(self.comment)
+        stops += [w for w in self._buttons() if w.isVisibleTo(self)]
         return stops
 
 
 class GateCard(QFrame):
     """The pre-operative gate (R11 as amended in 10.12) while a tarsal tunnel release is planned.
 
-    It lists every unmet item per side, each a link to its finding (the untested lumbar items
-    one by one), says what was overridden or acknowledged and by whom, and offers the two
-    audited actions: acknowledge that there are no nerve studies, and override the
-    tunnel-evidence and competing-cause items with a written reason.
+    Pinned at the top of the panel. It lists every unmet item per side, each a link to its
+    finding (the untested lumbar items one by one, in a list that scrolls when long), says
+    what was overridden or acknowledged and by whom, and offers the two audited actions:
+    acknowledge that there are no nerve studies, and override the tunnel-evidence and
+    competing-cause items with a written reason. Its reason and sources open with its arrow.
 
     Signals:
         sig_finding_requested: carries the paths of an item the user followed.
         sig_override_requested: the user asked to override items 3-4.
         sig_acknowledge_studies_requested: the user acknowledged signing without nerve studies.
+        sig_expanded: the gate's details opened or closed (its keyboard stops changed).
     """
 
     sig_finding_requested = Signal(list)
@@ -577,56 +819,67 @@ class GateCard(QFrame):
     """Emitted when the user presses Override."""
     sig_acknowledge_studies_requested = Signal()
     """Emitted when the user presses Acknowledge (no nerve studies)."""
+    sig_expanded = Signal(bool)
+    """Emitted when the gate's details open or close."""
 
-    def __init__(self, label_of: Callable[[str], str], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("r11_gate")
         self.setProperty("card", "true")
-        self._label_of = label_of
-        self._labels: dict[str, str] = {}
-        self._shown: tuple[object, ...] | None = None
+        self._shown: GateCardState | None = None
+        self._list_cap = 10_000
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 6, 6)
+        layout.setContentsMargins(6, 4, 6, 5)
         layout.setSpacing(3)
         head = QHBoxLayout()
-        self.badge = QLabel(self)
-        self.badge.setObjectName("r11_gate_badge")
-        self.badge.setProperty("badge", "true")
-        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
-        self.title = QLabel(self)
-        self.title.setObjectName("r11_gate_title")
-        self.title.setWordWrap(True)
+        head.setSpacing(5)
+        self.title = _label(self, "r11_gate_title")
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
         head.addWidget(self.title, 1)
+        self.expand_button = _disclosure(self, "r11_gate_expand")
+        self.expand_button.setToolTip("Show or hide what the gate checks, why, and its sources")
+        self.expand_button.setAccessibleName("Pre-operative gate: details")
+        self.expand_button.toggled.connect(self._expand)
+        head.addWidget(self.expand_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
-        self.meta = QLabel(self)
-        self.meta.setObjectName("r11_gate_meta")
-        self.meta.setProperty("role", "muted")
-        layout.addWidget(self.meta)
-        self.text = QLabel(self)
-        self.text.setObjectName("r11_gate_text")
-        self.text.setWordWrap(True)
+        state_line = QHBoxLayout()
+        state_line.setSpacing(5)
+        self.badge = QLabel(self)
+        self.badge.setObjectName("r11_gate_badge")
+        self.badge.setProperty("badge", "true")
+        state_line.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        self.meta = _label(self, "r11_gate_meta", role="muted")
+        state_line.addWidget(self.meta, 1)
+        layout.addLayout(state_line)
+        self.text = _label(self, "r11_gate_text")
         layout.addWidget(self.text)
         self.items = _LinkList(self.sig_finding_requested.emit, self)
         self.items.setObjectName("r11_gate_items")
-        layout.addWidget(self.items)
-        self.record = QLabel(self)
-        self.record.setObjectName("r11_gate_record")
-        self.record.setWordWrap(True)
-        self.record.setTextFormat(Qt.TextFormat.PlainText)
+        self.items_scroll = QScrollArea(self)
+        self.items_scroll.setObjectName("r11_gate_items_scroll")
+        self.items_scroll.setWidgetResizable(True)
+        self.items_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.items_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.items_scroll.setWidget(self.items)
+        self.items_scroll.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.items_scroll.viewport().installEventFilter(self)
+        self.items_scroll.viewport().setAutoFillBackground(False)
+        self.items.setAutoFillBackground(False)
+        layout.addWidget(self.items_scroll)
+        self.record = _label(self, "r11_gate_record")
         layout.addWidget(self.record)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(4)
-        self.studies_button = QPushButton("No nerve studies: acknowledge", self)
+        self.gate_actions = QWidget(self)
+        actions = FlowLayout(self.gate_actions)
+        self.studies_button = QPushButton("No nerve studies: acknowledge", self.gate_actions)
         self.studies_button.setObjectName("acknowledge_no_studies_button")
         self.studies_button.setToolTip(
             "Studies can be falsely negative: record (audited) that you sign without "
             "electrodiagnostic confirmation [MED-WORKUP][AHMAD]."
         )
         self.studies_button.clicked.connect(self.sig_acknowledge_studies_requested)
-        self.override_button = QPushButton("Override…", self)
+        self.override_button = QPushButton("Override…", self.gate_actions)
         self.override_button.setObjectName("override_gate_button")
         self.override_button.setToolTip(
             "Pass the tunnel-evidence and competing-cause items with your own written reason: "
@@ -635,145 +888,112 @@ class GateCard(QFrame):
         self.override_button.clicked.connect(self.sig_override_requested)
         for button in (self.studies_button, self.override_button):
             button.setAutoDefault(False)
-            buttons.addWidget(button)
+            actions.addWidget(button)
             button.hide()
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.why = _rich_label(self, "r11_gate_why")
-        layout.addWidget(self.why)
-        self.next_step = _rich_label(self, "r11_gate_next_step")
-        layout.addWidget(self.next_step)
-        self.sources = QLabel(self)
-        self.sources.setObjectName("r11_gate_sources")
-        self.sources.setProperty("role", "muted")
-        self.sources.setWordWrap(True)
-        layout.addWidget(self.sources)
+        layout.addWidget(self.gate_actions)
+        self.details = QWidget(self)
+        self.details.setObjectName("r11_gate_details")
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.setSpacing(3)
+        self.met = _label(self.details, "r11_gate_met")
+        details.addWidget(self.met)
+        self.why = _label(self.details, "r11_gate_why", rich=True)
+        details.addWidget(self.why)
+        self.next_step = _label(self.details, "r11_gate_next_step", rich=True)
+        details.addWidget(self.next_step)
+        self.sources = _label(self.details, "r11_gate_sources", role="muted")
+        details.addWidget(self.sources)
+        self.details.hide()
+        layout.addWidget(self.details)
 
-    def _label(self, path: str) -> str:
-        label = self._labels.get(path)
-        if label is None:
-            label = self._labels[path] = self._label_of(path)
-        return label
+    @property
+    def state(self) -> GateCardState | None:
+        """What the gate card shows (None before the first assessment)."""
+        return self._shown
 
-    def _item_lines(self, checks: Sequence[GateCheck]) -> list[tuple[str, Sequence[str], str]]:
-        """A line per unmet item (one for an item that reads the same on both sides)."""
-        grouped: dict[tuple[GateItem, str, tuple[str, ...]], list[str]] = {}
-        for check in checks:
-            grouped.setdefault((check.item, check.label, check.paths), []).append(check.side.value)
-        lines: list[tuple[str, Sequence[str], str]] = []
-        for (item, label, paths), sides in grouped.items():
-            where = " and ".join(sides).capitalize()
-            if item is GateItem.LUMBAR_SCREEN:
-                lines.append((f"{where}: {label} (Alt+N in a section fills its normal)", [], ""))
-                for path in paths[:GATE_LINKS_SHOWN]:
-                    lines.append(
-                        (f"Not tested: {self._label(path)}", [path], f"Go to {path} (Enter)")
-                    )
-                rest = paths[GATE_LINKS_SHOWN:]
-                if rest:
-                    tip = "\n".join(self._label(p) for p in rest)
-                    lines.append((f"…and {len(rest)} more untested items", [rest[0]], tip))
-                continue
-            tip = "Go to the written reason (Enter)" if item is GateItem.COMPETING_CAUSES else ""
-            lines.append((f"{where}: {label}", list(paths), tip or "Go to the finding (Enter)"))
-        return lines
-
-    def show_gate(
-        self,
-        assessment: Assessment,
-        suggestion: Suggestion | None,
-        override: GateOverride | None = None,
-        studies: StudiesAcknowledgement | None = None,
-        *,
-        can_act: bool = False,
-    ) -> None:
-        """Show every unmet item per side and what was overridden or acknowledged.
-
-        When nothing is unmet it says the gate is open (or passed by override).
-        """
-        key = (assessment, suggestion, override, studies, can_act)
-        if self._shown == key:
+    def show_state(self, state: GateCardState) -> None:
+        """Show every unmet item and what was overridden or acknowledged."""
+        if self._shown == state:
             return
-        self._shown = key
-        gate = assessment.gate
-        blocked = gate.state is GateState.BLOCKED
-        severity = "warning" if blocked else "ok"
-        _restyle(self, "severity", severity)
-        _restyle(self.badge, "severity", severity)
-        badge = {
-            GateState.BLOCKED: "BLOCKED",
-            GateState.OVERRIDDEN: "OVERRIDDEN",
-        }.get(gate.state, "GATE OPEN")
-        self.badge.setText(badge)
-        title = "Pre-operative gate: tarsal tunnel release"
-        sides = " and ".join(side.value for side in gate.sides).capitalize()
-        self.meta.setText(" · ".join(["R11", *([sides] if sides else [])]))
-        if blocked:
-            self.title.setText(f"{title}: signing is blocked")
-            self.text.setText("Before this plan can be signed, for each planned side:")
-        elif gate.state is GateState.OVERRIDDEN:
-            self.title.setText(f"{title}: passed by override")
-            self.text.setText("Signing may go ahead; the override prints on the visit note.")
-        else:
-            self.title.setText(f"{title}: open")
-            self.text.setText(
-                "The lumbar screen and the pulses are charted, the tunnel has its evidence, "
-                "every competing cause has its written reason, and the nerve studies are in "
-                "(or their absence acknowledged)."
-            )
-        lines = self._item_lines(gate.unmet)
-        lines += [(note, [], "") for note in gate.advisories]
-        self.items.set_lines(lines)
-        record: list[str] = []
-        if override is not None:
-            when = override.at.astimezone()
-            record.append(
-                f"Overridden by {override.by_name} on {when:%Y-%m-%d %H:%M}: {override.reason}"
-            )
-        if studies is not None:
-            when = studies.at.astimezone()
-            record.append(
-                f"No nerve studies: acknowledged by {studies.by_name} on {when:%Y-%m-%d %H:%M}."
-            )
-        self.record.setText("\n".join(record))
-        _set_shown(self.record, bool(record))
-        unmet_items = {check.item for check in gate.unmet}
-        _set_shown(
-            self.studies_button,
-            can_act and GateItem.NERVE_STUDIES in unmet_items and studies is None,
-        )
-        _set_shown(
-            self.override_button,
-            can_act
-            and bool(unmet_items & {GateItem.TUNNEL_EVIDENCE, GateItem.COMPETING_CAUSES})
-            and override is None,
-        )
-        why = suggestion.why if suggestion and blocked else ""
-        step = suggestion.next_step if suggestion and blocked else ""
-        sources = " ".join(f"[{tag}]" for tag in suggestion.sources) if suggestion else ""
-        _set_rich(self.why, f"<b>Why:</b> {escape(why)}" if why else "")
-        _set_rich(self.next_step, f"<b>Next:</b> {escape(step)}" if step else "")
-        self.sources.setText(f"Sources: {sources}" if sources else "")
-        _set_shown(self.sources, bool(sources))
-        self.setAccessibleName(self.title.text())
+        self._shown = state
+        _restyle(self, "severity", state.severity)
+        _restyle(self.badge, "severity", state.severity)
+        self.badge.setText(state.badge)
+        self.title.setText(state.title)
+        self.meta.setText(state.meta)
+        _set_text(self.text, state.text)
+        self.items.set_lines(state.lines)
+        _set_shown(self.items_scroll, bool(state.lines))
+        self.fit_list()
+        _set_text(self.record, "\n".join(state.record))
+        _set_shown(self.studies_button, state.can_acknowledge_studies)
+        _set_shown(self.override_button, state.can_override)
+        _set_shown(self.gate_actions, state.can_acknowledge_studies or state.can_override)
+        _set_text(self.met, state.met)
+        _set_text(self.why, _labelled("Why", state.why))
+        _set_text(self.next_step, _labelled("Next", state.next_step))
+        _set_text(self.sources, f"Sources: {state.sources}" if state.sources else "")
+        has_details = bool(state.met or state.why or state.next_step or state.sources)
+        _set_shown(self.expand_button, has_details)
+        _set_shown(self.details, has_details and self.expand_button.isChecked())
+        self.setAccessibleName(state.title)
+
+    def _expand(self, expanded: bool) -> None:
+        arrow = Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        self.expand_button.setArrowType(arrow)
+        _set_shown(self.details, expanded and not self.expand_button.isHidden())
+        self.sig_expanded.emit(expanded)
+
+    def set_list_cap(self, height: int) -> None:
+        """The most height the list of unmet items may take before it scrolls."""
+        if height != self._list_cap:
+            self._list_cap = height
+            self.fit_list()
+
+    def fit_list(self) -> None:
+        """Size the list of unmet items to its lines, up to the cap."""
+        width = self.items_scroll.viewport().width()
+        if width <= 0 or not self.items_scroll.isVisibleTo(self):
+            width = max(self.width() - 16, 100)
+        needed = self.items.heightForWidth(width)
+        if needed < 0:
+            needed = self.items.sizeHint().height()
+        height = min(needed, self._list_cap)
+        if self.items_scroll.height() != height or self.items_scroll.minimumHeight() != height:
+            self.items_scroll.setFixedHeight(height)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A new width of the list rewraps its lines: size it again."""
+        if watched is self.items_scroll.viewport() and event.type() is QEvent.Type.Resize:
+            assert isinstance(event, QResizeEvent)
+            if event.size().width() != event.oldSize().width():
+                self.fit_list()
+        return super().eventFilter(watched, event)
 
     def tab_widgets(self) -> list[QWidget]:
-        """The gate's links and buttons, in order."""
+        """The gate's links and buttons, then its arrow, in order."""
         stops: list[QWidget] = list(self.items.links())
         stops += [b for b in (self.studies_button, self.override_button) if b.isVisibleTo(self)]
+        if self.expand_button.isVisibleTo(self):
+            stops.append(self.expand_button)
         return stops
 
 
 class AssessmentPanel(QWidget):
     """The live assessment of the encounter, beside the exam form.
 
-    Cards are rebuilt only when the assessment changes, and a card whose suggestion stays is
-    updated in place, so recomputing on every keystroke stays cheap.
+    The gate card stays at the top; the suggestion cards scroll below it. Cards are rebuilt
+    only when the assessment changes, and a card whose suggestion stays is updated in place
+    (open or closed as it was), so recomputing on every keystroke stays cheap.
 
     Signals:
         sig_decision_changed: carries the key of a suggestion the user decided on.
         sig_finding_requested: carries the exam paths of a reason the user followed.
         sig_cards_changed: the set or order of keyboard stops changed (to re-chain Tab).
+        sig_override_requested: the user asked to override the gate's items 3-4.
+        sig_acknowledge_studies_requested: the user acknowledged signing without studies.
+        sig_refusal_answered: every item a refused signature named is now met.
     """
 
     sig_decision_changed = Signal(str)
@@ -781,41 +1001,48 @@ class AssessmentPanel(QWidget):
     sig_finding_requested = Signal(list)
     """Emitted with the paths a followed reason points at (the first gets the cursor)."""
     sig_cards_changed = Signal()
-    """Emitted after cards were added, removed, reordered or collapsed."""
+    """Emitted after cards were added, removed, reordered, opened or closed."""
     sig_override_requested = Signal()
     """Emitted when the user asks to override the gate's items 3-4 (R11)."""
     sig_acknowledge_studies_requested = Signal()
     """Emitted when the user acknowledges signing without nerve studies (R11)."""
+    sig_refusal_answered = Signal()
+    """Emitted once nothing a refusal passed to ``note_refusal`` named is still open."""
 
     def __init__(self, label_of: Callable[[str], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assessment_panel")
         self.setStyleSheet(PANEL_STYLE)
-        self._assessment: Assessment | None = None
-        self._release_planned = False
-        self._decisions: dict[str, Decision] = {}
-        self._read_only = False
+        self.presenter = AssessmentPanelPresenter(label_of)
         self._cards: dict[str, SuggestionCard] = {}
         self._spare: dict[str, SuggestionCard] = {}
         """Cards of suggestions that stopped firing, hidden: charting often brings them back."""
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(2)
+        outer.setSpacing(3)
         # Alt+T (an action of the encounter pane) jumps here; a buddy label cannot, because a
-        # buddy that is a button gets clicked, and the first stop may be Accept.
-        self.heading = QLabel("<b>Live assessment</b> <span style='color:#555'>(Alt+T)</span>")
+        # buddy that is a button gets clicked, and the first stop may be Confirm.
+        self.heading = QLabel(
+            "<b>Live assessment</b> <span style='color:#555'>(Alt+T) · suggestions, "
+            "not diagnoses</span>"
+        )
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setObjectName("assessment_heading")
-        outer.addWidget(self.heading)
-        intro = QLabel(
-            "Suggestions, not diagnoses: on each card C confirms, W keeps it as a working "
-            "impression, D dismisses. They update as you chart.",
-            self,
+        self.heading.setWordWrap(True)
+        self.heading.setToolTip(
+            "On a card: C confirms the diagnosis, W keeps it as a working impression, "
+            "D dismisses it, X changes the decision; Enter or Space on its arrow opens it."
         )
-        intro.setProperty("role", "muted")
-        intro.setWordWrap(True)
-        outer.addWidget(intro)
+        outer.addWidget(self.heading)
+
+        self.gate = GateCard(self)
+        self.gate.sig_finding_requested.connect(self.sig_finding_requested)
+        self.gate.sig_override_requested.connect(self.sig_override_requested)
+        self.gate.sig_acknowledge_studies_requested.connect(self.sig_acknowledge_studies_requested)
+        self.gate.sig_expanded.connect(lambda _open: self.sig_cards_changed.emit())
+        self.gate.hide()
+        outer.addWidget(self.gate)
 
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setObjectName("assessment_scroll")
@@ -826,44 +1053,23 @@ class AssessmentPanel(QWidget):
         self.body.setObjectName("assessment_body")
         self.cards_layout = QVBoxLayout(self.body)
         self.cards_layout.setContentsMargins(0, 2, 6, 2)
-        self.cards_layout.setSpacing(6)
+        self.cards_layout.setSpacing(4)
         self.scroll_area.setWidget(self.body)
         outer.addWidget(self.scroll_area, 1)
 
-        self._gate_record: tuple[GateOverride | None, StudiesAcknowledgement | None, bool] = (
-            None,
-            None,
-            False,
-        )
-        self.gate = GateCard(label_of, self.body)
-        self.gate.sig_finding_requested.connect(self.sig_finding_requested)
-        self.gate.sig_override_requested.connect(self.sig_override_requested)
-        self.gate.sig_acknowledge_studies_requested.connect(self.sig_acknowledge_studies_requested)
-        self.gate.hide()
-        self.cards_layout.addWidget(self.gate)
-        self.held_back = QLabel(self.body)
-        self.held_back.setObjectName("held_back_count")
-        self.held_back.setWordWrap(True)
-        self.held_back.setProperty("role", "muted")
+        self.held_back = _label(self.body, "held_back_count", role="muted")
         self.held_back.hide()
         self.cards_layout.addWidget(self.held_back)
-        self.empty = QLabel(
-            "No suggestions. Findings charted in the exam update this list as you go.", self.body
+        self.empty = _label(self.body, "assessment_empty", role="muted")
+        self.empty.setText(
+            "No suggestions. Findings charted in the exam update this list as you go."
         )
-        self.empty.setObjectName("assessment_empty")
-        self.empty.setWordWrap(True)
-        self.empty.setProperty("role", "muted")
         self.cards_layout.addWidget(self.empty)
-        self.orphans = QLabel(self.body)
-        self.orphans.setObjectName("assessment_other_decisions")
-        self.orphans.setWordWrap(True)
-        self.orphans.setProperty("role", "muted")
+        self.orphans = _label(self.body, "assessment_other_decisions", role="muted")
         self.orphans.hide()
         self.cards_layout.addWidget(self.orphans)
-        self.code_note = QLabel(self.body)
-        self.code_note.setObjectName("assessment_code_set")
-        self.code_note.setWordWrap(True)
-        self.code_note.setProperty("role", "muted")
+        self.code_note = _label(self.body, "assessment_code_set", role="muted")
+        self.code_note.hide()
         self.cards_layout.addWidget(self.code_note)
         self.cards_layout.addStretch(1)
 
@@ -872,7 +1078,7 @@ class AssessmentPanel(QWidget):
     @property
     def assessment(self) -> Assessment | None:
         """The assessment on screen."""
-        return self._assessment
+        return self.presenter.assessment
 
     def card(self, key: str) -> SuggestionCard | None:
         """The card of a shown suggestion."""
@@ -885,68 +1091,54 @@ class AssessmentPanel(QWidget):
 
     def show_assessment(self, assessment: Assessment, *, release_planned: bool) -> bool:
         """Show an assessment; False (and nothing touched) when it is what is already shown."""
-        if assessment == self._assessment and release_planned == self._release_planned:
+        state = self.presenter.show(assessment, release_planned=release_planned)
+        if state is None:
             return False
-        self._assessment = assessment
-        self._release_planned = release_planned
-        code_set = " ".join(p for p in (assessment.code_system, assessment.code_version) if p)
-        shown = [s for s in assessment.shown if s.rule != GATE_RULE]
-        wanted = [s.key for s in shown]
+        self._show_cards(state.cards)
+        if state.gate.shown:
+            self.gate.show_state(state.gate)
+        _set_shown(self.gate, state.gate.shown)
+        _set_text(self.held_back, state.held_back)
+        _set_shown(self.empty, state.empty)
+        _set_text(self.code_note, state.code_note)
+        _set_text(self.orphans, self.presenter.orphans())
+        self._check_refusal()
+        self.sig_cards_changed.emit()
+        return True
+
+    def _show_cards(self, cards: Sequence[CardState]) -> None:
+        """Reuse, add, hide and reorder cards to match the states, in their order."""
+        wanted = [state.key for state in cards]
         for key in [k for k in self._cards if k not in wanted]:
             gone = self._cards.pop(key)
             gone.hide()
             self._spare[key] = gone
         order_changed = list(self._cards) != [k for k in wanted if k in self._cards]
-        for suggestion in shown:
-            card = self._cards.get(suggestion.key)
+        for state in cards:
+            card = self._cards.get(state.key)
             if card is None:
-                card = self._spare.pop(suggestion.key, None) or self._new_card(suggestion)
-                card.set_decision(self._decisions.get(suggestion.key), self._read_only)
-                self._cards[suggestion.key] = card
+                card = self._spare.pop(state.key, None) or self._new_card(state)
+                card.set_decision(self.presenter.decisions.get(state.key), self.presenter.read_only)
+                self._cards[state.key] = card
                 order_changed = True
-            card.set_suggestion(suggestion, code_set)
-        if order_changed:
-            self._cards = {key: self._cards[key] for key in wanted}
-            # Urgent cards first, then the gate (it decides whether the plan can be signed),
-            # then the rest in the assessment's order.
-            urgent = sum(1 for s in shown if s.severity is Severity.URGENT)
-            sequence: list[QWidget] = [self._cards[key] for key in wanted]
-            sequence.insert(urgent, self.gate)
-            for widget in sequence:
-                self.cards_layout.removeWidget(widget)
-            for index, widget in enumerate(sequence):
-                self.cards_layout.insertWidget(index, widget)
-            for card in self._cards.values():
-                if card.isHidden():
-                    card.show()
+            card.show_state(state)
+        if not order_changed:
+            return
+        self._cards = {key: self._cards[key] for key in wanted}
+        sequence = list(self._cards.values())
+        for card in sequence:
+            self.cards_layout.removeWidget(card)
+        for index, card in enumerate(sequence):
+            self.cards_layout.insertWidget(index, card)
+            if card.isHidden():
+                card.show()
 
-        if release_planned:
-            gate = next((s for s in assessment.shown if s.rule == GATE_RULE), None)
-            override, studies, can_act = self._gate_record
-            self.gate.show_gate(assessment, gate, override, studies, can_act=can_act)
-        _set_shown(self.gate, release_planned)
-        held = len(assessment.held_back)
-        self.held_back.setText(
-            f"{held} routine suggestion{'s' if held != 1 else ''} held back until the urgent "
-            "alert is acknowledged."
-        )
-        _set_shown(self.held_back, held > 0)
-        _set_shown(self.empty, not shown and not held and not release_planned)
-        self.code_note.setText(
-            f"Codes are {code_set}: check them against the current code set before billing."
-            if code_set and any(s.codes for s in shown)
-            else ""
-        )
-        _set_shown(self.code_note, bool(self.code_note.text()))
-        self._show_orphans()
-        self.sig_cards_changed.emit()
-        return True
-
-    def _new_card(self, suggestion: Suggestion) -> SuggestionCard:
-        card = SuggestionCard(suggestion, self.body)
+    def _new_card(self, state: CardState) -> SuggestionCard:
+        card = SuggestionCard(state, self.body)
         card.hide()
         card.sig_decided.connect(self._decided)
         card.sig_finding_requested.connect(self.sig_finding_requested)
+        card.sig_expanded.connect(lambda _key, _open: self.sig_cards_changed.emit())
         self.cards_layout.insertWidget(0, card)
         return card
 
@@ -961,47 +1153,48 @@ class AssessmentPanel(QWidget):
 
         Shown with the next assessment.
         """
-        self._gate_record = (override, studies, can_act)
+        self.presenter.set_gate_record(GateRecord(override, studies, can_act))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The pinned gate's list of unmet items takes at most a share of the height."""
+        super().resizeEvent(event)
+        lines = self.fontMetrics().lineSpacing() * 3
+        self.gate.set_list_cap(max(self.height() // GATE_LIST_SHARE, lines))
 
     # --- decisions --------------------------------------------------------------------------
 
     def decisions(self) -> dict[str, Decision]:
         """Suggestion key -> the clinician's choice (including suggestions no longer shown)."""
-        return dict(self._decisions)
+        return self.presenter.decisions
 
     def set_decisions(self, decisions: Mapping[str, Decision], *, read_only: bool) -> None:
         """Show stored choices; read-only for signed encounters and read-only accounts."""
-        self._decisions = dict(decisions)
-        self._read_only = read_only
+        self.presenter.set_decisions(decisions, read_only=read_only)
         for key, card in self._cards.items():
-            card.set_decision(self._decisions.get(key), read_only)
-        self._show_orphans()
+            card.set_decision(self.presenter.decisions.get(key), read_only)
+        _set_text(self.orphans, self.presenter.orphans())
         self.sig_cards_changed.emit()
 
     @property
     def read_only(self) -> bool:
         """True while choices cannot be changed."""
-        return self._read_only
+        return self.presenter.read_only
 
     def _decided(self, key: str, decision: Decision | None) -> None:
-        if decision is None:
-            self._decisions.pop(key, None)
-        else:
-            self._decisions[key] = decision
+        self.presenter.decide(key, decision)
         self.sig_decision_changed.emit(key)
+        self._check_refusal()
         self.sig_cards_changed.emit()
 
-    def _show_orphans(self) -> None:
-        """Choices on suggestions that no longer fire are kept, and said so."""
-        fired = set(self._assessment.keys) if self._assessment is not None else set()
-        orphans = [(k, d) for k, d in self._decisions.items() if k not in fired]
-        self.orphans.setText(
-            "Decisions kept on suggestions that do not apply now: "
-            + "; ".join(f"{k}: {d.choice.sentence.lower()}" for k, d in orphans)
-            if orphans
-            else ""
-        )
-        _set_shown(self.orphans, bool(orphans))
+    # --- a refused signature ----------------------------------------------------------------
+
+    def note_refusal(self, paths: Sequence[str]) -> None:
+        """A signature was refused naming these paths: say when all of them are met."""
+        self.presenter.note_refusal(paths)
+
+    def _check_refusal(self) -> None:
+        if self.presenter.refusal_answered():
+            self.sig_refusal_answered.emit()
 
     # --- keyboard ---------------------------------------------------------------------------
 
@@ -1017,7 +1210,7 @@ class AssessmentPanel(QWidget):
         stops = self.tab_widgets()
         if stops:
             stops[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
-            self.scroll_area.ensureWidgetVisible(stops[0])
+            _ensure_visible(stops[0])
 
 
 class RedFlagBanner(QFrame):
@@ -1108,17 +1301,17 @@ class RedFlagBanner(QFrame):
             title = " / ".join(s.title for s in urgent_all) or "Urgent red flags"
             self.title.setText(f"URGENT: {title}")
             self.setAccessibleName(f"Urgent alert: {title}")
-            lines: list[tuple[str, Sequence[str], str]] = []
+            lines: list[Line] = []
             for suggestion in urgent_all:
                 if len(urgent_all) > 1:
-                    lines.append((f"{suggestion.key}: {suggestion.title}", [], ""))
+                    lines.append(Line(f"{suggestion.key}: {suggestion.title}"))
                 lines += [
-                    (reason.text, paths_of(reason), "Go to the finding (Enter)")
+                    Line(reason.text, paths_of(reason), "Go to the finding (Enter)")
                     for reason in suggestion.reasons
                 ]
             if not urgent_all:
                 lines = [
-                    (flag.replace("_", " "), [path], "")
+                    Line(flag.replace("_", " "), (path,))
                     for flag, path in zip(
                         assessment.urgent_flags, assessment.urgent_paths, strict=False
                     )
