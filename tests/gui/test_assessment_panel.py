@@ -205,6 +205,7 @@ def test_accept_with_comment_dismiss_and_change_back(panel, qtbot):
     assert panel.decisions()["R6"].choice is Choice.DISMISSED
     assert not panel.card("R6").details.isVisible()  # a dismissed card folds away
     assert not panel.card("R6").expand_button.isVisible()
+    assert not panel.card("R6").meta.isVisible()  # its title back on the head's line
 
 
 def test_the_same_assessment_is_not_redrawn_and_kept_cards_are_reused(panel):
@@ -444,6 +445,11 @@ def test_a_closed_card_is_one_line_and_opens_with_enter_space_or_a_click(panel, 
         qtbot.keyClick(card.expand_button, Qt.Key.Key_Space)
     assert card.expanded
     assert card.details.isVisible()
+    # Opened, the head reads key, sides and confidence; the whole title wraps under it.
+    QApplication.processEvents()
+    assert card.meta.isVisible()
+    assert card.title.mapTo(card, card.title.rect().topLeft()).y() >= card.head.geometry().bottom()
+    assert card.title.toolTip() == ""
     assert card.tab_widgets() == [
         card.expand_button,
         card.reasons.links()[0],

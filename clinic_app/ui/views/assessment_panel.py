@@ -267,8 +267,10 @@ class TitleLabel(QLabel):
             return
         self._one_line = one_line
         self.setWordWrap(not one_line)
-        policy = QSizePolicy.Policy.Ignored if one_line else QSizePolicy.Policy.Preferred
-        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        across = QSizePolicy.Policy.Ignored if one_line else QSizePolicy.Policy.Preferred
+        policy = QSizePolicy(across, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(not one_line)  # wrapped, its height follows its width
+        self.setSizePolicy(policy)
         self.updateGeometry()
         self.update()
 
@@ -408,6 +410,11 @@ class _LinkList(QWidget):
         """The lines shown, in order."""
         return self._pool[: self._count]
 
+    @property
+    def spacing(self) -> int:
+        """The pixels between two lines."""
+        return self._layout.spacing()
+
     def set_lines(self, lines: Sequence[Line]) -> None:
         """Show lines; lines without paths are plain text."""
         while len(self._pool) < len(lines):
@@ -513,6 +520,12 @@ class SuggestionCard(QFrame):
         font.setBold(True)
         self.title.setFont(font)
         head.addWidget(self.title, 1)
+        # Opened, the head reads key, sides and confidence, and the title gets its own lines.
+        self.meta = _label(self.head, f"{self.key}_meta", role="muted")
+        self.meta.hide()
+        head.addWidget(self.meta, 1)
+        self._head_layout = head
+        self._layout = layout
         layout.addWidget(self.head)
 
     def _build_details(self, layout: QVBoxLayout) -> None:
@@ -522,8 +535,6 @@ class SuggestionCard(QFrame):
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
         details.setSpacing(3)
-        self.meta = _label(self.details, f"{self.key}_meta", role="muted")
-        details.addWidget(self.meta)
         self.reasons = _LinkList(self.sig_finding_requested.emit, self.details)
         self.reasons.setObjectName(f"{self.key}_reasons")
         details.addWidget(self.reasons)
@@ -639,7 +650,7 @@ class SuggestionCard(QFrame):
         self.title.setText(state.title)
         self.setAccessibleName(state.one_line)
         self._tip_title()
-        _set_text(self.meta, state.meta)
+        self.meta.setText(state.meta)
         self.reasons.set_lines(state.reasons)
         _set_text(self.why, _labelled("Why", state.why))
         _set_text(self.next_step, _labelled("Done" if state.next_done else "Next", state.next_step))
@@ -675,18 +686,33 @@ class SuggestionCard(QFrame):
             self.expand_button.setChecked(expanded)
         arrow = Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
         self.expand_button.setArrowType(arrow)
-        self.title.set_one_line(not expanded)
         self._tip_title()
         self._show_decision()
         self.sig_expanded.emit(self.key, expanded)
+
+    def _place_title(self, opened: bool) -> None:
+        """Closed: the title on the head's line. Opened: on its own lines, under the head."""
+        if opened == (self.title.parentWidget() is self):
+            return
+        if opened:
+            self._head_layout.removeWidget(self.title)
+            self._layout.insertWidget(1, self.title)
+        else:
+            self._layout.removeWidget(self.title)
+            self._head_layout.insertWidget(2, self.title, 1)
+        self.title.set_one_line(not opened)
+        _set_shown(self.meta, opened)
 
     def toggle(self) -> None:
         """Open a closed card, close an open one."""
         self.set_expanded(not self._expanded)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        """A left click on the head opens or closes the card."""
-        on_head = self.head.geometry().contains(event.position().toPoint())
+        """A left click on the head or the title opens or closes the card."""
+        at = event.position().toPoint()
+        on_head = self.head.geometry().contains(at) or (
+            self.title.parentWidget() is self and self.title.geometry().contains(at)
+        )
         if event.button() is Qt.MouseButton.LeftButton and on_head:
             self.toggle()
             return
@@ -782,6 +808,7 @@ class SuggestionCard(QFrame):
         _set_shown(self.comment, shown.comment_editable)
         self.comment.setReadOnly(not shown.comment_editable)
         _set_shown(self.details, self._expanded and not shown.folded)
+        self._place_title(self._expanded and not shown.folded)
         _set_shown(self.expand_button, not shown.folded)
 
     def tab_widgets(self) -> list[QWidget]:
@@ -952,14 +979,22 @@ class GateCard(QFrame):
             self.fit_list()
 
     def fit_list(self) -> None:
-        """Size the list of unmet items to its lines, up to the cap."""
-        width = self.items_scroll.viewport().width()
-        if width <= 0 or not self.items_scroll.isVisibleTo(self):
+        """Size the list of unmet items to its lines, up to the cap, ending on a whole line."""
+        width = self.items_scroll.width()
+        if not self.items_scroll.isVisibleTo(self) or width <= 0:
             width = max(self.width() - 16, 100)
-        needed = self.items.heightForWidth(width)
-        if needed < 0:
-            needed = self.items.sizeHint().height()
-        height = min(needed, self._list_cap)
+        height = max(self.items.heightForWidth(width), 0)  # -1: no lines
+        if height > self._list_cap:
+            # The list scrolls: its lines are narrower by the scroll bar, and the list ends
+            # under the last line that fits whole, so no line shows cut in half.
+            inner = width - self.items_scroll.verticalScrollBar().sizeHint().width()
+            spacing = self.items.spacing
+            height = 0
+            for line in self.items.items:
+                bottom = height + (spacing if height else 0) + line.heightForWidth(inner)
+                if height and bottom > self._list_cap:
+                    break
+                height = bottom
         if self.items_scroll.height() != height or self.items_scroll.minimumHeight() != height:
             self.items_scroll.setFixedHeight(height)
 
