@@ -482,6 +482,36 @@ def test_the_focused_closed_card_decides_with_its_keys(panel, qtbot):
     assert not card.expanded
 
 
+def test_enter_on_a_decision_opens_the_card_and_space_presses_it(panel, qtbot):
+    panel.show_assessment(assessment(S1, TTS), release_planned=False)
+    card = panel.card("R6")
+    card.confirm_button.setFocus(F.ShortcutFocusReason)  # where Alt+T puts the cursor
+    qtbot.keyClick(card.confirm_button, Qt.Key.Key_Return)
+    assert card.expanded
+    assert panel.decisions() == {}
+    assert QApplication.focusWidget() is card.confirm_button
+    qtbot.keyClick(card.confirm_button, Qt.Key.Key_Enter)
+    assert not card.expanded
+    card.set_expanded(True)
+    card.comment.setFocus()
+    qtbot.keyClick(card.comment, Qt.Key.Key_Return)  # Enter in the comment keeps it open
+    assert card.expanded
+    qtbot.keyClick(card.accept_button, Qt.Key.Key_Space)
+    assert panel.decisions()["R6"].choice is Choice.WORKING
+
+
+def test_a_signed_card_still_opens_to_show_why(panel, qtbot):
+    panel.show_assessment(assessment(TTS), release_planned=False)
+    panel.set_decisions({}, read_only=True)
+    card = panel.card("R1")
+    assert card.tab_widgets() == [card.expand_button]
+    card.expand_button.setFocus()
+    qtbot.keyClick(card.expand_button, Qt.Key.Key_Return)
+    assert card.why.isVisible()
+    assert not card.comment.isVisible()
+    assert card.state.text() == "No decision recorded when signed."
+
+
 def test_a_card_the_cursor_is_sent_to_opens_but_tab_and_alt_t_pass_by(panel, qtbot):
     panel.show_assessment(assessment(S1, TTS), release_planned=True)
     tabbed, shortcut, sent = panel.card("R6"), panel.card("R1"), panel.card("R6")

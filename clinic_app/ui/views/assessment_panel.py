@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -753,11 +754,20 @@ class SuggestionCard(QFrame):
         self._show_decision()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """C, W, D decide and X changes the decision, from anywhere on the card."""
+        """C, W, D decide and X changes the decision, from anywhere on the card.
+
+        Enter on a decision (where Alt+T puts the cursor) opens or closes the card; Space
+        still presses the button.
+        """
         plain = event.modifiers() in (
             Qt.KeyboardModifier.NoModifier,
             Qt.KeyboardModifier.KeypadModifier,
         )
+        on_decision = QApplication.focusWidget() in self._buttons()
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if plain and enter and on_decision and self.expand_button.isVisibleTo(self):
+            self.toggle()
+            return
         if plain and not self._read_only:
             key = Qt.Key(event.key())
             if key in DECISION_KEYS and self._decision is None:
