@@ -28,6 +28,7 @@ from clinic_app.domain.assessment.record import (
     Choice,
     Decision,
     GateOverride,
+    RedFlagAcknowledgement,
     StudiesAcknowledgement,
 )
 from clinic_app.domain.exam import Side
@@ -441,6 +442,80 @@ def gate_card_state(
         why=suggestion.why if suggestion and blocked else "",
         next_step=suggestion.next_step if suggestion and blocked else "",
         sources=sources_text(suggestion.sources) if suggestion else "",
+    )
+
+
+# --- the urgent red-flag banner ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BannerState:
+    """The urgent red-flag banner: a red alert until acknowledged, then a quiet line."""
+
+    shown: bool
+    alert: bool = False
+    title: str = ""
+    lines: tuple[Line, ...] = ()
+    """Each urgent suggestion's findings (headed by its key when there are several)."""
+    next_steps: tuple[str, ...] = ()
+    can_acknowledge: bool = False
+    acknowledged: str = ""
+    """Who acknowledged which flags, and when (once acknowledged)."""
+
+    @property
+    def accessible_name(self) -> str:
+        """What a screen reader says of the banner."""
+        if self.alert:
+            return f"Urgent alert: {self.title.removeprefix('URGENT: ')}"
+        return "Urgent alert acknowledged"
+
+
+def _flag_words(flag: str) -> str:
+    return flag.replace("_", " ")
+
+
+def banner_state(
+    assessment: Assessment,
+    acknowledgement: RedFlagAcknowledgement | None,
+    *,
+    can_acknowledge: bool,
+) -> BannerState:
+    """Alert while urgent flags are unacknowledged, a quiet line once they are, else nothing.
+
+    One block per urgent suggestion (cauda equina R0, major weakness R16), each with its own
+    findings and next step.
+    """
+    if not assessment.urgent_flags:
+        return BannerState(shown=False)
+    if assessment.urgent_acknowledged:
+        said = ""
+        if acknowledgement is not None:
+            flags = ", ".join(_flag_words(flag) for flag in acknowledgement.flags)
+            said = (
+                f"Urgent red-flag alert ({flags}) acknowledged by {acknowledgement.by_name} "
+                f"on {acknowledgement.at.astimezone():%Y-%m-%d %H:%M}."
+            )
+        return BannerState(shown=True, acknowledged=said)
+    urgent = [s for s in assessment.suggestions if s.severity is Severity.URGENT]
+    lines: list[Line] = []
+    for suggestion in urgent:
+        if len(urgent) > 1:
+            lines.append(Line(f"{suggestion.key}: {suggestion.title}"))
+        lines += [
+            Line(reason.text, paths_of(reason), "Go to the finding (Enter)")
+            for reason in suggestion.reasons
+        ]
+    if not urgent:
+        pairs = zip(assessment.urgent_flags, assessment.urgent_paths, strict=False)
+        lines = [Line(_flag_words(flag), (path,)) for flag, path in pairs]
+    title = " / ".join(s.title for s in urgent) or "Urgent red flags"
+    return BannerState(
+        shown=True,
+        alert=True,
+        title=f"URGENT: {title}",
+        lines=tuple(lines),
+        next_steps=tuple(s.next_step for s in urgent if s.next_step),
+        can_acknowledge=can_acknowledge,
     )
 
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.assessment.model import Assessment, Severity
+from clinic_app.domain.assessment.model import Assessment
 from clinic_app.domain.assessment.record import (
     MAX_COMMENT,
     Choice,
@@ -59,8 +59,8 @@ from clinic_app.ui.presenters.assessment_panel import (
     GateCardState,
     GateRecord,
     Line,
+    banner_state,
     decision_state,
-    paths_of,
 )
 
 # One style sheet for the whole panel, keyed on properties, so a card costs no style parsing.
@@ -1328,53 +1328,25 @@ class RedFlagBanner(QFrame):
         can_acknowledge: bool,
     ) -> None:
         """Alert while urgent flags are unacknowledged, a quiet line once they are."""
-        if not assessment.urgent_flags:
+        state = banner_state(assessment, acknowledgement, can_acknowledge=can_acknowledge)
+        if not state.shown:
             _set_shown(self, False)
             return
-        alert = not assessment.urgent_acknowledged
-        if alert != self._alert:
-            self._alert = alert
-            self.setStyleSheet(BANNER_ALERT_STYLE if alert else BANNER_QUIET_STYLE)
-        urgent_all = [s for s in assessment.suggestions if s.severity is Severity.URGENT]
+        if state.alert != self._alert:
+            self._alert = state.alert
+            self.setStyleSheet(BANNER_ALERT_STYLE if state.alert else BANNER_QUIET_STYLE)
         for widget in (self.title, self.reasons, self.next_step):
-            _set_shown(widget, alert)
-        _set_shown(self.acknowledge_button, alert and can_acknowledge)
-        _set_shown(self.acknowledged, not alert)
-        if alert:
-            # One line per urgent suggestion (cauda equina R0, major weakness R16), each with
-            # its own findings and next step.
-            title = " / ".join(s.title for s in urgent_all) or "Urgent red flags"
-            self.title.setText(f"URGENT: {title}")
-            self.setAccessibleName(f"Urgent alert: {title}")
-            lines: list[Line] = []
-            for suggestion in urgent_all:
-                if len(urgent_all) > 1:
-                    lines.append(Line(f"{suggestion.key}: {suggestion.title}"))
-                lines += [
-                    Line(reason.text, paths_of(reason), "Go to the finding (Enter)")
-                    for reason in suggestion.reasons
-                ]
-            if not urgent_all:
-                lines = [
-                    Line(flag.replace("_", " "), (path,))
-                    for flag, path in zip(
-                        assessment.urgent_flags, assessment.urgent_paths, strict=False
-                    )
-                ]
-            self.reasons.set_lines(lines)
-            steps = [escape(s.next_step) for s in urgent_all if s.next_step]
-            self.next_step.setText(
-                "<b>Next:</b> " + "<br><b>Next:</b> ".join(steps) if steps else ""
-            )
-            _set_shown(self.next_step, bool(steps))
-        elif acknowledgement is not None:
-            when = acknowledgement.at.astimezone()
-            flags = ", ".join(flag.replace("_", " ") for flag in acknowledgement.flags)
-            self.acknowledged.setText(
-                f"Urgent red-flag alert ({flags}) acknowledged by {acknowledgement.by_name} "
-                f"on {when:%Y-%m-%d %H:%M}."
-            )
-            self.setAccessibleName("Urgent alert acknowledged")
+            _set_shown(widget, state.alert)
+        _set_shown(self.acknowledge_button, state.alert and state.can_acknowledge)
+        _set_shown(self.acknowledged, not state.alert)
+        if state.alert:
+            self.title.setText(state.title)
+            self.reasons.set_lines(state.lines)
+            steps = [f"<b>Next:</b> {escape(step)}" for step in state.next_steps]
+            _set_text(self.next_step, "<br>".join(steps))
+        elif state.acknowledged:
+            self.acknowledged.setText(state.acknowledged)
+        self.setAccessibleName(state.accessible_name)
         _set_shown(self, True)
 
     def tab_widgets(self) -> list[QWidget]:

@@ -27,6 +27,7 @@ from clinic_app.domain.assessment.record import (
     Choice,
     Decision,
     GateOverride,
+    RedFlagAcknowledgement,
     StudiesAcknowledgement,
 )
 from clinic_app.domain.exam import Side
@@ -36,6 +37,7 @@ from clinic_app.ui.presenters.assessment_panel import (
     AssessmentPanelPresenter,
     GateRecord,
     Line,
+    banner_state,
     card_state,
     decision_state,
     gate_card_state,
@@ -559,3 +561,75 @@ def test_a_refusal_the_panel_cannot_judge_is_left_alone():
     assert not presenter.refusal_answered()
     presenter.note_refusal([])
     assert not presenter.refusal_answered()
+
+
+# --- the urgent red-flag banner -------------------------------------------------------------
+
+BLADDER = Reason(
+    text="Bladder change: yes",
+    findings=(FiredFinding(path="red_flags.bladder_change.present", value="yes"),),
+)
+WEAKNESS = Suggestion(
+    key="R16-RIGHT",
+    rule="R16",
+    severity=Severity.URGENT,
+    title="Acute major weakness",
+    reasons=(Reason(text="Right: dorsiflexion 2/5"),),
+    next_step="Arrange a same-week spinal opinion.",
+)
+URGENT = {"urgent_flags": ("bladder_change",), "urgent_paths": ("red_flags.bladder",)}
+
+
+def test_no_banner_without_urgent_flags():
+    assert not banner_state(assessment(S1), None, can_acknowledge=True).shown
+
+
+def test_the_banner_alerts_with_each_urgent_finding_and_next_step():
+    ces = CES.model_copy(update={"reasons": (BLADDER,), "next_step": "Same-day emergency."})
+    alone = banner_state(
+        assessment(ces, urgent_acknowledged=False, **URGENT), None, can_acknowledge=True
+    )
+    assert alone.alert
+    assert alone.title == "URGENT: Possible cauda equina syndrome"
+    assert alone.accessible_name == "Urgent alert: Possible cauda equina syndrome"
+    assert alone.lines == (
+        Line(
+            "Bladder change: yes",
+            ("red_flags.bladder_change.present",),
+            "Go to the finding (Enter)",
+        ),
+    )
+    assert alone.next_steps == ("Same-day emergency.",)
+    assert alone.can_acknowledge
+    both = banner_state(
+        assessment(ces, WEAKNESS, urgent_acknowledged=False, **URGENT), None, can_acknowledge=False
+    )
+    assert both.title == "URGENT: Possible cauda equina syndrome / Acute major weakness"
+    assert [line.text for line in both.lines] == [
+        "R0-CES: Possible cauda equina syndrome",
+        "Bladder change: yes",
+        "R16-RIGHT: Acute major weakness",
+        "Right: dorsiflexion 2/5",
+    ]
+    assert both.next_steps == ("Same-day emergency.", "Arrange a same-week spinal opinion.")
+    assert not both.can_acknowledge
+
+
+def test_flags_without_a_suggestion_are_listed_by_name():
+    state = banner_state(
+        assessment(urgent_acknowledged=False, **URGENT), None, can_acknowledge=True
+    )
+    assert state.title == "URGENT: Urgent red flags"
+    assert state.lines == (Line("bladder change", ("red_flags.bladder",)),)
+
+
+def test_once_acknowledged_a_quiet_line_says_who_and_when():
+    ack = RedFlagAcknowledgement(flags=("bladder_change",), by_name="Dr Lee", at=AT)
+    state = banner_state(assessment(CES, **URGENT), ack, can_acknowledge=True)
+    assert state.shown
+    assert not state.alert
+    assert not state.can_acknowledge
+    assert state.acknowledged == (
+        f"Urgent red-flag alert (bladder change) acknowledged by Dr Lee on {LOCAL}."
+    )
+    assert state.accessible_name == "Urgent alert acknowledged"
