@@ -280,6 +280,30 @@ def build_parser() -> OneLineParser:
         help="a practice admin of the database being replaced",
     )
 
+    encrypt = add_command(
+        sub,
+        "encrypt",
+        "encrypt a database made before encryption (admin); `encrypt confirm` then deletes "
+        "the unencrypted copy",
+        "Encrypt the practice's SQLite database in place with SQLCipher, as the app does at "
+        "the first admin log-in: the encrypted copy is checked (integrity and every table's "
+        "row count) before it replaces the plain file, which is kept beside it as "
+        "clinic.UNENCRYPTED-COPY.sqlite3 until `clinic-app encrypt confirm --user ADMIN` "
+        "deletes it. Prints the recovery key once. The password is asked, or read from "
+        "CLINIC_PASSWORD.",
+    )
+    encrypt.add_argument(
+        "step",
+        nargs="?",
+        choices=("confirm",),
+        metavar="confirm",
+        help="delete the unencrypted copy kept after encrypting (default: encrypt now)",
+    )
+    required = encrypt.add_argument_group("required options")
+    required.add_argument(
+        "--user", metavar="NAME", required=True, help="a practice admin (password as for backup)"
+    )
+
     audit = add_command(
         sub,
         "audit",
@@ -398,6 +422,66 @@ def print_exam_schema() -> int:
     return 0
 
 
+def run_encrypt(settings: Any, args: argparse.Namespace) -> int:
+    """`clinic-app encrypt --user ADMIN`, and `clinic-app encrypt confirm --user ADMIN`.
+
+    Encrypting: the admin's password is checked on the plain database, which is then
+    encrypted in place (the same steps as at the window's first admin log-in) and opened
+    again to record it. Confirming deletes the unencrypted copy kept since (audited).
+    """
+    from clinic_app.app import (
+        build_services,
+        open_data_folder,
+        password_from_user,
+        unlock_database,
+    )
+
+    for line in open_data_folder(settings, create=False):
+        print(f"clinic-app: {line}", file=sys.stderr)
+    password = password_from_user(args.user)
+    db_key = unlock_database(settings, args.user, password)
+    services = build_services(settings, db_key=db_key)
+    encryption = services.encryption
+    if encryption is None:
+        raise ClinicError(
+            "encrypt: only the SQLite database in the data folder is encrypted by the app (a "
+            "PostgreSQL server's data is encrypted by the server's own disk encryption)"
+        )
+    actor = services.accounts.login(args.user, password)
+    if args.step == "confirm":
+        removed = encryption.confirm(actor)
+        print(f"Deleted the unencrypted copy {removed}.")
+        return 0
+    if not encryption.due(actor):
+        if db_key.secret is not None:
+            raise ClinicError("encrypt: the database is already encrypted")
+        raise ClinicError(f"encrypt: {args.user} is not a practice admin")
+    done = encryption.encrypt(actor, password)
+    again = build_services(settings, db_key=db_key)
+    assert again.encryption is not None
+    again.encryption.record_done(actor, done)
+    recovery = again.accounts.take_recovery_key()
+    print(
+        f"The database is encrypted: {done.report.rows} rows in {done.report.tables} tables "
+        f"copied and checked in {done.report.seconds:.1f} s."
+    )
+    if recovery is not None:
+        print(
+            "The recovery key, shown this once (print it and keep it with the practice's "
+            f"papers, away from the computer): {recovery}"
+        )
+    print(
+        f"The unencrypted database is kept as {done.kept}: once the records are checked, "
+        f"delete it with `clinic-app encrypt confirm --user {args.user}`."
+    )
+    if done.without_slot:
+        print(
+            "These accounts log in only after an admin sets a new password for them: "
+            + ", ".join(done.without_slot)
+        )
+    return 0
+
+
 def run_codes(settings: Any, args: argparse.Namespace) -> int:
     """`clinic-app codes import FILE`, when this version has it."""
     from clinic_app import app
@@ -447,6 +531,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(settings)
         if args.command == "codes":
             return run_codes(settings, args)
+        if args.command == "encrypt":
+            return run_encrypt(settings, args)
         from clinic_app.app import run_command
 
         return run_command(settings, args)

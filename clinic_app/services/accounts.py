@@ -106,6 +106,11 @@ class AccountService:
         self._kdf = KdfCost.like(self._hasher)
 
     @property
+    def kdf_cost(self) -> KdfCost:
+        """The Argon2id cost keys are wrapped at (the password hash's)."""
+        return self._kdf
+
+    @property
     def common_passwords(self) -> Collection[str]:
         """Passwords refused as too common (read from resources on first use)."""
         if self._common is None:
@@ -145,8 +150,10 @@ class AccountService:
         guessing gains nothing; the wait itself is audited when it begins.
         """
         name = username.strip().lower()[:USERNAME_KEPT]
+        outside = self._key_ring.slots.unrecorded_failures() if self._key_ring else {}
         with self._uow() as uow:
             now = self._clock.now()
+            self._count_unlock_failures(uow, outside)
             before = uow.accounts.login_failures(name)
             if before is not None and now < before.retry_at:
                 raise AuthenticationFailed(self._wait_message(before, now))
@@ -180,6 +187,7 @@ class AccountService:
                         username=name,
                     )
                 uow.commit()
+                self._unlock_failures_counted(outside)
                 if account is not None and ok and not account.active:
                     raise AuthenticationFailed("This account is disabled; ask the practice admin.")
                 if delay:
@@ -194,10 +202,54 @@ class AccountService:
             self._ensure_key_slot(uow, account, password)
             audit(uow, self._clock, principal, AuditAction.LOGIN, "account", account.id)
             uow.commit()
+            self._unlock_failures_counted(outside)
             if self._key_ring is not None:
-                # An account without a slot (made before encryption) gets one now.
+                self._key_ring.slots.clear_failures(name)
+                # An account without a slot (made before encryption) gets one now, and a
+                # slot made from the password hash at encryption is replaced.
                 self._key_ring.on_password(account.username, password, self._kdf, replace=False)
             return principal.with_signer(signer)
+
+    def _count_unlock_failures(
+        self, uow: UnitOfWork, outside: Mapping[str, list[datetime]]
+    ) -> None:
+        """Wrong passwords typed at the unlock step go into the database's count and trail.
+
+        The database was sealed when they were typed; they are counted at their own times.
+        The same count then governs both steps, and the admin sees them on the Accounts page.
+        """
+        for name, times in outside.items():
+            found = uow.accounts.by_username(name)
+            for at in times:
+                failures = uow.accounts.record_login_failure(name, at)
+                audit(
+                    uow,
+                    self._clock,
+                    None,
+                    AuditAction.LOGIN_FAILED,
+                    "account",
+                    found[0].id if found else "-",
+                    f"wrong password at the unlock step, {at.isoformat(timespec='seconds')}",
+                    username=name,
+                )
+                delay = login_delay(failures.failures)
+                if delay:
+                    audit(
+                        uow,
+                        self._clock,
+                        None,
+                        AuditAction.LOGIN_DELAYED,
+                        "account",
+                        found[0].id if found else "-",
+                        f"{failures.failures} failed logins in a row (at the unlock step); the "
+                        f"next try waited {int(delay.total_seconds())} s (until "
+                        f"{failures.retry_at.isoformat(timespec='seconds')})",
+                        username=name,
+                    )
+
+    def _unlock_failures_counted(self, outside: dict[str, list[datetime]]) -> None:
+        if outside and self._key_ring is not None:
+            self._key_ring.slots.failures_recorded(outside)
 
     # --- keys: the signing key unlocked at login, the admin's copy of the practice key ------
 
@@ -332,6 +384,8 @@ class AccountService:
         """Lift the wait on a user name (admin only, audited)."""
         require(actor, Permission.ACCOUNTS_MANAGE)
         name = username.strip().lower()[:USERNAME_KEPT]
+        if self._key_ring is not None:
+            self._key_ring.slots.clear_failures(name)  # the unlock step's count goes too
         with self._uow() as uow:
             before = uow.accounts.login_failures(name)
             if before is None:

@@ -39,6 +39,8 @@ class ChainAnchor:
         self._key = key
         self.held = False
         """True after an alert: the checkpoint keeps the evidence instead of moving on."""
+        self.alert: str | None = None
+        """The integrity alert raised at start (shown to whoever logs in), until a restore."""
         self._written: Checkpoint | None = None
         """What this process last wrote (saves reading the file back at every commit)."""
 
@@ -96,6 +98,7 @@ class ChainAnchor:
     def reset(self, checkpoint: Checkpoint | None) -> None:
         """Set the checkpoint to a restored chain's head (the one time it may move back)."""
         self.held = False
+        self.alert = None
         self._written = None
         if checkpoint is None:
             self.path.unlink(missing_ok=True)

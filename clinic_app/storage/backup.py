@@ -42,12 +42,13 @@ from clinic_app.domain.audit import Checkpoint
 from clinic_app.domain.hashing import canonical_json
 from clinic_app.services.backup import BackupFailed, BackupInvalid
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
-from clinic_app.services.key_slots import DatabaseKey
+from clinic_app.services.key_slots import DatabaseKey, InPlaceReport
 from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import BackupManifest
 from clinic_app.storage.db import (
     SCHEMA_HEAD,
     engine_key,
+    is_encrypted,
     is_sqlite,
     knows_revision,
     make_engine,
@@ -464,6 +465,28 @@ class SqliteBackup(_Checked):
     def database_path(self) -> Path:
         """The live database file."""
         return self._path
+
+    def is_plain_file(self) -> bool:
+        """Whether the live database is a plain (unencrypted) SQLite file."""
+        # Asked of the engine, not by reading the header: opening and closing the file here
+        # would drop the SQLite locks this process holds on it (see storage/db.py).
+        if self.database_key is not None or is_encrypted(self._engine):
+            return False
+        try:
+            return self._path.stat().st_size > 0
+        except OSError:
+            return False
+
+    def encrypt_in_place(self, key: bytes, kept: Path) -> InPlaceReport:
+        """Encrypt the plain live file under key (SQLCipher), keeping the plain one as kept.
+
+        Every pooled connection is closed first (leaving WAL mode needs the only one); the
+        engine must not be used over the new file (it has no key): open the services again.
+        """
+        from clinic_app.storage.encrypt_in_place import encrypt_in_place
+
+        self._engine.dispose()
+        return encrypt_in_place(self._path, key, kept)
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table right now."""

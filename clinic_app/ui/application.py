@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from clinic_app.domain.account import Principal
     from clinic_app.services.backup import BackupService
     from clinic_app.services.container import Services
+    from clinic_app.services.key_slots import EncryptedInPlace
     from clinic_app.ui.main_window import MainWindow
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
@@ -159,12 +160,116 @@ def _open_window(
     services: Services,
     settings: AppSettings,
     setup: Callable[[], DatabaseSetup | None],
+    encrypted: EncryptedInPlace | None = None,
+    not_encrypted: str | None = None,
 ) -> MainWindow:
     from clinic_app.ui.main_window import MainWindow
 
     # The window's size, place and maximised state, remembered per data folder.
     placement = QSettings(str(settings.data_dir / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
-    return MainWindow(services, settings.idle_lock_minutes, setup=setup(), window_state=placement)
+    window = MainWindow(services, settings.idle_lock_minutes, setup=setup(), window_state=placement)
+    told: set[int] = set()
+
+    def logged_in(principal: Principal) -> None:
+        # Once per person and window: the lock screen's unlock is a log-in too.
+        if principal.user_id in told:
+            return
+        told.add(principal.user_id)
+        after_login(
+            window,
+            window.dialogs,
+            services,
+            principal,
+            encrypted=encrypted,
+            not_encrypted=not_encrypted,
+        )
+
+    # Connected after the window's own handler: the recovery key (if due) is shown first.
+    window.login_page.sig_logged_in.connect(logged_in)
+    return window
+
+
+INTEGRITY_ALERT_TITLE = "Integrity alert: the audit trail does not match its checkpoint"
+KEPT_COPY_TITLE = "The unencrypted copy of the records"
+
+
+def after_login(
+    parent: QWidget,
+    dialogs: Dialogs,
+    services: Services,
+    principal: Principal,
+    *,
+    encrypted: EncryptedInPlace | None = None,
+    not_encrypted: str | None = None,
+) -> None:
+    """What a person must hear right after logging in, each in one window.
+
+    - A start-up integrity alert (the audit chain no longer matches its checkpoint kept
+      outside the database), to everyone: it is also audited and kept until a restore.
+    - For an admin: that the records were just encrypted in place (or why not), and, while
+      the unencrypted original is kept, the question whether it can be deleted now.
+    """
+    alert = services.integrity_alert
+    if alert is not None:
+        dialogs.error(
+            parent,
+            INTEGRITY_ALERT_TITLE,
+            f"INTEGRITY ALERT: {alert}.\n\nThe practice's records may have been altered "
+            "outside the app. Tell the practice admin now. The admin checks them with "
+            "`clinic-app audit verify` and, if it fails, restores the last good backup. "
+            "This alert is recorded in the audit trail and shown at every log-in until then.",
+        )
+    encryption = services.encryption
+    if not_encrypted is not None:
+        dialogs.error(
+            parent,
+            "The records were not encrypted",
+            f"{not_encrypted}\n\nThe records open as before, unencrypted. The app tries again "
+            "at the next admin log-in.",
+        )
+    if encrypted is not None:
+        dialogs.info(parent, "The records are now encrypted", encrypted_text(encrypted))
+        return
+    from clinic_app.domain.account import Role
+
+    if encryption is None or Role.ADMIN not in principal.roles:
+        return
+    kept = encryption.kept_copy()
+    if kept is None:
+        return
+    if dialogs.confirm(
+        parent,
+        KEPT_COPY_TITLE,
+        f"When the records were encrypted, the old unencrypted database was kept as {kept}. "
+        "Anyone who copies that file can read every record in it.\n\nIf the patients and "
+        "visits you have looked at since are all there, delete it now. Otherwise keep it "
+        "for now (you are asked again at your next log-in).",
+        "Delete the unencrypted copy",
+    ):
+        try:
+            removed = encryption.confirm(principal)
+        except ClinicError as exc:
+            dialogs.error(parent, KEPT_COPY_TITLE, str(exc))
+            return
+        dialogs.info(parent, KEPT_COPY_TITLE, f"{removed} was deleted.")
+
+
+def encrypted_text(done: EncryptedInPlace) -> str:
+    """What the admin is told once the records were encrypted in place."""
+    lines = [
+        f"The records on this computer are now encrypted ({done.report.rows:,} rows in "
+        f"{done.report.tables} tables copied and checked in {done.report.seconds:.1f} s). "
+        "Each account's password unlocks them at log-in.",
+        f"The old unencrypted database is kept as {done.kept} until you confirm that "
+        "nothing is missing: you are asked at your next log-in (or run `clinic-app encrypt "
+        "confirm --user NAME`). Until then anyone who copies that file can read it.",
+    ]
+    if done.without_slot:
+        lines.append(
+            "These accounts cannot log in until you set a new password for them (Admin, "
+            f"Accounts): {', '.join(done.without_slot)}."
+        )
+    return "\n\n".join(lines)
 
 
 def _check_in_background(start: StartUp, window: MainWindow, dialogs: Dialogs) -> None:
@@ -265,6 +370,7 @@ def _run_login_first(
     pending: list[tuple[str, str]] = []
     opened: list[Services] = []
     windows: list[MainWindow] = []
+    encrypting: list[BackgroundCall] = []
     exit_status = [0]
 
     def services() -> Services | None:
@@ -319,10 +425,63 @@ def _run_login_first(
         except ClinicError as exc:
             page.refuse(str(exc))
             return
+        if ready.encryption is not None and ready.encryption.due(principal):
+            encrypt_then_enter(ready, principal, password)
+            return
         enter(ready, principal)
 
-    def enter(ready: Services, principal: Principal) -> None:
-        window = _open_window(ready, settings, setup)
+    def encrypt_then_enter(ready: Services, principal: Principal, password: str) -> None:
+        """A plain database and an admin's log-in: encrypt it in place, then reopen it."""
+        assert ready.encryption is not None
+        encryption = ready.encryption
+        page.set_waiting("Encrypting the records (once, at the first admin log-in)...")
+
+        def work() -> tuple[Services | None, EncryptedInPlace | None, str | None]:
+            from clinic_app.services.key_slots import EncryptionFailed
+
+            try:
+                done = encryption.encrypt(principal, password)
+            except EncryptionFailed as exc:
+                return None, None, str(exc)
+            try:
+                again = build()
+            except ClinicError:
+                return None, done, None  # asked on the UI thread (Retry, Quit)
+            if again.encryption is not None:
+                again.encryption.record_done(principal, done)
+            return again, done, None
+
+        call = BackgroundCall(work, "clinic-encrypt-database")
+
+        def finished() -> None:
+            if call.error is not None:
+                raise call.error
+            again, done, failure = call.result
+            if failure is not None:
+                enter(ready, principal, not_encrypted=failure)  # the plain records, as before
+                return
+            if again is None:
+                again = open_services(build, recovery)
+                if again is None:
+                    exit_status[0] = 2
+                    page.close()
+                    app.quit()
+                    return
+            opened[:] = [again]
+            enter(again, principal, encrypted=done)
+
+        call.sig_done.connect(finished)
+        encrypting.append(call)
+        call.start()
+
+    def enter(
+        ready: Services,
+        principal: Principal,
+        *,
+        encrypted: EncryptedInPlace | None = None,
+        not_encrypted: str | None = None,
+    ) -> None:
+        window = _open_window(ready, settings, setup, encrypted, not_encrypted)
         if not window.placement_restored:
             window.setGeometry(page.geometry())
         window.show()
