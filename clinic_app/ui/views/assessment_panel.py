@@ -41,17 +41,13 @@ from clinic_app.domain.assessment.record import (
     RedFlagAcknowledgement,
     StudiesAcknowledgement,
 )
+
+# Re-exported: the encounter pane and the panel's tests name them from here.
 from clinic_app.ui.presenters.assessment_panel import (
     GATE_LINKS_SHOWN as GATE_LINKS_SHOWN,
 )
 from clinic_app.ui.presenters.assessment_panel import (
-    GATE_RULE as GATE_RULE,
-)
-from clinic_app.ui.presenters.assessment_panel import (
     REASON_FOR_GATE as REASON_FOR_GATE,
-)
-from clinic_app.ui.presenters.assessment_panel import (
-    SEVERITY_WORD as SEVERITY_WORD,
 )
 from clinic_app.ui.presenters.assessment_panel import (
     AssessmentPanelPresenter,
