@@ -304,6 +304,9 @@ def test_restore_help_shows_user_as_required(tmp_path: Path) -> None:
         (["codes"], ["codes", "required", "import"]),
         (["codes", "import"], ["FILE is required"]),
         (["demo", "--data-dir"], ["--data-dir", "expected one argument"]),
+        (["encrypt"], ["encrypt", "--user NAME is required"]),
+        (["encrypt", "now", "--user", "x"], ["invalid choice: 'now'"]),
+        (["encrypt", "--user", "x"], ["does not exist", "only the app's first start"]),
     ],
     ids=" ".join,
 )

@@ -411,7 +411,18 @@ KILL_CHILD = textwrap.dedent(
         setattr(in_place, name, wrapped)
 
     real_replace = os.replace
-    if stage == "export":
+    if stage == "mid-export":
+        import threading, time
+        real_export = in_place._export
+        def export_and_die_half_way(path, target, key):
+            worker = threading.Thread(target=real_export, args=(path, target, key))
+            worker.start()
+            # Killed while SQLCipher writes the copy (or just after, on a fast disk).
+            while worker.is_alive() and not (target.exists() and target.stat().st_size):
+                time.sleep(0.0002)
+            die()
+        in_place._export = export_and_die_half_way
+    elif stage == "export":
         after("_export")
     elif stage == "keep":
         after("_keep_original")
@@ -429,7 +440,7 @@ KILL_CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("stage", ["export", "keep", "rename"])
+@pytest.mark.parametrize("stage", ["mid-export", "export", "keep", "rename"])
 def test_a_kill_at_any_step_leaves_a_database_that_opens(
     plain: AppSettings, stage: str, tmp_path: Path
 ) -> None:
