@@ -54,7 +54,6 @@ def grow_audit_trail(data_dir: Path, entries: int) -> int:
                         **event.model_dump(),
                         "action": event.action.value,
                         "seq": seq,
-                        "prev_hash": prev,
                         "entry_hash": digest,
                     }
                 )

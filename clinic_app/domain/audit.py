@@ -183,10 +183,11 @@ def verify_chain(
                 entries=count,
                 first_broken_seq=entry.seq,
                 problem=(
-                    "its content does not match its keyed hash (changed, or written without "
-                    "the practice key)"
+                    "its content does not match its keyed hash (it or the entry before it "
+                    "was changed, or written without the practice key)"
                     if keyed
-                    else "its content does not match its hash (changed after it was written)"
+                    else "its content does not match its hash (it or the entry before it was "
+                    "changed after it was written)"
                 ),
             )
         if (

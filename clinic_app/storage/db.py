@@ -19,7 +19,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision id. Start-up compares the database against it with one
 # query and imports Alembic only when there is something to migrate (a test keeps this equal
 # to Alembic's own head).
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLite files this process has connected to. A lock SQLite takes on a file is a POSIX record

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
+    Select,
     Table,
     and_,
     bindparam,
@@ -815,19 +817,36 @@ class SqlAuditRepository:
         """The head after this transaction's last append (for the checkpoint outside)."""
 
     @staticmethod
-    def _to_domain(row: AuditRow) -> AuditEntry:
-        return AuditEntry(
-            seq=row.seq,
-            at=aware(row.at),
-            user_id=row.user_id,
-            username=row.username,
-            action=AuditAction(row.action),
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            detail=row.detail,
-            prev_hash=row.prev_hash,
-            entry_hash=row.entry_hash,
+    def _entries(rows: Iterable[Row[Any]]) -> list[AuditEntry]:
+        """Entries from rows of _select(); the first entry follows the genesis hash."""
+        return [
+            AuditEntry(
+                seq=r.seq,
+                at=aware(r.at),
+                user_id=r.user_id,
+                username=r.username,
+                action=AuditAction(r.action),
+                entity_type=r.entity_type,
+                entity_id=r.entity_id,
+                detail=r.detail,
+                prev_hash=r.prev_hash if r.prev_hash is not None else GENESIS_HASH,
+                entry_hash=r.entry_hash,
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def _select() -> Select[Any]:
+        """Entries as plain columns, each with its predecessor's hash (one index lookup)."""
+        table = _table(AuditRow)
+        before = table.alias("before")
+        prev_hash = (
+            select(before.c.entry_hash)
+            .where(before.c.seq == table.c.seq - 1)
+            .scalar_subquery()
+            .label("prev_hash")
         )
+        return select(*table.c, prev_hash)
 
     def append(self, event: AuditEvent) -> AuditEntry:
         """Lock the head row (FOR UPDATE on PostgreSQL; SQLite holds the write lock), chain."""
@@ -862,15 +881,15 @@ class SqlAuditRepository:
             entity_type=event.entity_type,
             entity_id=event.entity_id,
             detail=event.detail,
-            prev_hash=head.entry_hash,
             entry_hash=digest,
         )
         self._s.add(row)
+        prev_hash = head.entry_hash
         head.seq = seq
         head.entry_hash = digest
         self._s.flush()
         self.appended = Checkpoint(seq=seq, entry_hash=digest, keyed_from=head.keyed_from)
-        return self._to_domain(row)
+        return AuditEntry(seq=seq, prev_hash=prev_hash, entry_hash=digest, **event.model_dump())
 
     def lock(self) -> None:
         """Take the audit head's row lock now, for the rest of the transaction.
@@ -916,28 +935,14 @@ class SqlAuditRepository:
         entries of those actions.
         """
         table = _table(AuditRow)
-        stmt = select(*table.c).where(table.c.seq > after).order_by(table.c.seq)
+        stmt = self._select().where(table.c.seq > after).order_by(table.c.seq)
         if up_to is not None:
             stmt = stmt.where(table.c.seq <= up_to)
         if actions is not None:
             stmt = stmt.where(table.c.action.in_([a.value for a in actions]))
         if limit is not None:
             stmt = stmt.limit(limit)
-        return [
-            AuditEntry(
-                seq=r.seq,
-                at=aware(r.at),
-                user_id=r.user_id,
-                username=r.username,
-                action=AuditAction(r.action),
-                entity_type=r.entity_type,
-                entity_id=r.entity_id,
-                detail=r.detail,
-                prev_hash=r.prev_hash,
-                entry_hash=r.entry_hash,
-            )
-            for r in self._s.connection().execute(stmt)
-        ]
+        return self._entries(self._s.connection().execute(stmt))
 
     def head(self) -> tuple[int, str] | None:
         """The last (seq, hash) written."""
@@ -951,8 +956,8 @@ class SqlAuditRepository:
 
     def entry_at(self, seq: int) -> AuditEntry | None:
         """One entry by sequence number."""
-        row = self._s.get(AuditRow, seq)
-        return self._to_domain(row) if row is not None else None
+        found = self.page(seq - 1, 1, up_to=seq)
+        return found[0] if found else None
 
     def checkpoint(self) -> Checkpoint | None:
         """The head with its keyed start."""
@@ -963,8 +968,9 @@ class SqlAuditRepository:
 
     def recent(self, limit: int) -> Sequence[AuditEntry]:
         """The newest entries first."""
-        rows = self._s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit))
-        return [self._to_domain(r) for r in rows]
+        table = _table(AuditRow)
+        stmt = self._select().order_by(table.c.seq.desc()).limit(limit)
+        return self._entries(self._s.connection().execute(stmt))
 
     def recent_entity_ids(
         self, user_id: int, action: str, entity_type: str, limit: int

@@ -410,8 +410,8 @@ def rechain(engine: Engine, from_seq: int = 1) -> None:
                 entity_type=r.entity_type,
                 entity_id=r.entity_id,
                 detail=r.detail,
-                prev_hash=r.prev_hash,
-                entry_hash=r.entry_hash,
+                prev_hash="",  # not stored: the previous entry's hash
+                entry_hash=bytes(r.entry_hash).hex(),
             )
             for r in conn.execute(text("SELECT * FROM audit_log ORDER BY seq"))
         ]
@@ -420,11 +420,8 @@ def rechain(engine: Engine, from_seq: int = 1) -> None:
             if number >= from_seq or entry.seq != number:
                 digest = chain_hash(number, prev, entry)
                 conn.execute(
-                    text(
-                        "UPDATE audit_log SET seq = :n, prev_hash = :p, entry_hash = :h "
-                        "WHERE seq = :old"
-                    ),
-                    {"n": number, "p": prev, "h": digest, "old": entry.seq},
+                    text("UPDATE audit_log SET seq = :n, entry_hash = :h WHERE seq = :old"),
+                    {"n": number, "h": bytes.fromhex(digest), "old": entry.seq},
                 )
                 prev = digest
             else:
@@ -524,7 +521,7 @@ def test_a_cut_tail_with_the_head_updated_is_found_by_the_checkpoint(
         ).scalar_one()
         conn.execute(
             text("UPDATE audit_head SET seq = :s, entry_hash = :h WHERE id = 1"),
-            {"s": last - 2, "h": previous},
+            {"s": last - 2, "h": bytes(previous).hex()},
         )
 
     report = keyed.services.audit.verify()
@@ -695,7 +692,7 @@ def test_audit_verify_finds_a_cut_tail_from_the_checkpoint(tmp_path: Path) -> No
     conn.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
     conn.execute(
         "UPDATE audit_head SET seq = ?, entry_hash = "
-        "(SELECT entry_hash FROM audit_log WHERE seq = ?)",
+        "(SELECT lower(hex(entry_hash)) FROM audit_log WHERE seq = ?)",
         (last - 1, last - 1),
     )
     conn.commit()

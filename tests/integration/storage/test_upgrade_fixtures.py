@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from clinic_app.app import form_catalog
+from clinic_app.domain.audit import GENESIS_HASH
 from clinic_app.domain.encounter import EncounterStatus, effective_exam
 from clinic_app.domain.layout import get_path
 from clinic_app.services.common import SystemClock
@@ -119,6 +120,11 @@ def test_upgrade_keeps_every_stored_value(old_db):
 
     after = table_rows(path)
     assert after["alembic_version"] == [{"version_num": SCHEMA_HEAD}]
+    # Schema 0013 keeps each audit hash once, as bytes: the same hashes, none lost.
+    links = [entry.pop("prev_hash") for entry in before["audit_log"]]
+    assert links == [GENESIS_HASH] + [e["entry_hash"] for e in before["audit_log"][:-1]]
+    for entry in after["audit_log"]:
+        entry["entry_hash"] = bytes(entry["entry_hash"]).hex()
     for table, rows in before.items():
         if table == "alembic_version":
             continue
