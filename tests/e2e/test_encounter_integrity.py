@@ -262,3 +262,37 @@ def test_the_autosave_clears_the_changed_marks(qtbot, clinic, logged_in_window):
     assert pane.save_status.text().startswith("Saved")
     window.close()
     assert read_back(clinic).history.onset == "sudden"
+
+
+def test_opening_encounters_one_after_another_saves_nothing(qtbot, clinic, logged_in_window):
+    # One draft with the teach-back ticked, one without: showing the second after the first
+    # must not count as an edit (it used to autosave an unchanged copy, version and audit).
+    # "Age over 50" is charted in both, so the fill from the date of birth has nothing to do.
+    services = build_services(load_settings(clinic["data_dir"]))
+    principal = clinic["principal"]
+    second = services.encounters.create(
+        principal,
+        {
+            "patient_id": clinic["patient_id"],
+            "encounter_date": services.clock.today(),
+            "reason": "Second visit",
+        },
+    )
+    versions = {}
+    for enc_id, done in ((clinic["encounter_id"], True), (second.id, False)):
+        enc = services.encounters.get(principal, enc_id).encounter
+        content = enc.content.model_dump(mode="json")
+        content["exam"]["red_flags"]["age_over_50"]["present"] = "yes"
+        content["teach_back"] = {"done": done, "note": "said it back" if done else ""}
+        versions[enc_id] = services.encounters.save_draft(
+            principal, enc_id, content, enc.version
+        ).version
+    window = logged_in_window()
+    for enc_id in (clinic["encounter_id"], second.id, clinic["encounter_id"]):
+        window.open_encounter(enc_id)
+        qtbot.wait(50)
+    qtbot.wait(1500)  # past the autosave delay
+    assert window.encounter_pane.teach_back.isChecked()
+    for enc_id, version in versions.items():
+        assert services.encounters.get(principal, enc_id).encounter.version == version
+    window.close()

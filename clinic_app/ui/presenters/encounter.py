@@ -245,7 +245,9 @@ class EncounterPresenter:
             status=status,
             message="",
             header=(
-                f"<h2>Encounter {enc.encounter_date.isoformat()}</h2>"
+                # One line: the room above the exam goes to the patient banner and the form.
+                f'<span style="font-size: large; font-weight: 600">'
+                f"Encounter {enc.encounter_date.isoformat()}</span> &nbsp; "
                 f"<b>Reason</b> {escape(enc.reason)} &nbsp; "
                 f"<b>Clinician</b> {escape(enc.clinician_name)} &nbsp; "
                 f"<b>Status</b> {'SIGNED (locked)' if enc.is_signed else 'Draft'}"

@@ -769,7 +769,12 @@ class EncounterPane(QWidget):
 
     def _show(self, enc: Encounter) -> None:
         """Show the encounter as stored (opened, signed or amended with an addendum)."""
-        self.teach_back.setChecked(enc.content.teach_back.done)
+        # Showing the stored answer is not a change (it would autosave an unchanged copy).
+        blocked = self.teach_back.blockSignals(True)
+        try:
+            self.teach_back.setChecked(enc.content.teach_back.done)
+        finally:
+            self.teach_back.blockSignals(blocked)
         self.teach_back_note.setText(enc.content.teach_back.note)
         self._presenter.show(enc)
         read_only = self._presenter.screen.read_only
