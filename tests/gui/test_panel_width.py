@@ -31,10 +31,12 @@ def window_state(path: Path) -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
-def open_pane(qtbot: QtBot, services: Services, state: QSettings) -> EncounterPane:
+def open_pane(
+    qtbot: QtBot, services: Services, state: QSettings, width: int = 1366
+) -> EncounterPane:
     pane = EncounterPane(services, Dialogs(), window_state=state)
     qtbot.addWidget(pane)
-    pane.resize(1366, 768)
+    pane.resize(width, 768)
     pane.show()
     qtbot.waitExposed(pane)
     return pane
@@ -73,6 +75,15 @@ def test_the_panel_starts_at_its_default_width(
 ) -> None:
     pane = open_pane(qtbot, services, window_state(tmp_path / "window.ini"))
     assert panel_width(pane) == PANEL_WIDTH
+
+
+def test_a_wide_screen_gives_the_panel_a_share_of_the_width(
+    qtbot: QtBot, services: Services, tmp_path: Path
+) -> None:
+    pane = open_pane(qtbot, services, window_state(tmp_path / "window.ini"), width=1920)
+    form, panel = pane.splitter.sizes()
+    assert panel > PANEL_WIDTH + 150  # about 30% of the width
+    assert form > 2 * panel
 
 
 def test_a_dragged_width_is_kept_across_encounters_and_restarts(

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -68,9 +68,22 @@ PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
 PANEL_WIDTH_KEY = "encounter/assessment_panel_width"
 """Where the window state keeps the width the clinician dragged the panel to."""
+WIDE_SPLITTER = 1600
+"""From this width on (a 1920-pixel screen), the panel takes a share of it, not PANEL_WIDTH."""
 REASON_NEEDED_STYLE = "QPlainTextEdit#foot_primary_reason { border: 2px solid #8f5600; }"
 SENSORY_MAP_SUFFIX = ".sensory.regions"
 AGE_OVER_50 = "red_flags.age_over_50.present"
+
+
+def default_panel_width(total: int) -> int:
+    """The panel's width before the clinician drags it.
+
+    Up to laptop widths the form keeps priority; a wide screen gives the panel about 30%
+    (its reasons wrap less) and the form, two sides side by side, still has ample room.
+    """
+    if total < WIDE_SPLITTER:
+        return PANEL_WIDTH
+    return min(total * 3 // 10, 640)
 
 
 class QuickEntryLine(QLineEdit):
@@ -596,16 +609,27 @@ class EncounterPane(QWidget):
             QWidget.setTabOrder(first, second)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Give the panel its width once the pane has its first real size.
-
-        The width the clinician last dragged it to (kept with the window's placement), else
-        the default.
-        """
+        """Give the panel its width once the pane has its first real size."""
         super().showEvent(event)
-        if not self._panel_sized and self.splitter.width() > PANEL_WIDTH * 2:
-            self._panel_sized = True
-            total = sum(self.splitter.sizes())
-            width = self._chosen_panel_width() or PANEL_WIDTH
+        self._size_panel()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Until the clinician drags the panel, its default follows the window's width."""
+        super().resizeEvent(event)
+        self._size_panel()
+
+    def _size_panel(self) -> None:
+        """Size the panel: as last dragged (kept with the window's placement), else the default.
+
+        A dragged width is applied once; the default is applied again as the window resizes.
+        """
+        total = sum(self.splitter.sizes())
+        if self._panel_sized or not self.isVisible() or total <= PANEL_WIDTH * 2:
+            return
+        chosen = self._chosen_panel_width()
+        self._panel_sized = chosen is not None
+        width = chosen or default_panel_width(total)
+        if self.splitter.sizes()[1] != width:
             self.splitter.setSizes([total - width, width])
 
     def _chosen_panel_width(self) -> int | None:
@@ -615,6 +639,7 @@ class EncounterPane(QWidget):
 
     def _remember_panel_width(self, _pos: int, _index: int) -> None:
         """The splitter was dragged: keep the panel's width for the next encounter and start."""
+        self._panel_sized = True
         if self._window_state is not None:
             self._window_state.setValue(PANEL_WIDTH_KEY, self.splitter.sizes()[1])
 
