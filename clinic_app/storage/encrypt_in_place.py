@@ -150,19 +150,32 @@ def _verify(target: Path, key: bytes, expected: dict[str, int]) -> None:
         raise _failed(f"the encrypted copy does not hold every row: {shown}")
 
 
-def _keep_original(path: Path, kept: Path) -> None:
-    """The plain file under its kept name: a second name for the same file, else a copy."""
+def _keep_original(path: Path, kept: Path, expected: dict[str, int]) -> None:
+    """The plain file under its kept name: a second name for the same file, else a copy.
+
+    The copy (where the file system has no hard links: FAT, some network drives) is made
+    with SQLite's backup API over a connection of the same SQLite as the lock, never by
+    opening the file beside SQLite (closing such a handle would drop the lock; SQLite keeps
+    its own handles open while a lock is held), and its row counts are checked.
+    """
     kept.unlink(missing_ok=True)
     try:
         os.link(path, kept)
     except OSError:
-        # No hard links here (FAT, some network drives): a copy, checked by size.
         temp = temp_beside(kept)
         try:
-            shutil.copyfile(path, temp)
+            source: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None)
+            copy: sqlite3.Connection = sqlcipher3.connect(str(temp), isolation_level=None)
+            try:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+                found = table_counts(copy)
+            finally:
+                copy.close()
+                source.close()
+            if found != expected:
+                raise _failed("the copy of the unencrypted file does not hold every row")
             fsync_file(temp)
-            if temp.stat().st_size != path.stat().st_size:
-                raise _failed("the copy of the unencrypted file came out short") from None
             os.replace(temp, kept)
         finally:
             temp.unlink(missing_ok=True)
@@ -200,7 +213,7 @@ def encrypt_in_place(path: Path, key: bytes, kept: Path) -> InPlaceReport:
             _export(path, temp, key)
             _verify(temp, key, expected)
             fsync_file(temp)
-            _keep_original(path, kept)
+            _keep_original(path, kept, expected)
             if OPEN_FILES_BLOCK_REPLACE:
                 lock.close()
             os.replace(temp, path)

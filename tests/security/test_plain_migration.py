@@ -369,6 +369,27 @@ def test_a_database_open_in_another_program_is_refused(plain: AppSettings) -> No
     close(first.services)
 
 
+def test_without_hard_links_the_kept_copy_is_a_checked_copy(
+    plain: AppSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(_src: object, _dst: object) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(in_place.os, "link", no_links)
+    opened, done = encrypt_at_log_in(plain)
+    close(opened.services)
+
+    assert done.kept.stat().st_ino != (plain.data_dir / DB_FILE).stat().st_ino
+    assert done.kept.stat().st_mode & 0o777 == 0o600
+    conn = sqlite3.connect(done.kept)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT reason FROM encounters").fetchone() == (REASON,)
+    finally:
+        conn.close()
+    assert not [p for p in plain.data_dir.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_a_slot_made_from_the_password_hash_opens_with_the_password() -> None:
     from argon2 import PasswordHasher
 
