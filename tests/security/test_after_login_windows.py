@@ -50,9 +50,9 @@ def cut_the_audit_tail(path: Path) -> None:
         previous = conn.execute(
             "SELECT entry_hash FROM audit_log WHERE seq = ?", (last - 2,)
         ).fetchone()[0]
-        conn.execute(
-            "UPDATE audit_head SET seq = ?, entry_hash = ? WHERE id = 1", (last - 2, previous)
-        )
+        # The chain's head keeps the hash as hex text; each entry as its 32 bytes.
+        head = previous.hex() if isinstance(previous, bytes) else previous
+        conn.execute("UPDATE audit_head SET seq = ?, entry_hash = ? WHERE id = 1", (last - 2, head))
         conn.commit()
     finally:
         conn.close()
