@@ -300,6 +300,8 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
     settle(qtbot)
     assert not pane.assessment.foot_primary_reason_needed
     assert "open" in gate.title.text()
+    # What the refusal asked for is done: its red line does not stay to mislead.
+    assert pane.message.text() == ""
 
     # With a release planned, each warning needs a decision: one key on its card.
     click(qtbot, pane.sign_button)
@@ -311,6 +313,7 @@ def test_release_plan_is_refused_until_lumbar_screen_and_reason_then_signs(
         card.confirm_button.setFocus()
         press.text("w")
     settle(qtbot)
+    assert pane.message.text() == ""
     click(qtbot, pane.sign_button)
     assert pane.encounter.is_signed
     assert pane.panel.gate.isVisible()

@@ -30,6 +30,10 @@ GateCall = Callable[[Principal, int, int], Encounter]
 """One audited gate record: (who, encounter id, expected version) -> the encounter stored."""
 
 
+REFUSED = "Not signed: "
+"""How the message line starts when a signature is refused."""
+
+
 class EncounterStore(Protocol):
     """The encounter use cases the screen calls (``EncounterService``)."""
 
@@ -347,6 +351,11 @@ class EncounterPresenter:
         """Say why a step was refused on the message line; the save status stays."""
         self._set(message=text)
 
+    def clear_refusal(self) -> None:
+        """What a refused signature asked for is done: its "Not signed" line goes."""
+        if self._screen.message.startswith(REFUSED) and self._screen.phase is not Phase.FAILED:
+            self._set(message="")
+
     def note(self, status: str) -> None:
         """Put a step's result on the status line (a visit note printed, saved or opened)."""
         self._set(status=status)
@@ -446,7 +455,7 @@ class EncounterPresenter:
 
     def _refuse_signing(self, exc: ClinicError) -> Signing:
         # The draft itself is saved: only the signature is refused, so the save status stays.
-        self.tell(f"Not signed: {exc}")
+        self.tell(f"{REFUSED}{exc}")
         return Signing(focus=tuple(exc.paths) if isinstance(exc, SigningBlocked) else ())
 
     def start_amending(self) -> bool:

@@ -211,6 +211,7 @@ class EncounterPane(QWidget):
         self.panel.sig_cards_changed.connect(self._chain_tab_order)
         self.panel.sig_override_requested.connect(self.override_gate)
         self.panel.sig_acknowledge_studies_requested.connect(self.acknowledge_no_studies)
+        self.panel.sig_refusal_answered.connect(self._presenter.clear_refusal)
         # The form keeps priority: it gets every extra pixel, the panel a fixed default.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("encounter_splitter")
@@ -1245,6 +1246,8 @@ class EncounterPane(QWidget):
             )
         )
         if signing.focus:
+            # The panel says when every item named is met; the refusal line goes then.
+            self.panel.note_refusal(signing.focus)
             self.focus_findings(list(signing.focus))
         if signing.signed is not None:
             self._show(signing.signed)

@@ -322,6 +322,22 @@ def test_a_blocked_signature_names_what_to_fix_and_keeps_the_save_status(
     assert presenter.draft_open
 
 
+def test_a_refusal_answered_on_the_panel_clears_its_line_only(
+    presenter: EncounterPresenter,
+) -> None:
+    presenter.save(typed(presenter, release="right"), None)
+    presenter.sign(never)
+    status = presenter.screen.status
+    presenter.clear_refusal()  # the panel: every item the refusal named is met now
+    assert presenter.screen.message == ""
+    assert presenter.screen.status == status
+
+    presenter.save(typed(presenter, notes="x" * (MAX_TEXT + 1)), None)
+    presenter.sign(never)
+    presenter.clear_refusal()  # the marked fields are not the panel's to answer
+    assert presenter.screen.message.startswith("Not signed: fix the marked fields")
+
+
 def test_someone_who_may_not_sign_or_chart_sees_a_locked_draft(
     encounters: EncounterService, admin: Principal, draft: Encounter
 ) -> None:
