@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -39,8 +39,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLayout,
-    QLayoutItem,
     QLineEdit,
     QSizePolicy,
     QStyle,
@@ -64,6 +62,7 @@ from clinic_app.domain.exam import (
 )
 from clinic_app.domain.foot_map import Edge, FootMapGeometry, MapView, interior_point
 from clinic_app.domain.regions import REGIONS, RegionCode, describe
+from clinic_app.ui.flow_layout import FlowLayout
 from clinic_app.ui.forms.controls import install_wheel_guard, pick_key
 
 ERROR_STYLE = "color: #a40000; font-weight: bold;"
@@ -756,82 +755,6 @@ class _Legend(QWidget):
         painter.end()
 
 
-class _FlowLayout(QLayout):
-    """Lays items out left to right and wraps them to the width (the layout follows the font).
-
-    With ``uniform`` every item gets the same width (the widest hint), in as many columns
-    as fit, stretched to fill the row: a grid that turns into one column when space is short.
-    """
-
-    def __init__(
-        self, parent: QWidget | None = None, *, uniform: bool = False, line_spacing: int = 3
-    ) -> None:
-        super().__init__(parent)
-        self._items: list[QLayoutItem] = []
-        self._uniform = uniform
-        self._line_spacing = line_spacing
-        self.setContentsMargins(0, 0, 0, 0)
-        self.setSpacing(6)
-
-    def addItem(self, item: QLayoutItem) -> None:
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:
-        super().setGeometry(rect)
-        self._arrange(rect, move=True)
-
-    def sizeHint(self) -> QSize:
-        # Height at the map's usual column width; the parent asks heightForWidth for the rest.
-        width = self.minimumSize().width()
-        return QSize(width, self.heightForWidth(max(width, 320)))
-
-    def minimumSize(self) -> QSize:
-        # The real height comes from heightForWidth; this is the narrowest usable box.
-        width = max((item.minimumSize().width() for item in self._items), default=0)
-        height = max((item.sizeHint().height() for item in self._items), default=0)
-        return QSize(width, height)
-
-    def _arrange(self, rect: QRect, *, move: bool) -> int:
-        spacing = self.spacing()
-        items = [item for item in self._items if not item.isEmpty()]
-        if self._uniform and items:
-            cell = max(item.minimumSize().width() for item in items)
-            columns = max(1, (rect.width() + spacing) // (cell + spacing))
-            cell = max(cell, (rect.width() - (columns - 1) * spacing) // columns)
-            cell = min(cell, rect.width()) if columns == 1 else cell
-            widths = [cell] * len(items)
-        else:
-            widths = [min(item.sizeHint().width(), rect.width()) for item in items]
-        x, y, line_h = rect.x(), rect.y(), 0
-        for item, width in zip(items, widths, strict=True):
-            if x > rect.x() and x + width > rect.right() + 1:
-                x, y, line_h = rect.x(), y + line_h + self._line_spacing, 0
-            height = item.sizeHint().height()
-            if move:
-                item.setGeometry(QRect(x, y, width, height))
-            x += width + spacing
-            line_h = max(line_h, height)
-        return y + line_h - rect.y()
-
-
 class _ElidingCombo(QComboBox):
     """A combo box that elides its current text when narrow instead of cutting it off."""
 
@@ -987,7 +910,7 @@ class SensoryMapView(QWidget):
         self._refresh_all()
 
     def _build_editors(self, prefix: str, title: str) -> QVBoxLayout:
-        fields = _FlowLayout(uniform=True)
+        fields = FlowLayout(spacing=6, line_spacing=3, uniform=True, hint_width=320)
         captions: list[QLabel] = []
 
         def field(name: str, editor: QWidget) -> None:
@@ -1047,8 +970,7 @@ class SensoryMapView(QWidget):
         self._two_point_error.setWordWrap(True)
         self._two_point_error.hide()
 
-        symptoms = _FlowLayout()
-        symptoms.setSpacing(8)
+        symptoms = FlowLayout(spacing=8, line_spacing=3, hint_width=320)
         self._asked = QCheckBox("Symptoms asked", self)
         self._asked.setObjectName(f"{prefix}_symptoms_asked")
         self._asked.setAccessibleName(f"{title} symptoms asked")

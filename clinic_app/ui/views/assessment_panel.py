@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
-    QLayoutItem,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -43,6 +41,7 @@ from clinic_app.domain.assessment.record import (
 )
 
 # Re-exported: the encounter pane and the panel's tests name them from here.
+from clinic_app.ui.flow_layout import FlowLayout
 from clinic_app.ui.presenters.assessment_panel import (
     GATE_LINKS_SHOWN as GATE_LINKS_SHOWN,
 )
@@ -165,83 +164,6 @@ def _disclosure(parent: QWidget, name: str) -> QToolButton:
     button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     button.setCheckable(True)
     return button
-
-
-class FlowLayout(QLayout):
-    """Widgets side by side, wrapping onto another row when the width runs out.
-
-    Buttons in a narrow panel or at a large font wrap instead of being cut off.
-    """
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
-        super().__init__(parent)
-        self._items: list[QLayoutItem] = []
-        self.setSpacing(spacing)
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item: QLayoutItem) -> None:
-        """Take an item (addWidget comes here)."""
-        self._items.append(item)
-
-    def count(self) -> int:
-        """How many items the layout holds."""
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:
-        """The item at an index, or None."""
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:
-        """Remove and return the item at an index, or None."""
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:
-        """It never asks for more room than its rows need."""
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:
-        """Its height depends on its width (rows wrap)."""
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        """The height the rows need at this width."""
-        return self._arrange(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:
-        """Place the items in rows inside the rectangle."""
-        super().setGeometry(rect)
-        self._arrange(rect, move=True)
-
-    def sizeHint(self) -> QSize:
-        """Everything on one row."""
-        shown = [item.sizeHint() for item in self._items if not item.isEmpty()]
-        if not shown:
-            return QSize(0, 0)
-        width = sum(hint.width() for hint in shown) + self.spacing() * (len(shown) - 1)
-        return QSize(width, max(hint.height() for hint in shown))
-
-    def minimumSize(self) -> QSize:
-        """The widest single item: anything wider wraps."""
-        size = QSize(0, 0)
-        for item in self._items:
-            if not item.isEmpty():
-                size = size.expandedTo(item.minimumSize())
-        return size
-
-    def _arrange(self, rect: QRect, *, move: bool) -> int:
-        x, y, row_height = rect.x(), rect.y(), 0
-        spacing = self.spacing()
-        for item in self._items:
-            if item.isEmpty():  # a hidden widget takes no room
-                continue
-            hint = item.sizeHint()
-            if x > rect.x() and x + hint.width() > rect.right() + 1:
-                x, y, row_height = rect.x(), y + row_height + spacing, 0
-            if move:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + spacing
-            row_height = max(row_height, hint.height())
-        return y + row_height - rect.y()
 
 
 class TitleLabel(QLabel):
