@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,31 +161,13 @@ class AccountService:
             account, stored = found if found else (None, self._dummy_hash)
             ok = self._verify(stored, password)
             if account is None or not ok or not account.active:
-                failures = uow.accounts.record_login_failure(name, now)
-                audit(
+                failures, delay = self._record_failure(
                     uow,
-                    self._clock,
-                    None,
-                    AuditAction.LOGIN_FAILED,
-                    "account",
+                    name,
                     account.id if account else "-",
+                    now,
                     "disabled account" if account and ok else "",
-                    username=name,
                 )
-                delay = login_delay(failures.failures)
-                if delay:
-                    audit(
-                        uow,
-                        self._clock,
-                        None,
-                        AuditAction.LOGIN_DELAYED,
-                        "account",
-                        account.id if account else "-",
-                        f"{failures.failures} failed logins in a row; the next try waits "
-                        f"{int(delay.total_seconds())} s (until "
-                        f"{failures.retry_at.isoformat(timespec='seconds')})",
-                        username=name,
-                    )
                 uow.commit()
                 self._unlock_failures_counted(outside)
                 if account is not None and ok and not account.active:
@@ -221,31 +203,53 @@ class AccountService:
         for name, times in outside.items():
             found = uow.accounts.by_username(name)
             for at in times:
-                failures = uow.accounts.record_login_failure(name, at)
-                audit(
+                self._record_failure(
                     uow,
-                    self._clock,
-                    None,
-                    AuditAction.LOGIN_FAILED,
-                    "account",
+                    name,
                     found[0].id if found else "-",
+                    at,
                     f"wrong password at the unlock step, {at.isoformat(timespec='seconds')}",
-                    username=name,
+                    at_unlock=True,
                 )
-                delay = login_delay(failures.failures)
-                if delay:
-                    audit(
-                        uow,
-                        self._clock,
-                        None,
-                        AuditAction.LOGIN_DELAYED,
-                        "account",
-                        found[0].id if found else "-",
-                        f"{failures.failures} failed logins in a row (at the unlock step); the "
-                        f"next try waited {int(delay.total_seconds())} s (until "
-                        f"{failures.retry_at.isoformat(timespec='seconds')})",
-                        username=name,
-                    )
+
+    def _record_failure(
+        self,
+        uow: UnitOfWork,
+        name: str,
+        account_id: int | str,
+        at: datetime,
+        detail: str,
+        *,
+        at_unlock: bool = False,
+    ) -> tuple[LoginFailures, timedelta | None]:
+        """Count one failed log-in and audit it, and the wait it starts (if it does)."""
+        failures = uow.accounts.record_login_failure(name, at)
+        audit(
+            uow,
+            self._clock,
+            None,
+            AuditAction.LOGIN_FAILED,
+            "account",
+            account_id,
+            detail,
+            username=name,
+        )
+        delay = login_delay(failures.failures)
+        if delay:
+            where, waits = (" (at the unlock step)", "waited") if at_unlock else ("", "waits")
+            audit(
+                uow,
+                self._clock,
+                None,
+                AuditAction.LOGIN_DELAYED,
+                "account",
+                account_id,
+                f"{failures.failures} failed logins in a row{where}; the next try {waits} "
+                f"{int(delay.total_seconds())} s (until "
+                f"{failures.retry_at.isoformat(timespec='seconds')})",
+                username=name,
+            )
+        return failures, delay
 
     def _unlock_failures_counted(self, outside: dict[str, list[datetime]]) -> None:
         if outside and self._key_ring is not None:

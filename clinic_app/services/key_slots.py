@@ -674,17 +674,9 @@ class DatabaseEncryption:
             report = self._db.encrypt_in_place(key, kept)
         except EncryptionFailed as exc:
             self._put_back_slots(previous)
-            with self._uow() as uow:
-                audit(
-                    uow,
-                    self._clock,
-                    actor,
-                    AuditAction.PRACTICE_CHANGE,
-                    "database",
-                    "-",
-                    f"encrypting the database in place failed, it stays unencrypted: {exc}",
-                )
-                uow.commit()
+            self._audit_database(
+                actor, f"encrypting the database in place failed, it stays unencrypted: {exc}"
+            )
             raise
         except BaseException:
             self._put_back_slots(previous)
@@ -702,28 +694,26 @@ class DatabaseEncryption:
 
     def record_done(self, actor: Principal, done: EncryptedInPlace) -> None:
         """Audit the finished encryption in the encrypted database (services opened anew)."""
+        self._audit_database(
+            actor,
+            f"encrypted in place: {done.report.tables} tables, {done.report.rows} rows "
+            f"checked against the unencrypted original ({done.kept.name}) in "
+            f"{done.report.seconds:.1f} s",
+        )
+
+    def _audit_database(self, actor: Principal, detail: str) -> None:
+        """One audit entry about the database file itself, in its own transaction."""
         from clinic_app.domain.audit import AuditAction
         from clinic_app.services.common import audit
 
         with self._uow() as uow:
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.PRACTICE_CHANGE,
-                "database",
-                "-",
-                f"encrypted in place: {done.report.tables} tables, {done.report.rows} rows "
-                f"checked against the unencrypted original ({done.kept.name}) in "
-                f"{done.report.seconds:.1f} s",
-            )
+            audit(uow, self._clock, actor, AuditAction.PRACTICE_CHANGE, "database", "-", detail)
             uow.commit()
 
     def confirm(self, actor: Principal) -> Path:
         """An admin confirms the encrypted records are complete: the kept copy is deleted."""
         from clinic_app.domain.account import Permission
-        from clinic_app.domain.audit import AuditAction
-        from clinic_app.services.common import audit, require
+        from clinic_app.services.common import require
 
         require(actor, Permission.ACCOUNTS_MANAGE)
         kept = self.kept_copy()
@@ -736,15 +726,7 @@ class DatabaseEncryption:
         from clinic_app.services.files import fsync_dir
 
         fsync_dir(kept.parent)
-        with self._uow() as uow:
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.PRACTICE_CHANGE,
-                "database",
-                "-",
-                f"the unencrypted copy {kept.name} kept after encrypting in place was deleted",
-            )
-            uow.commit()
+        self._audit_database(
+            actor, f"the unencrypted copy {kept.name} kept after encrypting in place was deleted"
+        )
         return kept
