@@ -18,6 +18,7 @@ from clinic_app.domain.errors import ClinicError, DatabaseCorrupt
 from clinic_app.settings import AppSettings
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.start_page import BackgroundCall, StartLoginWindow
+from clinic_app.ui.window_size import fitting_size
 
 # The services, the data layer and the workspace are imported after the first page is shown.
 if TYPE_CHECKING:
@@ -572,7 +573,7 @@ def _run_setup_first(
     shell.setWindowTitle("clinic_app: set up the practice")
     setup_page = SetupPage(services, dialogs, setup())
     shell.setCentralWidget(setup_page)
-    shell.resize(1200, 760)
+    shell.resize(fitting_size())
 
     def enter(ready: Services, principal: Principal | None) -> None:
         window = _open_window(ready, settings, setup)

@@ -63,6 +63,7 @@ from clinic_app.ui.views.print_queue_pane import PrintQueuePane
 from clinic_app.ui.views.printouts import rehearse_visit_note
 from clinic_app.ui.views.session_pages import DatabaseSetup, LoginPage, SetupPage
 from clinic_app.ui.views.start_view import StartView
+from clinic_app.ui.window_size import fitting_size
 
 SEARCH_DEBOUNCE_MS = 120
 ACTIVITY_EVENTS = {
@@ -78,9 +79,6 @@ WARM_UP_AFTER_MS = 1500
 PREPARE_ENCOUNTER_AFTER_MS = 400
 """After log-in, once the first page is up, the print machinery is loaded in the background."""
 """At most one account check per this many seconds (a key held down repeats fast)."""
-DEFAULT_SIZE = (1200, 760)
-FRAME_ALLOWANCE = 40
-"""Pixels kept free for window decorations until the real frame is known (after showing)."""
 EXPORT_CHOICES = (
     ("PDF visit note", ExportFormat.PDF, "PDF files (*.pdf);;All files (*)"),
     ("FHIR R4 Bundle (JSON)", ExportFormat.FHIR, "FHIR JSON (*.json);;All files (*)"),
@@ -1010,12 +1008,8 @@ class MainWindow(QMainWindow):
                 restored = self.restoreGeometry(saved)
         self.placement_restored = restored
         if not restored:
-            width, height = DEFAULT_SIZE
-            if available is not None:
-                # Room for the title bar and borders the window manager adds around it.
-                width = min(width, available.width() - FRAME_ALLOWANCE)
-                height = min(height, available.height() - FRAME_ALLOWANCE)
-            self.resize(width, height)
+            # Room for the title bar and borders the window manager adds around it.
+            self.resize(fitting_size())
         if available is not None:
             self._fit_into(available)
         self._placed_size = self.size()

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.ui.window_size import fitting_size
+
 ERROR_STYLE = "color: #a40000; font-weight: bold;"
 
 
@@ -110,7 +112,7 @@ class StartLoginWindow(QMainWindow):
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
         self.setCentralWidget(page)
-        self.resize(1200, 760)
+        self.resize(fitting_size())
         self.username.setFocus()
 
     def _submit(self) -> None:

@@ -229,13 +229,32 @@ class FormView(QWidget):
             if row.help:
                 label.setToolTip(row.help)
                 label.setText(f"{row.label} <span style='color:#1c5fb8'>(?)</span>")
-            grid.addWidget(label, row_index, 0)
             sides: Iterable[Side | None] = tuple(Side) if section.sided else (None,)
-            for column, side in enumerate(sides, 1):
-                path = row.path.replace(SIDE_TOKEN, side.value) if side else row.path
-                container = self._build_control(section, row, side, path, heading_text)
-                span = 1 if section.sided else 2
-                grid.addWidget(container, row_index, column, 1, span)
+            containers = [
+                self._build_control(
+                    section,
+                    row,
+                    side,
+                    row.path.replace(SIDE_TOKEN, side.value) if side else row.path,
+                    heading_text,
+                )
+                for side in sides
+            ]
+            if row.widget is not None and section.sided:
+                # A wide widget (the sensory maps) takes the whole width under its label, so
+                # the label column does not set the form's narrowest width (150% display).
+                grid.addWidget(label, row_index, 0, 1, 3)
+                pair = QWidget()
+                pair_layout = QHBoxLayout(pair)
+                pair_layout.setContentsMargins(0, 0, 0, 0)
+                for container in containers:
+                    pair_layout.addWidget(container, 1)
+                grid.addWidget(pair, row_index + 1, 0, 1, 3)
+                row_index += 2
+                continue
+            grid.addWidget(label, row_index, 0)
+            for column, container in enumerate(containers, 1):
+                grid.addWidget(container, row_index, column, 1, 1 if section.sided else 2)
             row_index += 1
         return box
 

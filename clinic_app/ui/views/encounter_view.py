@@ -66,6 +66,8 @@ ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6p
 FILL_STATUS_STYLE = "color: #1c5fb8;"
 PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
+PANEL_MIN_WIDTH = 220
+"""The narrowest the panel gets (its cards still read, one line each)."""
 PANEL_WIDTH_KEY = "encounter/assessment_panel_width"
 """Where the window state keeps the width the clinician dragged the panel to."""
 WIDE_SPLITTER = 1600
@@ -75,15 +77,36 @@ SENSORY_MAP_SUFFIX = ".sensory.regions"
 AGE_OVER_50 = "red_flags.age_over_50.present"
 
 
-def default_panel_width(total: int) -> int:
+def default_panel_width(total: int, form_needs: int = 0) -> int:
     """The panel's width before the clinician drags it.
 
-    Up to laptop widths the form keeps priority; a wide screen gives the panel about 30%
-    (its reasons wrap less) and the form, two sides side by side, still has ample room.
+    Up to laptop widths the form keeps priority: the panel gives up width (down to
+    PANEL_MIN_WIDTH) before the form would scroll sideways (``form_needs``: its narrowest
+    width, a scaled display's too). A wide screen gives the panel about 30% (its reasons
+    wrap less) and the form, two sides side by side, still has ample room.
     """
-    if total < WIDE_SPLITTER:
-        return PANEL_WIDTH
-    return min(total * 3 // 10, 640)
+    if total >= WIDE_SPLITTER:
+        return min(total * 3 // 10, 640)
+    return max(PANEL_MIN_WIDTH, min(PANEL_WIDTH, total - form_needs))
+
+
+class StatusLine(QLabel):
+    """Feedback above the form, two lines at most.
+
+    More is cut and kept whole in the tooltip, so a long list (a quick entry's findings)
+    never pushes the exam and the panel down.
+    """
+
+    LIMIT = 150
+    """Characters shown; about two lines beside the Copy forward button."""
+
+    def setText(self, text: str) -> None:
+        """Show the text, cut at a word with '…' when long (the whole in the tooltip)."""
+        short = text
+        if len(text) > self.LIMIT:
+            short = text[: self.LIMIT].rsplit(" ", 1)[0].rstrip(";,:") + " … (hover for all)"
+        super().setText(short)
+        self.setToolTip(text if short != text else "")
 
 
 class QuickEntryLine(QLineEdit):
@@ -180,7 +203,7 @@ class EncounterPane(QWidget):
         )
         self.copy_forward_button.clicked.connect(self.copy_forward)
         tools.addWidget(self.copy_forward_button)
-        self.fill_status = QLabel()
+        self.fill_status = StatusLine()
         self.fill_status.setObjectName("fill_status")
         self.fill_status.setStyleSheet(FILL_STATUS_STYLE)
         self.fill_status.setWordWrap(True)
@@ -205,7 +228,7 @@ class EncounterPane(QWidget):
         self.body_layout.setContentsMargins(0, 0, 8, 0)
         self.exam_scroll.setWidget(self.body)
         self.panel = AssessmentPanel(services.forms.label_of)
-        self.panel.setMinimumWidth(220)
+        self.panel.setMinimumWidth(PANEL_MIN_WIDTH)
         self.panel.sig_decision_changed.connect(self._decided)
         self.panel.sig_finding_requested.connect(self.focus_findings)
         self.panel.sig_cards_changed.connect(self._chain_tab_order)
@@ -540,7 +563,7 @@ class EncounterPane(QWidget):
             values[sensory.path] = apply_sensory(current, sensory)
         changed = form.apply_values(f"quick entry '{self.quick_entry.text().strip()}'", values)
         self.fill_status.setText(
-            f"Set: {read.summary}. Ctrl+Z undoes it." if changed else "Already charted so."
+            f"Set (Ctrl+Z undoes it): {read.summary}." if changed else "Already charted so."
         )
         self.quick_entry.clear()
 
@@ -629,9 +652,17 @@ class EncounterPane(QWidget):
             return
         chosen = self._chosen_panel_width()
         self._panel_sized = chosen is not None
-        width = chosen or default_panel_width(total)
+        width = chosen or default_panel_width(total, self._form_needs())
         if self.splitter.sizes()[1] != width:
             self.splitter.setSizes([total - width, width])
+
+    def _form_needs(self) -> int:
+        """The exam form's narrowest width, with its scroll bar (0 before it is built)."""
+        body = self.exam_scroll.widget()
+        if self.form is None or body is None:
+            return 0
+        bar = self.exam_scroll.verticalScrollBar().sizeHint().width()
+        return body.minimumSizeHint().width() + bar + self.splitter.handleWidth()
 
     def _chosen_panel_width(self) -> int | None:
         """The panel width kept from the last drag, if any (in this or an earlier run)."""
