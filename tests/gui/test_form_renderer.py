@@ -193,3 +193,48 @@ def test_next_section_moves_focus_to_the_first_field(qtbot, form):
     assert focused().objectName() == "history.pain_score"
     form.next_section(-1)
     assert focused().objectName() == "lumbar.right.slr.angle_deg"
+
+
+def read_controls(form: FormView) -> dict:
+    """The form's values read control by control (what values() takes note of instead)."""
+    return {path: form.control(path).value() for path in form.paths}
+
+
+def test_values_are_what_the_controls_show_after_every_kind_of_change(qtbot, form):
+    # values() is read from the values the form takes note of, not from the controls, so
+    # every way a control changes must be noted: keys, typing, list ticks, a section fill,
+    # a copy, a several-value step (quick entry), undo, redo and a reload.
+    def same() -> None:
+        shown = read_controls(form)
+        got = form.values()
+        assert {path: get_path(got, path) for path in shown} == shown
+
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    qtbot.keyClick(focused(), Qt.Key.Key_P)
+    same()
+    form.focus_path("history.pain_score")
+    qtbot.keyClicks(focused(), "7")
+    same()
+    ticks = form.control("left.tinel.tarsal_tunnel.radiates_distal")
+    ticks.item(1).setCheckState(Qt.CheckState.Checked)
+    same()
+    form.apply_normal("slr")
+    same()
+    form.apply_values("quick entry", {"lumbar.left.slr.angle_deg": "40"})
+    same()
+    form.copy_forward(
+        NeuroFootExam.model_validate(
+            {"left": {"tinel": {"tarsal_tunnel": {"result": "negative"}}}}
+        ).model_dump(mode="json"),
+        "the visit of 2026-10-01",
+    )
+    same()
+    while form.undo():
+        same()
+    while form.redo():
+        same()
+    form.set_values(NeuroFootExam().model_dump(mode="json"))
+    same()
+    # The copy handed out is the caller's: changing it changes nothing in the form.
+    form.values()["right"]["tinel"]["tarsal_tunnel"]["radiates_distal"].append("PL-HALLUX")
+    same()

@@ -404,8 +404,16 @@ class FormView(QWidget):
         self._refresh_marks()
 
     def values(self) -> dict[str, Any]:
-        """The stored values with every control's current raw value laid over them."""
+        """The stored values with every control's current raw value laid over them.
+
+        Read from the values last taken note of (every edit, fill, copy and undo updates
+        them), not from the controls: the live assessment reads the form on every change.
+        """
         data: dict[str, Any] = _copy_json(self._base)
+        if len(self._last) == len(self._bound):
+            for path, value in self._last.items():
+                set_path(data, path, _copy_json(value))
+            return data
         for path, bound in self._bound.items():
             set_path(data, path, bound.control.value())
         return data
