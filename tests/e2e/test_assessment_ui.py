@@ -159,14 +159,16 @@ def test_accept_with_comment_is_saved_read_back_and_signed(
 
     window, pane = open_encounter(logged_in_window, clinic, monkeypatch)
     card = pane.panel.card("R6")
-    assert card.state.text() == "✓ Kept as a working impression"
+    assert card.state.text() == "✓ Working"  # a closed card's line; the sentence opened
+    assert card.state.toolTip() == "✓ Kept as a working impression"
     assert card.comment.text() == "MRI lumbar spine requested"
     assert card.change_button.isVisible()
     click(qtbot, pane.sign_button)
     assert pane.encounter.is_signed
     card = pane.panel.card("R6")
+    assert card.state.text() == "✓ Working"
     assert (
-        card.state.text()
+        card.state.toolTip()
         == "✓ Kept as a working impression when signed: MRI lumbar spine requested"
     )
     assert not card.change_button.isVisible()

@@ -234,7 +234,9 @@ def test_decisions_survive_a_suggestion_going_away_and_coming_back(panel, qtbot)
     assert "R6: kept as a working impression" in panel.orphans.text()
 
     panel.show_assessment(assessment(S1), release_planned=False)
-    assert panel.card("R6").state.text() == "✓ Kept as a working impression"
+    card = panel.card("R6")
+    assert card.state.text() == "✓ Working"  # closed: one line; the sentence in the tip
+    assert card.state.toolTip() == "✓ Kept as a working impression"
     assert not panel.orphans.isVisible()
 
 
@@ -257,9 +259,14 @@ def test_signed_decisions_are_shown_read_only(panel):
         {"R6": Decision(choice=Choice.WORKING, comment="MRI requested")}, read_only=True
     )
     card = panel.card("R6")
-    assert card.state.text() == "✓ Kept as a working impression when signed: MRI requested"
+    assert card.state.text() == "✓ Working"
+    assert card.state.toolTip() == "✓ Kept as a working impression when signed: MRI requested"
     for widget in (card.accept_button, card.dismiss_button, card.change_button, card.comment):
         assert not widget.isVisible()
+    assert panel.card("R1").state.text() == "no decision"
+    card.set_expanded(True)  # opened, the whole sentence
+    assert card.state.text() == "✓ Kept as a working impression when signed: MRI requested"
+    panel.card("R1").set_expanded(True)
     assert panel.card("R1").state.text() == "No decision recorded when signed."
 
 
@@ -431,8 +438,16 @@ def test_a_closed_card_is_one_line_and_opens_with_enter_space_or_a_click(panel, 
     assert not card.expanded
     assert not card.details.isVisible()
     assert card.title.toolTip() == TTS.title  # cut with "…" on one line, whole in the tip
+    # One line: severity, title and the three answers (one letter each) side by side.
     head_height = card.head.height()
-    assert head_height <= card.fontMetrics().lineSpacing() * 2
+    assert head_height <= max(card.fontMetrics().lineSpacing() * 2, card.confirm_button.height())
+    assert card.head.isAncestorOf(card.confirm_button)
+    assert card.height() <= head_height + 12  # nothing under the line
+    assert [b.text() for b in (card.confirm_button, card.accept_button, card.dismiss_button)] == [
+        "C",
+        "W",
+        "D",
+    ]
     assert card.tab_widgets() == [
         card.expand_button,
         card.confirm_button,

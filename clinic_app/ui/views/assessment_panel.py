@@ -103,6 +103,17 @@ GATE_LIST_SHARE = 3
 so the pinned gate never pushes the cards off a 768-pixel screen."""
 ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 ANSWER_LABELS = (("Confirm (C)", "Confirm"), ("Working (W)", "Working"), ("Dismiss (D)", "Dismiss"))
+ANSWER_LETTERS = ("C", "W", "D")
+QWIDGETSIZE_MAX = (1 << 24) - 1
+"""Qt's largest widget size (no maximum)."""
+"""The answers on a closed card, one line with its title (each button's tooltip says more)."""
+CLOSED_STATE = {
+    Choice.CONFIRMED: "✓ Confirmed",
+    Choice.WORKING: "✓ Working",
+    Choice.ACCEPTED: "✓ Working",
+    Choice.DISMISSED: "✗ Dismissed",
+}
+"""A decision as a closed card's line shows it (opened, the whole sentence)."""
 """The answers with their keys, or without when a row of them with keys would not fit."""
 DECISION_KEYS = {
     Qt.Key.Key_C: Choice.CONFIRMED,
@@ -478,17 +489,20 @@ class SuggestionCard(QFrame):
     def _build_decision(self, layout: QVBoxLayout) -> None:
         # The choice made (and Change), or the three answers: on screen open or closed, so
         # Alt+T and a refused signature can put the cursor on them.
-        made = QHBoxLayout()
+        # Closed, the box sits at the end of the head's line with one-letter buttons (the
+        # card is one line); opened, it has its own line with the buttons' words.
+        self.decision_box = QWidget(self)
+        made = QHBoxLayout(self.decision_box)
+        made.setContentsMargins(0, 0, 0, 0)
         made.setSpacing(4)
-        self.state = _label(self, f"{self.key}_state")
+        self.state = _label(self.decision_box, f"{self.key}_state")
         made.addWidget(self.state, 1)
-        self.change_button = QPushButton("Change (X)", self)
+        self.change_button = QPushButton("Change (X)", self.decision_box)
         self.change_button.setObjectName(f"{self.key}_change")
         self.change_button.setToolTip("Change the decision (key X on this card).")
         self.change_button.clicked.connect(self._clear)
         made.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(made)
-        self.answers = QWidget(self)
+        self.answers = QWidget(self.decision_box)
         self.answers.setObjectName(f"{self.key}_answers")
         answers = FlowLayout(self.answers)
         # One key each from anywhere on the card: C confirm, W working impression, D dismiss,
@@ -511,7 +525,9 @@ class SuggestionCard(QFrame):
         self.dismiss_button.clicked.connect(lambda: self._decide(Choice.DISMISSED))
         for button in (self.confirm_button, self.accept_button, self.dismiss_button):
             answers.addWidget(button)
-        layout.addWidget(self.answers)
+        made.addWidget(self.answers, 0, Qt.AlignmentFlag.AlignTop)
+        self.decision_box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self._head_layout.addWidget(self.decision_box, 0, Qt.AlignmentFlag.AlignTop)
         for watched in (*self._buttons(), self.expand_button):
             watched.installEventFilter(self)
             if isinstance(watched, QPushButton):
@@ -524,8 +540,25 @@ class SuggestionCard(QFrame):
         return (self.confirm_button, self.accept_button, self.dismiss_button)
 
     def _fit_answers(self) -> None:
-        """The answers keep their keys ("Confirm (C)") when the three fit on one row."""
+        """Label the answers for the room there is.
+
+        Closed: one letter each. Opened: with their keys ("Confirm (C)") when the three fit
+        on one row, else without.
+        """
         buttons = self._answer_buttons()
+        if not self._expanded:
+            # As narrow as a letter (a push button's own minimum would take the title's room).
+            narrow = self.fontMetrics().horizontalAdvance("W") + 14
+            letters = (*ANSWER_LETTERS, "X")
+            for button, letter in zip((*buttons, self.change_button), letters, strict=True):
+                if button.text() != letter:
+                    button.setText(letter)
+                button.setFixedWidth(narrow)
+            return
+        for button in (*buttons, self.change_button):
+            button.setMinimumWidth(0)
+            button.setMaximumWidth(QWIDGETSIZE_MAX)
+        self.change_button.setText("Change (X)")
         if not self._answers_width:
             for button, (long, _short) in zip(buttons, ANSWER_LABELS, strict=True):
                 button.setText(long)
@@ -613,14 +646,30 @@ class SuggestionCard(QFrame):
         """Closed: the title on the head's line. Opened: on its own lines, under the head."""
         if opened == (self.title.parentWidget() is self):
             return
+        focused = QApplication.focusWidget()
         if opened:
             self._head_layout.removeWidget(self.title)
             self._layout.insertWidget(1, self.title)
+            self._head_layout.removeWidget(self.decision_box)
+            self._layout.addWidget(self.decision_box)
         else:
             self._layout.removeWidget(self.title)
             self._head_layout.insertWidget(2, self.title, 1)
+            self._layout.removeWidget(self.decision_box)
+            self._head_layout.addWidget(self.decision_box, 0, Qt.AlignmentFlag.AlignTop)
+        self.decision_box.show()  # moving it hid it (a new parent)
+        # On the head's line it keeps its one row of letters; on its own line, it wraps.
+        across = QSizePolicy.Policy.Preferred if opened else QSizePolicy.Policy.Minimum
+        self.decision_box.setSizePolicy(across, QSizePolicy.Policy.Preferred)
         self.title.set_one_line(not opened)
         _set_shown(self.meta, opened)
+        if focused is not None and self.decision_box.isAncestorOf(focused):
+            # Moving the decision took the cursor off it: put it back where it was.
+            self._moving_focus = True
+            try:
+                focused.setFocus(Qt.FocusReason.OtherFocusReason)
+            finally:
+                self._moving_focus = False
 
     def toggle(self) -> None:
         """Open a closed card, close an open one."""
@@ -728,16 +777,24 @@ class SuggestionCard(QFrame):
 
     def _show_decision(self) -> None:
         shown = decision_state(self._decision, self._read_only)
+        opened = self._expanded and not shown.folded
         _restyle(self.state, "state", shown.state)
         _restyle(self, "decided", shown.state)
-        _set_text(self.state, shown.text)
+        text = shown.text
+        if not opened:
+            text = CLOSED_STATE[self._decision.choice] if self._decision else ""
+            if self._decision is None and self._read_only:
+                text = "no decision"
+        _set_text(self.state, text)
+        self.state.setToolTip("" if text == shown.text else shown.text)
         _set_shown(self.answers, shown.can_decide)
         _set_shown(self.change_button, shown.can_change)
         _set_shown(self.comment, shown.comment_editable)
         self.comment.setReadOnly(not shown.comment_editable)
-        _set_shown(self.details, self._expanded and not shown.folded)
-        self._place_title(self._expanded and not shown.folded)
+        _set_shown(self.details, opened)
+        self._place_title(opened)
         _set_shown(self.expand_button, not shown.folded)
+        self._fit_answers()
 
     def tab_widgets(self) -> list[QWidget]:
         """The card's keyboard stops, in order: the arrow, the body's stops, the decision."""
