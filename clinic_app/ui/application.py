@@ -601,7 +601,7 @@ def _run_setup_first(
     opening.sig_done.connect(opened_now)
     shell.show()
     setup_page.focus_first()
-    opening.start()
+    opening.start_after_paint(setup_page)
     if os.environ.get(EXIT_AFTER_SHOW_ENV):
         _report_shown(shell, app)
         app.exec()

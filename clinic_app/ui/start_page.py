@@ -6,11 +6,12 @@ built on a background thread (BackgroundCall); the workspace window is built aft
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -45,11 +46,25 @@ class BackgroundCall(QObject):
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
+        """Start the thread (once; later calls do nothing)."""
+        if not self._thread.is_alive() and not self.done:
+            with contextlib.suppress(RuntimeError):  # started already
+                self._thread.start()
+
+    def start_after_paint(self, page: QWidget, at_latest_ms: int = 500) -> None:
+        """Start once the page has been painted (or after at_latest_ms at the latest).
+
+        The call imports and opens the data layer, which holds Python's lock for a good
+        while: started first, it would hold up the page's first paint on two cores.
+        """
+        painted = _FirstPaint(page, self.start)
+        page.installEventFilter(painted)
+        self._first_paint = painted  # kept alive with the call
+        QTimer.singleShot(at_latest_ms, self.start)
 
     def wait(self) -> None:
-        """Block until the call has ended."""
+        """Block until the call has ended (starting it now if it has not started)."""
+        self.start()
         self._thread.join()
 
     def _run(self) -> None:
@@ -59,6 +74,21 @@ class BackgroundCall(QObject):
             self.error = exc
         self.done = True
         self.sig_done.emit()
+
+
+class _FirstPaint(QObject):
+    """Calls back once, just after the watched widget's first paint."""
+
+    def __init__(self, page: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(page)
+        self._then: Callable[[], None] | None = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On the first paint, schedule the call for when the paint is done."""
+        if event.type() is QEvent.Type.Paint and self._then is not None:
+            QTimer.singleShot(0, self._then)
+            self._then = None
+        return False
 
 
 class StartLoginWindow(QMainWindow):

@@ -153,3 +153,11 @@ def test_driving_words_per_language_and_the_one_language_warning(
     assert saved["en"].right == "About 6 weeks, once out of the boot"
     assert saved["es"].right == "Unas 6 semanas, sin la bota"
     assert stored.fever_threshold is not None
+
+
+def test_the_first_run_address_box_has_the_lines_the_practice_takes() -> None:
+    # practice_fields keeps its own copy so the first-run page loads no domain model.
+    from clinic_app.domain.practice import MAX_ADDRESS_LINES
+    from clinic_app.ui.views.practice_fields import ADDRESS_LINES
+
+    assert ADDRESS_LINES == MAX_ADDRESS_LINES

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from clinic_app.ui.presenters.patient_form import Choice
+if TYPE_CHECKING:  # a type only: the first-run page shows before the domain models load
+    from clinic_app.ui.presenters.patient_form import Choice
 
 ERROR_STYLE = "color: #a40000; font-weight: bold;"
 W = TypeVar("W", bound=QWidget)

@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.account import Principal, Role
 from clinic_app.domain.errors import AuthenticationFailed, ClinicError, FieldErrors
 from clinic_app.ui.dialogs import Dialogs
 from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
-from clinic_app.ui.views.practice_dialog import PracticeFields
+from clinic_app.ui.views.practice_fields import PracticeFields
 
 if TYPE_CHECKING:  # the data layer is imported once the first page is up
+    from clinic_app.domain.account import Principal
     from clinic_app.services.container import Services
     from clinic_app.services.practice import DatabaseProbe
 
@@ -285,6 +285,8 @@ class SetupPage(QWidget):
 
     # ----- create ---------------------------------------------------------------------------
     def _admin_values(self) -> dict[str, object]:
+        from clinic_app.domain.account import Role  # loaded with the data layer, not before
+
         roles = {Role.ADMIN} | ({Role.CLINICIAN} if self.also_clinician.isChecked() else set())
         return {
             "username": self.fields["username"].editor.text(),
