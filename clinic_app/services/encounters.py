@@ -542,6 +542,17 @@ class EncounterService:
             uow.commit()
             return VisitNoteData(encounter=enc, patient=patient, assessment=found)
 
+    def prepare_reads(self) -> None:
+        """Run the lookups a visit note makes once, on no record (id 0 never exists).
+
+        The print warm-up calls it after log-in so the first note of a session does not pay
+        for preparing these statements; nothing is read from the records or audited.
+        """
+        with self._uow() as uow:
+            uow.encounters.get(0)
+            uow.patients.get(0)
+            uow.accounts.signing_keys()
+
     def export_data(self, actor: Principal, encounter_id: int) -> VisitNoteData:
         """What an export of a signed encounter carries (read for ``record_export``).
 

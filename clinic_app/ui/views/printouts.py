@@ -20,6 +20,7 @@ from clinic_app.ui.printing import PdfOutput, PrintFailed, safe_file_name
 if TYPE_CHECKING:
     from datetime import date
 
+    from clinic_app.domain.encounter import EncounterContent
     from clinic_app.domain.handouts import Handout, HandoutSide
     from clinic_app.reports.foot_map import HandoutFootMap
     from clinic_app.reports.handout_pdf import Letterhead
@@ -145,7 +146,7 @@ def rehearse_visit_note(services: Services) -> None:
     from PySide6.QtPrintSupport import QPrinter
 
     from clinic_app.domain.assessment.context import assess_content, patient_facts
-    from clinic_app.domain.encounter import Encounter, EncounterContent, EncounterStatus
+    from clinic_app.domain.encounter import Encounter, EncounterStatus
     from clinic_app.domain.patient import Patient
     from clinic_app.services.encounters import VisitNoteData
     from clinic_app.ui.printing import paint_pdf
@@ -162,7 +163,7 @@ def rehearse_visit_note(services: Services) -> None:
         },
         context={"today": today},
     )
-    content = EncounterContent()
+    content = _rehearsal_content(services)
     encounter = Encounter(
         id=0,
         patient_id=0,
@@ -181,12 +182,36 @@ def rehearse_visit_note(services: Services) -> None:
         patient=patient,
         assessment=assess_content(content, patient_facts(patient, today), today),
     )
+    services.encounters.prepare_reads()
     pdf = visit_note_pdf(services, data)
     with tempfile.TemporaryDirectory() as folder:
         printer = QPrinter()
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(Path(folder) / "rehearsal.pdf"))
         paint_pdf(printer, pdf)
+
+
+def _rehearsal_content(services: Services) -> EncounterContent:
+    """A draft charted as the layout's normal findings, with notes.
+
+    The note's tables and paragraphs are then laid out as a real visit's are (a blank draft
+    leaves most of them out).
+    """
+    from clinic_app.domain.encounter import EncounterContent
+    from clinic_app.domain.exam import NeuroFootExam
+    from clinic_app.domain.layout import get_path, set_path
+
+    exam = NeuroFootExam().model_dump(mode="json")
+    for section in services.forms.exam_layout().sections:
+        for path, value in section.normal_values().items():
+            if isinstance(get_path(exam, path), dict) and not isinstance(value, dict):
+                continue  # a special widget's preset word (the sensory map's "normal")
+            set_path(exam, path, value)
+    text = "Rehearsal: pins and needles in the sole, worse at night; reviewed in 6 weeks."
+    try:
+        return EncounterContent.model_validate({"exam": exam, "notes": text, "plan": text})
+    except ValueError:  # a layout whose presets do not validate: the blank draft still warms
+        return EncounterContent()
 
 
 def deliver(
