@@ -344,6 +344,114 @@ def run(
     return status
 
 
+def _with_workspace(build: Callable[[], Services]) -> Callable[[], Services]:
+    """Open the records, then import the workspace (built only once it is needed)."""
+
+    def prepare() -> Services:
+        services = build()
+        import clinic_app.ui.main_window  # noqa: F401
+
+        return services
+
+    return prepare
+
+
+class _FirstPage:
+    """A first page on screen while the records open on a thread, then the main window.
+
+    Shared by the log-in-first and the set-up-first starts: taking the opened services on the
+    UI thread (a problem asks Retry, restore a backup or Quit, as at any start), opening the
+    window in the page's place, and running the event loop to its exit status.
+    """
+
+    def __init__(
+        self,
+        app: QApplication,
+        page: QWidget,
+        settings: AppSettings,
+        build: Callable[[], Services],
+        recovery: Callable[[], BackupService] | None,
+        setup: Callable[[], DatabaseSetup | None],
+        start: StartUp,
+        dialogs: Dialogs | None = None,
+    ) -> None:
+        self._app = app
+        self._page = page
+        self._settings = settings
+        self._build = build
+        self._recovery = recovery
+        self._setup = setup
+        self._start = start
+        self._dialogs = dialogs
+        self._opened: Services | None = None
+        self._exit_status = 0
+        self._windows: list[MainWindow] = []
+
+    def take(self, opening: BackgroundCall) -> Services | None:
+        """The services the call opened (waiting for it); None once the user chose to quit."""
+        if self._opened is not None:
+            return self._opened
+        opening.wait()
+        if isinstance(opening.error, ClinicError):
+            got = self.reopen()
+        elif opening.error is not None:
+            raise opening.error
+        else:
+            got = opening.result
+        if got is not None:
+            self.keep(got)
+        return got
+
+    def reopen(self) -> Services | None:
+        """Open the records on the UI thread, asking about a problem; None after Quit."""
+        got = open_services(self._build, self._recovery, self._dialogs)
+        if got is None:
+            self._exit_status = 2
+            self._page.close()
+            self._app.quit()
+        return got
+
+    def keep(self, services: Services) -> None:
+        """These are the services from now on (the records are open: marked running)."""
+        _mark_running(self._start, True)
+        self._opened = services
+
+    def enter(
+        self,
+        ready: Services,
+        principal: Principal | None,
+        *,
+        encrypted: EncryptedInPlace | None = None,
+        not_encrypted: str | None = None,
+    ) -> None:
+        """The main window in the page's place, logged in as principal (if any)."""
+        window = _open_window(ready, self._settings, self._setup, encrypted, not_encrypted)
+        if not window.placement_restored:
+            window.setGeometry(self._page.geometry())
+        window.show()
+        if principal is not None:
+            window.login_page.sig_logged_in.emit(principal)
+        self._windows.append(window)
+        self._page.close()
+        window.backup_actions.start_schedule()
+        _check_in_background(self._start, window, window.dialogs)
+
+    def run(self, opening: Callable[[], BackgroundCall]) -> int:
+        """The event loop until the last window closes; the exit status."""
+        if os.environ.get(EXIT_AFTER_SHOW_ENV):
+            _report_shown(self._page, self._app)
+            self._app.exec()
+            call = opening()
+            call.wait()  # the benchmark's run ends only once the records opened (or not)
+            if call.error is not None:
+                print(f"clinic-app: {call.error}", file=sys.stderr)
+                return 2
+            return 0
+        status = self._app.exec()
+        _mark_running(self._start, False)
+        return self._exit_status or status
+
+
 def _run_login_first(
     app: QApplication,
     settings: AppSettings,
@@ -355,12 +463,9 @@ def _run_login_first(
     """The log-in page first; the services come from a background thread; then the window."""
     page = StartLoginWindow()
     page.show()
+    first = _FirstPage(app, page, settings, build, recovery, setup, start)
 
-    def prepare() -> Services:
-        services = build()
-        import clinic_app.ui.main_window  # noqa: F401  # imported here, built after log-in
-
-        return services
+    prepare = _with_workspace(build)
 
     def warm_up() -> None:
         # An encrypted database waits for the key; the workspace is imported meanwhile.
@@ -369,29 +474,7 @@ def _run_login_first(
     locked = start.unlock is not None
     opening = BackgroundCall(warm_up if locked else prepare, "clinic-open-database")
     pending: list[tuple[str, str]] = []
-    opened: list[Services] = []
-    windows: list[MainWindow] = []
     encrypting: list[BackgroundCall] = []
-    exit_status = [0]
-
-    def services() -> Services | None:
-        if opened:
-            return opened[0]
-        if isinstance(opening.error, ClinicError):
-            # Retry, restore a backup or quit: asked on the UI thread, as at any start.
-            got = open_services(build, recovery)
-        elif opening.error is not None:
-            raise opening.error
-        else:
-            got = opening.result
-        if got is None:
-            exit_status[0] = 2
-            page.close()
-            app.quit()
-            return None
-        _mark_running(start, True)
-        opened.append(got)
-        return got
 
     def unlock(username: str, password: str) -> bool:
         """Open the database key with the password, then open the records in the background."""
@@ -418,7 +501,7 @@ def _run_login_first(
             pending[:] = [(username, password)]
             page.set_waiting("Opening the records...")
             return
-        ready = services()
+        ready = first.take(opening)
         if ready is None:
             return
         try:
@@ -429,7 +512,7 @@ def _run_login_first(
         if ready.encryption is not None and ready.encryption.due(principal):
             encrypt_then_enter(ready, principal, password)
             return
-        enter(ready, principal)
+        first.enter(ready, principal)
 
     def encrypt_then_enter(ready: Services, principal: Principal, password: str) -> None:
         """A plain database and an admin's log-in: encrypt it in place, then reopen it."""
@@ -459,38 +542,18 @@ def _run_login_first(
                 raise call.error
             again, done, failure = call.result
             if failure is not None:
-                enter(ready, principal, not_encrypted=failure)  # the plain records, as before
+                first.enter(ready, principal, not_encrypted=failure)  # the plain records
                 return
             if again is None:
-                again = open_services(build, recovery)
+                again = first.reopen()
                 if again is None:
-                    exit_status[0] = 2
-                    page.close()
-                    app.quit()
                     return
-            opened[:] = [again]
-            enter(again, principal, encrypted=done)
+            first.keep(again)
+            first.enter(again, principal, encrypted=done)
 
         call.sig_done.connect(finished)
         encrypting.append(call)
         call.start()
-
-    def enter(
-        ready: Services,
-        principal: Principal,
-        *,
-        encrypted: EncryptedInPlace | None = None,
-        not_encrypted: str | None = None,
-    ) -> None:
-        window = _open_window(ready, settings, setup, encrypted, not_encrypted)
-        if not window.placement_restored:
-            window.setGeometry(page.geometry())
-        window.show()
-        window.login_page.sig_logged_in.emit(principal)
-        windows.append(window)
-        page.close()
-        window.backup_actions.start_schedule()
-        _check_in_background(start, window, window.dialogs)
 
     def opened_now() -> None:
         if locked:
@@ -498,22 +561,12 @@ def _run_login_first(
         if pending:
             log_in(*pending.pop())
         elif isinstance(opening.error, ClinicError):
-            services()  # the problem is shown now, not after the password
+            first.take(opening)  # the problem is shown now, not after the password
 
     page.sig_submit.connect(log_in)
     opening.sig_done.connect(opened_now)
     opening.start()
-    if os.environ.get(EXIT_AFTER_SHOW_ENV):
-        _report_shown(page, app)
-        app.exec()
-        opening.wait()  # the benchmark's run ends only once the records opened (or not)
-        if opening.error is not None:
-            print(f"clinic-app: {opening.error}", file=sys.stderr)
-            return 2
-        return 0
-    status = app.exec()
-    _mark_running(start, False)
-    return exit_status[0] or status
+    return first.run(lambda: opening)
 
 
 def _run_setup_first(
@@ -534,67 +587,33 @@ def _run_setup_first(
 
     from clinic_app.ui.views.session_pages import SetupPage
 
-    def prepare() -> Services:
-        services = build()
-        import clinic_app.ui.main_window  # noqa: F401  # imported here, built after set-up
-
-        return services
+    prepare = _with_workspace(build)
 
     opening = BackgroundCall(prepare, "clinic-open-database")
-    opened: list[Services] = []
-    windows: list[MainWindow] = []
-    exit_status = [0]
     dialogs = Dialogs()
+    shell = QMainWindow()
+    shell.setWindowTitle("clinic_app: set up the practice")
+    first = _FirstPage(app, shell, settings, build, recovery, setup, start, dialogs)
 
     def services() -> Services | None:
-        if opened:
-            return opened[0]
-        opening.wait()
-        if isinstance(opening.error, ClinicError):
-            got = open_services(build, recovery, dialogs)
-        elif opening.error is not None:
-            raise opening.error
-        else:
-            got = opening.result
-        if got is None:
-            exit_status[0] = 2
-            shell.close()
-            app.quit()
-            return None
-        _mark_running(start, True)
-        opened.append(got)
-        return got
+        return first.take(opening)
 
     def opened_now() -> None:
         if isinstance(opening.error, ClinicError):
             services()  # the problem is shown now, not after the form is filled in
 
-    shell = QMainWindow()
-    shell.setWindowTitle("clinic_app: set up the practice")
     setup_page = SetupPage(services, dialogs, setup())
     shell.setCentralWidget(setup_page)
     shell.resize(fitting_size())
 
-    def enter(ready: Services, principal: Principal | None) -> None:
-        window = _open_window(ready, settings, setup)
-        if not window.placement_restored:
-            window.setGeometry(shell.geometry())
-        window.show()
-        if principal is not None:
-            window.login_page.sig_logged_in.emit(principal)
-        windows.append(window)
-        shell.close()
-        window.backup_actions.start_schedule()
-        _check_in_background(start, window, window.dialogs)
-
     def admin_created(principal: Principal) -> None:
         ready = services()
         if ready is not None:
-            enter(ready, principal)
+            first.enter(ready, principal)
 
     def database_chosen(elsewhere: Services, principal: Principal | None) -> None:
         services()  # the local records' opening is finished before the window moves on
-        enter(elsewhere, principal)
+        first.enter(elsewhere, principal)
 
     setup_page.sig_admin_created.connect(admin_created)
     setup_page.sig_database_chosen.connect(database_chosen)
@@ -602,14 +621,4 @@ def _run_setup_first(
     shell.show()
     setup_page.focus_first()
     opening.start_after_paint(setup_page)
-    if os.environ.get(EXIT_AFTER_SHOW_ENV):
-        _report_shown(shell, app)
-        app.exec()
-        opening.wait()  # the benchmark's run ends only once the records opened (or not)
-        if opening.error is not None:
-            print(f"clinic-app: {opening.error}", file=sys.stderr)
-            return 2
-        return 0
-    status = app.exec()
-    _mark_running(start, False)
-    return exit_status[0] or status
+    return first.run(lambda: opening)
