@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from clinic_app import __version__, resources
@@ -242,44 +242,19 @@ def sample_exam() -> dict[str, Any]:
 
 def check_visit_note_pdf(state: SelfTest) -> str:
     """A draft visit note with a charted exam renders to a PDF (map, assessment, watermark)."""
-    from clinic_app.domain.assessment.context import assess_content, patient_facts
-    from clinic_app.domain.encounter import Encounter, EncounterContent, EncounterStatus
-    from clinic_app.domain.patient import Patient
+    from clinic_app.domain.encounter import EncounterContent
     from clinic_app.reports.visit_note_pdf import VisitNoteInput, render_visit_note
+    from clinic_app.services.encounters import unrecorded_note
 
     assert state.catalog is not None  # the forms check ran first
-    today = date.today()
-    moment = datetime.now(UTC)
-    patient = Patient.model_validate(
-        {
-            "id": 1,
-            "mrn": "SELF-TEST",
-            "family_name": "Test",
-            "given_name": "Self",
-            "date_of_birth": date(1960, 1, 1),
-        },
-        context={"today": today},
-    )
     content = EncounterContent.model_validate({"exam": sample_exam(), "plan": "Review."})
-    encounter = Encounter(
-        id=1,
-        patient_id=1,
-        encounter_date=today,
-        clinician_id=1,
-        clinician_name="Self Test",
-        reason="Installation check",
-        status=EncounterStatus.DRAFT,
-        content=content,
-        version=1,
-        created_at=moment,
-        updated_at=moment,
-    )
+    data = unrecorded_note(content, "SELF-TEST", date.today())
     note = VisitNoteInput(
-        encounter=encounter,
-        patient=patient,
+        encounter=data.encounter,
+        patient=data.patient,
         layout=state.catalog.exam_layout(),
         geometry=state.catalog.foot_map(),
-        assessment=assess_content(content, patient_facts(patient, today), today),
+        assessment=data.assessment,
     )
     started = time.perf_counter()
     pdf = render_visit_note(note)

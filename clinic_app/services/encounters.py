@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -74,6 +74,41 @@ class VisitNoteData(BaseModel):
     encounter: Encounter
     patient: Patient
     assessment: Assessment
+
+
+def unrecorded_note(content: EncounterContent, mrn: str, today: date) -> VisitNoteData:
+    """A visit note's data for a draft that is in no record: a made-up patient and encounter.
+
+    For renders that must touch no patient (the self-test, the print rehearsal).
+    """
+    patient = Patient.model_validate(
+        {
+            "id": 0,
+            "mrn": mrn,
+            "family_name": "Sample",
+            "given_name": mrn.title(),
+            "date_of_birth": date(1960, 1, 1),
+        },
+        context={"today": today},
+    )
+    moment = datetime.now(UTC)
+    encounter = Encounter(
+        id=0,
+        patient_id=0,
+        encounter_date=today,
+        clinician_id=0,
+        clinician_name="-",
+        reason="-",
+        status=EncounterStatus.DRAFT,
+        content=content,
+        version=1,
+        created_at=moment,
+        updated_at=moment,
+    )
+    facts = patient_facts(patient, today)
+    return VisitNoteData(
+        encounter=encounter, patient=patient, assessment=assess_content(content, facts, today)
+    )
 
 
 class PreviousFindings(BaseModel):

@@ -133,55 +133,22 @@ def visit_note_pdf(services: Services, data: VisitNoteData) -> bytes:
 
 
 def rehearse_visit_note(services: Services) -> None:
-    """Render a blank draft visit note and paint it to a throwaway PDF printer.
+    """Render a charted draft visit note (no patient's) and paint it to a throwaway PDF printer.
 
     Run by the print warm-up after log-in (off the UI thread: QPainter may paint on a QPrinter
     there), so the renderer's and the print path's first-use costs are paid before the first
     real print. Nothing is read from or written to the records.
     """
     import tempfile
-    from datetime import UTC, date, datetime
+    from datetime import date
     from pathlib import Path
 
     from PySide6.QtPrintSupport import QPrinter
 
-    from clinic_app.domain.assessment.context import assess_content, patient_facts
-    from clinic_app.domain.encounter import Encounter, EncounterStatus
-    from clinic_app.domain.patient import Patient
-    from clinic_app.services.encounters import VisitNoteData
+    from clinic_app.services.encounters import unrecorded_note
     from clinic_app.ui.printing import paint_pdf
 
-    today = date.today()
-    now = datetime.now(UTC)
-    patient = Patient.model_validate(
-        {
-            "id": 0,
-            "mrn": "REHEARSAL",
-            "family_name": "Rehearsal",
-            "given_name": "Print",
-            "date_of_birth": "1960-01-01",
-        },
-        context={"today": today},
-    )
-    content = _rehearsal_content(services)
-    encounter = Encounter(
-        id=0,
-        patient_id=0,
-        encounter_date=today,
-        clinician_id=0,
-        clinician_name="-",
-        reason="-",
-        status=EncounterStatus.DRAFT,
-        content=content,
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
-    data = VisitNoteData(
-        encounter=encounter,
-        patient=patient,
-        assessment=assess_content(content, patient_facts(patient, today), today),
-    )
+    data = unrecorded_note(_rehearsal_content(services), "REHEARSAL", date.today())
     services.encounters.prepare_reads()
     pdf = visit_note_pdf(services, data)
     with tempfile.TemporaryDirectory() as folder:
