@@ -28,6 +28,23 @@ print(" ".join(heavy))
 """
 
 
+def start_app(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The app started on a data folder as the start-up benchmark starts it: offscreen, no
+    CLINIC_* overrides, quitting once its first page is shown."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_the_first_page_needs_no_data_layer_and_no_pydantic(tmp_path: Path) -> None:
     env = {**os.environ, "CLINIC_DATA_DIR": str(tmp_path)}
     out = subprocess.run(
@@ -48,18 +65,7 @@ def test_a_database_with_accounts_starts_on_the_log_in_page(tmp_path: Path) -> N
         }
     )
     engine.dispose()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
-        "QT_QPA_PLATFORM": "offscreen",
-        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = start_app(tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "window-shown"
     # A clean exit leaves no marker of an unclean shutdown behind.
@@ -93,18 +99,7 @@ def test_the_set_up_page_needs_no_data_layer_and_no_pydantic(tmp_path: Path) -> 
 def test_a_new_data_folder_starts_on_the_set_up_page_and_opens_the_records(
     tmp_path: Path,
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
-        "QT_QPA_PLATFORM": "offscreen",
-        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path / "new")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = start_app(tmp_path / "new")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "window-shown"
     assert (tmp_path / "new" / "clinic.sqlite3").exists()  # created while the page was up
@@ -135,18 +130,7 @@ def test_an_encrypted_practice_starts_on_the_log_in_page_before_any_key_is_opene
     assert out.returncode == 0, out.stderr
     # The log-in page unlocks it; nothing heavy was loaded to decide so.
     assert out.stdout.splitlines() == ["True None", "[]"]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
-        "QT_QPA_PLATFORM": "offscreen",
-        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
-    }
-    shown = subprocess.run(
-        [sys.executable, "-m", "clinic_app", "--data-dir", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    shown = start_app(tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == "window-shown"
 
@@ -159,19 +143,8 @@ def test_an_unfinished_first_run_is_seen_as_such_through_its_kept_key(tmp_path: 
     from clinic_app.settings import load_settings
     from clinic_app.storage.peek import has_accounts
 
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
-        "QT_QPA_PLATFORM": "offscreen",
-        "CLINIC_APP_EXIT_AFTER_SHOW": "1",
-    }
     folder = tmp_path / "new"
-    first = subprocess.run(
-        [sys.executable, "-m", "clinic_app", "--data-dir", str(folder)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    first = start_app(folder)
     assert first.returncode == 0, first.stderr
     path = folder / "clinic.sqlite3"
     db_key = DatabaseKey()
