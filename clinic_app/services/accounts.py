@@ -79,6 +79,10 @@ def wait_text(seconds: float) -> str:
     return f"{round(whole / 60)} minutes"
 
 
+LAST_ADMIN = "The practice needs at least one active admin account."
+"""Why the last active admin cannot be disabled or lose the admin role."""
+
+
 class SessionEnded(AuthenticationFailed):
     """The signed-in account was disabled, removed or given other roles since logging in."""
 
@@ -453,6 +457,12 @@ class AccountService:
             uow.commit()
             return account
 
+    @staticmethod
+    def _one_admin_left(uow: UnitOfWork) -> bool:
+        """True when at most one account is an active admin (it must stay so)."""
+        admins = [a for a in uow.accounts.list() if a.active and Role.ADMIN in a.roles]
+        return len(admins) <= 1
+
     def set_active(self, actor: Principal, user_id: int, active: bool) -> None:
         """Enable or disable an account; an admin cannot disable the last active admin."""
         require(actor, Permission.ACCOUNTS_MANAGE)
@@ -460,10 +470,8 @@ class AccountService:
             target = uow.accounts.get(user_id)
             if target is None:
                 raise NotFound(f"Account #{user_id} does not exist.")
-            if not active and Role.ADMIN in target.roles:
-                admins = [a for a in uow.accounts.list() if a.active and Role.ADMIN in a.roles]
-                if len(admins) <= 1:
-                    raise ClinicError("The practice needs at least one active admin account.")
+            if not active and Role.ADMIN in target.roles and self._one_admin_left(uow):
+                raise ClinicError(LAST_ADMIN)
             uow.accounts.set_active(user_id, active)
             if not active:
                 uow.accounts.set_practice_key_slot(user_id, None)
@@ -497,12 +505,9 @@ class AccountService:
                 raise NotFound(f"Account #{user_id} does not exist.")
             if wanted == target.roles:
                 return target
-            if Role.ADMIN in target.roles and Role.ADMIN not in wanted and target.active:
-                admins = [a for a in uow.accounts.list() if a.active and Role.ADMIN in a.roles]
-                if len(admins) <= 1:
-                    raise FieldErrors(
-                        {"roles": "The practice needs at least one active admin account."}
-                    )
+            losing_admin = Role.ADMIN in target.roles and Role.ADMIN not in wanted
+            if losing_admin and target.active and self._one_admin_left(uow):
+                raise FieldErrors({"roles": LAST_ADMIN})
             uow.accounts.set_roles(user_id, wanted)
             if Role.ADMIN not in wanted:
                 uow.accounts.set_practice_key_slot(user_id, None)  # no admin, no key copy
