@@ -620,11 +620,7 @@ class MainWindow(QMainWindow):
             # Other roles: the typed draft is kept. A disabled account writes nothing more
             # (autosave has kept all but the last second of typing).
             self.encounter_pane.save_now()
-        self._audit_session(AuditAction.LOGOUT)
-        self.backup_actions.set_user(None)
-        self.idle_timer.stop()
-        self.encounter_pane.encounter = None
-        self.show_start_page()
+        self._leave_session()
         self.login_page.message.setText(why)
         self.login_page.message.show()
 
@@ -645,6 +641,10 @@ class MainWindow(QMainWindow):
         if self.principal is None:
             return
         self.encounter_pane.save_now()
+        self._leave_session()
+
+    def _leave_session(self) -> None:
+        """Log out (audited) and go back to the log-in page; the encounter is let go."""
         self._audit_session(AuditAction.LOGOUT)
         self.backup_actions.set_user(None)
         self.idle_timer.stop()
