@@ -35,6 +35,18 @@ def failure_text(failures: LoginFailures | None, now: datetime) -> str:
     return text
 
 
+def role_boxes(prefix: str) -> tuple[QHBoxLayout, dict[Role, QCheckBox]]:
+    """A check box per role in a row, named ``<prefix>_<role>``."""
+    row = QHBoxLayout()
+    boxes: dict[Role, QCheckBox] = {}
+    for role in Role:
+        check = QCheckBox(ROLE_LABELS[role])
+        check.setObjectName(f"{prefix}_{role.value}")
+        boxes[role] = check
+        row.addWidget(check)
+    return row, boxes
+
+
 class AccountsPane(QWidget):
     """List and manage accounts (admin only; the service refuses anyone else)."""
 
@@ -82,13 +94,7 @@ class AccountsPane(QWidget):
         add_row(form, "&User name", self.fields["username"])
         add_row(form, "&Name on signatures", self.fields["display_name"])
         add_row(form, "First &password", self.fields["password"])
-        roles_row = QHBoxLayout()
-        self.role_boxes: dict[Role, QCheckBox] = {}
-        for role in Role:
-            check = QCheckBox(ROLE_LABELS[role])
-            check.setObjectName(f"account_role_{role.value}")
-            self.role_boxes[role] = check
-            roles_row.addWidget(check)
+        roles_row, self.role_boxes = role_boxes("account_role")
         form.addRow("Roles", roles_row)
         self.message = error_banner("accounts_message")
         form.addRow(self.message)
@@ -102,13 +108,7 @@ class AccountsPane(QWidget):
         box = QGroupBox("Selected account: roles and password")
         box.setObjectName("accounts_selected_box")
         form = QFormLayout(box)
-        roles_row = QHBoxLayout()
-        self.edit_role_boxes: dict[Role, QCheckBox] = {}
-        for role in Role:
-            check = QCheckBox(ROLE_LABELS[role])
-            check.setObjectName(f"edit_role_{role.value}")
-            self.edit_role_boxes[role] = check
-            roles_row.addWidget(check)
+        roles_row, self.edit_role_boxes = role_boxes("edit_role")
         self.roles_button = QPushButton("C&hange roles")
         self.roles_button.setObjectName("accounts_change_roles")
         self.roles_button.clicked.connect(self._change_roles)
