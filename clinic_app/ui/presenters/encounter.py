@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,7 +22,7 @@ from clinic_app.domain.account import Permission, Principal
 from clinic_app.domain.encounter import Encounter, EncounterContent, effective_exam, short_hash
 from clinic_app.domain.errors import ClinicError, ConflictError, FieldErrors, SigningBlocked
 from clinic_app.domain.exam import NeuroFootExam
-from clinic_app.services.encounters import PartialContent
+from clinic_app.services.encounters import EncounterService
 
 ShownAt = Callable[[str], str | None]
 """For an exam error path, the charted path that shows it (None: not on screen)."""
@@ -32,40 +32,6 @@ GateCall = Callable[[Principal, int, int], Encounter]
 
 REFUSED = "Not signed: "
 """How the message line starts when a signature is refused."""
-
-
-class EncounterStore(Protocol):
-    """The encounter use cases the screen calls (``EncounterService``)."""
-
-    def valid_part(
-        self, raw: Mapping[str, Any], stored: EncounterContent, shown_at: ShownAt | None = None
-    ) -> PartialContent:
-        """The draft as it can be saved, refused fields held at their saved value."""
-
-    def save_draft(
-        self, actor: Principal, encounter_id: int, content: EncounterContent, expected_version: int
-    ) -> Encounter:
-        """Store the draft (ConflictError when another workstation saved first)."""
-
-    def check_signable(self, actor: Principal, encounter_id: int) -> None:
-        """Raise the reason the stored draft cannot be signed, if any."""
-
-    def sign(self, actor: Principal, encounter_id: int, expected_version: int) -> Encounter:
-        """Sign and lock the stored draft."""
-
-    def add_addendum(
-        self,
-        actor: Principal,
-        encounter_id: int,
-        text: str,
-        findings: Mapping[str, Any] | None = None,
-    ) -> Encounter:
-        """Append a signed addendum, with the findings it amends."""
-
-    def acknowledge_red_flags(
-        self, actor: Principal, encounter_id: int, expected_version: int
-    ) -> Encounter:
-        """Record (audited) that the urgent alert was seen."""
 
 
 class Phase(Enum):
@@ -166,7 +132,7 @@ class EncounterPresenter:
     ``listener`` (set by the view) is called with every new screen state.
     """
 
-    def __init__(self, store: EncounterStore) -> None:
+    def __init__(self, store: EncounterService) -> None:
         self._store = store
         self._principal: Principal | None = None
         self._encounter: Encounter | None = None
