@@ -6,7 +6,6 @@ built on a background thread (BackgroundCall); the workspace window is built aft
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -44,12 +43,13 @@ class BackgroundCall(QObject):
         self.done = False
         self._work = work
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = False
 
     def start(self) -> None:
         """Start the thread (once; later calls do nothing)."""
-        if not self._thread.is_alive() and not self.done:
-            with contextlib.suppress(RuntimeError):  # started already
-                self._thread.start()
+        if not self._started:
+            self._started = True
+            self._thread.start()
 
     def start_after_paint(self, page: QWidget, at_latest_ms: int = 500) -> None:
         """Start once the page has been painted (or after at_latest_ms at the latest).
