@@ -129,6 +129,8 @@ class DecisionState:
     state: str
     """'undecided', 'accepted' (confirmed or working) or 'dismissed': the style to use."""
     text: str
+    short: str
+    """The choice in a word or two, as a closed card's line shows it (the tooltip: text)."""
     can_decide: bool
     """Confirm (C), Working (W) and Dismiss (D) are offered."""
     can_change: bool
@@ -315,17 +317,21 @@ def decision_state(decision: Decision | None, read_only: bool) -> DecisionState:
     if decision is None:
         state = "undecided"
         text = "No decision recorded when signed." if read_only else ""
+        short = "no decision" if read_only else ""
     elif decision.choice is Choice.DISMISSED:
         state = "dismissed"
         text = f"✗ Dismissed{when_signed}"
+        short = "✗ Dismissed"
     else:
         state = "accepted"
         text = f"✓ {decision.choice.sentence}{when_signed}"
+        short = "✓ Confirmed" if decision.choice is Choice.CONFIRMED else "✓ Working"
     if decision is not None and decision.comment and read_only:
         text += f": {decision.comment}"
     return DecisionState(
         state=state,
         text=text,
+        short=short,
         can_decide=not read_only and decision is None,
         can_change=not read_only and decision is not None,
         comment_editable=not read_only,

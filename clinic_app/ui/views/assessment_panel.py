@@ -103,18 +103,11 @@ GATE_LIST_SHARE = 3
 so the pinned gate never pushes the cards off a 768-pixel screen."""
 ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 ANSWER_LABELS = (("Confirm (C)", "Confirm"), ("Working (W)", "Working"), ("Dismiss (D)", "Dismiss"))
+"""The answers with their keys, or without when a row of them with keys would not fit."""
 ANSWER_LETTERS = ("C", "W", "D")
+"""The answers on a closed card, one line with its title (each button's tooltip says more)."""
 QWIDGETSIZE_MAX = (1 << 24) - 1
 """Qt's largest widget size (no maximum)."""
-"""The answers on a closed card, one line with its title (each button's tooltip says more)."""
-CLOSED_STATE = {
-    Choice.CONFIRMED: "✓ Confirmed",
-    Choice.WORKING: "✓ Working",
-    Choice.ACCEPTED: "✓ Working",
-    Choice.DISMISSED: "✗ Dismissed",
-}
-"""A decision as a closed card's line shows it (opened, the whole sentence)."""
-"""The answers with their keys, or without when a row of them with keys would not fit."""
 DECISION_KEYS = {
     Qt.Key.Key_C: Choice.CONFIRMED,
     Qt.Key.Key_W: Choice.WORKING,
@@ -780,11 +773,7 @@ class SuggestionCard(QFrame):
         opened = self._expanded and not shown.folded
         _restyle(self.state, "state", shown.state)
         _restyle(self, "decided", shown.state)
-        text = shown.text
-        if not opened:
-            text = CLOSED_STATE[self._decision.choice] if self._decision else ""
-            if self._decision is None and self._read_only:
-                text = "no decision"
+        text = shown.text if opened else shown.short
         _set_text(self.state, text)
         self.state.setToolTip("" if text == shown.text else shown.text)
         _set_shown(self.answers, shown.can_decide)

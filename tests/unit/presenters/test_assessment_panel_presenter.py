@@ -367,6 +367,21 @@ def test_each_decision_reads_and_acts_as_it_should(
     assert shown.comment_editable is not read_only
 
 
+@pytest.mark.parametrize(
+    ("decision", "read_only", "short"),
+    [
+        (None, False, ""),
+        (None, True, "no decision"),
+        (CONFIRMED, False, "✓ Confirmed"),
+        (WORKING, False, "✓ Working"),
+        (COMMENTED, True, "✓ Working"),
+        (DISMISSED, True, "✗ Dismissed"),
+    ],
+)
+def test_a_closed_card_reads_its_decision_in_a_word(decision, read_only, short):
+    assert decision_state(decision, read_only).short == short
+
+
 def test_the_double_crush_next_step_reads_as_done_once_the_gate_has_it():
     lumbar = EVERY_ITEM[0]
     studies = EVERY_ITEM[-1]
