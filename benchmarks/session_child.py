@@ -26,11 +26,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from clinic_app.app import build_services
-from clinic_app.domain.print_queue import PrintAction
-from clinic_app.settings import load_settings
-from clinic_app.ui import main_window
 from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.source_cache import keep_module_sources_out_of_memory
 
 AFTER_LOGIN_S = 3.0
 """How long the person reads the start page before the first print."""
@@ -73,6 +70,12 @@ def main() -> int:
     parser.add_argument("--opens", type=int, default=100)
     parser.add_argument("--no-warm-up", action="store_true")
     args = parser.parse_args()
+    keep_module_sources_out_of_memory()  # as the app does before it loads the rest
+    from clinic_app.app import build_services
+    from clinic_app.domain.print_queue import PrintAction
+    from clinic_app.settings import load_settings
+    from clinic_app.ui import main_window
+
     if args.no_warm_up:
         main_window.start_warm_up = lambda then=None: None  # type: ignore[attr-defined]
     app = QApplication(sys.argv[:1])

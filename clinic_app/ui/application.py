@@ -17,6 +17,7 @@ from clinic_app import __version__, resources
 from clinic_app.domain.errors import ClinicError, DatabaseCorrupt
 from clinic_app.settings import AppSettings
 from clinic_app.ui.dialogs import Dialogs
+from clinic_app.ui.source_cache import keep_module_sources_out_of_memory
 from clinic_app.ui.start_page import BackgroundCall, StartLoginWindow
 from clinic_app.ui.window_size import fitting_size
 
@@ -311,6 +312,7 @@ def run(
     anything else is loaded; the database opens on a background thread while the password is
     typed, and the workspace is built after log-in.
     """
+    keep_module_sources_out_of_memory()  # before the data layer and the workspace load
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("clinic_app")
