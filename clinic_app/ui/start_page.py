@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.ui.views.form_widgets import error_look
 from clinic_app.ui.window_size import fitting_size
-
-ERROR_STYLE = "color: #a40000; font-weight: bold;"
 
 
 class BackgroundCall(QObject):
@@ -123,7 +122,7 @@ class StartLoginWindow(QMainWindow):
         layout.addLayout(form)
         self.message = QLabel()
         self.message.setObjectName("login_message")
-        self.message.setStyleSheet(ERROR_STYLE)
+        error_look(self.message)
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)

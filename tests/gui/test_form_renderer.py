@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from clinic_app.domain.exam import NeuroFootExam
 from clinic_app.domain.layout import FormLayout, get_path
+from clinic_app.ui.forms.looks import FOCUS_COLOUR, MARK_LOOKS
 from clinic_app.ui.forms.renderer import FormView
 
 LAYOUT = FormLayout.model_validate(
@@ -238,3 +239,56 @@ def test_values_are_what_the_controls_show_after_every_kind_of_change(qtbot, for
     # The copy handed out is the caller's: changing it changes nothing in the form.
     form.values()["right"]["tinel"]["tarsal_tunnel"]["radiates_distal"].append("PL-HALLUX")
     same()
+
+
+def pixel(widget, x: int, y: int) -> str:
+    """The colour painted at a point of a widget, as a user sees it."""
+    return widget.grab().toImage().pixelColor(x, y).name()
+
+
+def test_the_focused_control_is_framed_and_the_frame_follows_the_focus(qtbot, form):
+    ring = form.focus_ring
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    box = form.control("right.tinel.tarsal_tunnel.result")
+    qtbot.waitUntil(ring.isVisible)
+    assert ring.target is box
+    assert ring.geometry() == box.geometry()
+    row = box.parentWidget()
+    assert pixel(row, box.x() + box.width() // 2, box.y() + 1) == FOCUS_COLOUR
+
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)  # on to the next value control: the frame too
+    assert ring.target is focused()
+    assert ring.target is not box
+    assert pixel(row, box.x() + box.width() // 2, box.y() + 1) != FOCUS_COLOUR
+
+    form.set_errors({"right.tinel.tarsal_tunnel.result": "Say which."})  # rows move: frame too
+    assert ring.geometry() == focused().geometry()
+    focused().clearFocus()  # the focus leaves the form's controls
+    assert not ring.isVisible()
+
+
+def test_marks_are_painted_down_the_row_until_confirmed_and_saved(qtbot, form):
+    previous = NeuroFootExam.model_validate(
+        {"right": {"tinel": {"tarsal_tunnel": {"result": "positive"}}}}
+    ).model_dump(mode="json")
+    form.copy_forward(previous, "the visit of 2026-10-01")
+    row = form.control("right.tinel.tarsal_tunnel.result").parentWidget()
+    untouched = form.control("left.tinel.tarsal_tunnel.result").parentWidget()
+    assert pixel(row, 1, row.height() // 2) == MARK_LOOKS["unconfirmed"][1]
+    assert pixel(row, row.width() - 2, 1) == MARK_LOOKS["unconfirmed"][0]
+    assert pixel(untouched, 1, untouched.height() // 2) != MARK_LOOKS["unconfirmed"][1]
+    assert "Copied from a previous visit" in row.toolTip()
+    form.confirm_section("tinel")  # confirmed: a change not saved yet
+    assert pixel(row, 1, row.height() // 2) == MARK_LOOKS["changed"][1]
+    form.mark_saved()
+    if focused() is not None:
+        focused().clearFocus()  # (the focus ring is blue too)
+    assert pixel(row, 1, row.height() // 2) not in {bar for _, bar in MARK_LOOKS.values()}
+    assert row.toolTip() == ""
+
+
+def test_no_style_sheet_is_set_in_the_form(form):
+    """Style sheets make Qt keep style data for every widget under them (memory)."""
+    styled = [w.objectName() for w in form.findChildren(QWidget) if w.styleSheet()]
+    assert form.styleSheet() == ""
+    assert styled == []

@@ -18,10 +18,13 @@ from pydantic import BaseModel
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -46,20 +49,14 @@ from clinic_app.ui.forms.controls import (
     MultiChoiceList,
     install_wheel_guard,
 )
-from clinic_app.ui.views.form_widgets import ERROR_STYLE
+from clinic_app.ui.forms.looks import FocusRing, MarkedRow
+from clinic_app.ui.views.form_widgets import MUTED_COLOUR, error_look, tint
 
 REGION_VALUES = frozenset(code.value for code in RegionCode)
 UNTESTED_VALUES: tuple[Any, ...] = ("not_tested", None, "", [])
-HELP_STYLE = "color: #555;"
-UNCONFIRMED_STYLE = "background: #ffe8a3; border-left: 4px solid #b36b00; padding-left: 3px;"
-AMENDED_STYLE = "background: #dcebff; border-left: 4px solid #1c5fb8; padding-left: 3px;"
-CHANGED_STYLE = "background: #e6cdf2; border-left: 4px solid #6a1b9a; padding-left: 3px;"
 CHANGED_TIP = "Changed, not saved yet (the draft autosaves within a second). Ctrl+Z undoes it."
-FOCUS_STYLE = """
-QComboBox:focus, QLineEdit:focus, QListWidget:focus {
-    border: 2px solid #1c5fb8; border-radius: 3px;
-}
-"""
+FRAMED_ON_FOCUS = (QComboBox, QLineEdit, QListWidget)
+"""Value controls the focus ring frames (a map's canvas shows its own focus)."""
 
 
 def _copy_json(value: Any) -> Any:
@@ -100,7 +97,7 @@ class _Bound:
     side: Side | None
     control: Any  # ChoiceBox | MultiChoiceList | LineField | a registry widget
     error: QLabel
-    container: QWidget
+    container: MarkedRow
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,10 @@ class FormView(QWidget):
         self._base: dict[str, Any] = model().model_dump(mode="json")
         self._read_only = False
         install_wheel_guard()  # no control of a rendered form changes as the form scrolls
-        self.setStyleSheet(FOCUS_STYLE)
+        self.focus_ring = FocusRing(self)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         for number, section in enumerate(layout.sections, 1):
@@ -189,7 +189,7 @@ class FormView(QWidget):
         if section.help:
             help_label = QLabel(section.help)
             help_label.setWordWrap(True)
-            help_label.setStyleSheet(HELP_STYLE)
+            tint(help_label, MUTED_COLOUR)
             head.addWidget(help_label, 1)
         else:
             head.addStretch(1)
@@ -277,15 +277,15 @@ class FormView(QWidget):
         if row.help:
             control.setToolTip(row.help)
         control.sig_value_changed.connect(lambda p=path: self._user_changed(p))
-        container = QWidget()
-        container.setObjectName(path.replace(".", "__") + "__row")  # a QSS-safe id
+        container = MarkedRow()
+        container.setObjectName(path.replace(".", "__") + "__row")
         box = QVBoxLayout(container)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(1)
         box.addWidget(control)
         error = QLabel()
         error.setObjectName(f"{path}_error")
-        error.setStyleSheet(ERROR_STYLE)
+        error_look(error)
         error.setWordWrap(True)
         error.hide()
         box.addWidget(error)
@@ -684,25 +684,27 @@ class FormView(QWidget):
         return len(paths)
 
     def _refresh_marks(self) -> None:
-        """Restyle the rows whose mark changed (a style sheet per row is slow to set)."""
+        """Repaint the rows whose mark changed."""
         for path, bound in self._bound.items():
-            if path in self._unconfirmed:
-                style = UNCONFIRMED_STYLE
+            mark = self.mark_of(path)
+            if mark == "unconfirmed":
                 tip = "Copied from a previous visit: confirm (Alt+C) or change it."
-            elif path in self._pending:
-                style, tip = CHANGED_STYLE, CHANGED_TIP
-            elif path in self._amended:
-                style = AMENDED_STYLE
+            elif mark == "changed":
+                tip = CHANGED_TIP
+            elif mark == "amended":
                 tip = f"Changed by addendum #{self._amended[path]}; the signed value is kept."
             else:
-                style = tip = ""
-            if self._marks.get(path, "") == style + tip:
+                tip = ""
+            if self._marks.get(path, "") == mark + tip:
                 continue
-            self._marks[path] = style + tip
-            # Scoped to the row itself, so the box inside keeps its own frame.
-            row_id = bound.container.objectName()
-            bound.container.setStyleSheet(f"QWidget#{row_id} {{{style}}}" if style else "")
+            self._marks[path] = mark + tip
+            bound.container.set_mark(mark)
             bound.container.setToolTip(tip)
+
+    def _focus_moved(self, _old: QWidget | None, now: QWidget | None) -> None:
+        """The focus ring frames a value control of this form while it has the focus."""
+        framed = now is not None and isinstance(now, FRAMED_ON_FOCUS) and self.isAncestorOf(now)
+        self.focus_ring.follow(now if framed else None)
 
     def mark_of(self, path: str) -> str:
         """Which mark a row shows: "unconfirmed", "changed", "amended" or ""."""

@@ -64,8 +64,8 @@ from clinic_app.domain.foot_map import Edge, FootMapGeometry, MapView, interior_
 from clinic_app.domain.regions import REGIONS, RegionCode, describe
 from clinic_app.ui.flow_layout import FlowLayout
 from clinic_app.ui.forms.controls import install_wheel_guard, pick_key
+from clinic_app.ui.views.form_widgets import error_look
 
-ERROR_STYLE = "color: #a40000; font-weight: bold;"
 BLANK = RegionFindings()
 REGION_ORDER: tuple[RegionCode, ...] = tuple(RegionCode)
 
@@ -889,7 +889,7 @@ class SensoryMapView(QWidget):
         self._error = QLabel(self)
         self._error.setObjectName(f"{prefix}_error")
         self._error.setAccessibleName(f"{title} sensory map error")
-        self._error.setStyleSheet(ERROR_STYLE)
+        error_look(self._error)
         self._error.setWordWrap(True)
         self._error.hide()
         layout.addWidget(self._error)
@@ -966,7 +966,7 @@ class SensoryMapView(QWidget):
         self._two_point_error = QLabel(self)
         self._two_point_error.setObjectName(f"{prefix}_two_point_error")
         self._two_point_error.setAccessibleName(f"{title} two-point distance error")
-        self._two_point_error.setStyleSheet(ERROR_STYLE)
+        error_look(self._two_point_error)
         self._two_point_error.setWordWrap(True)
         self._two_point_error.hide()
 

@@ -5,13 +5,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:  # a type only: the first-run page shows before the domain models load
     from clinic_app.ui.presenters.patient_form import Choice
 
-ERROR_STYLE = "color: #a40000; font-weight: bold;"
+ERROR_COLOUR = "#a40000"
+"""Error lines: dark red, bold."""
+MUTED_COLOUR = "#555555"
+"""Help and hint lines: dark grey."""
 W = TypeVar("W", bound=QWidget)
+
+
+def tint(widget: QWidget, colour: str, *, bold: bool = False) -> None:
+    """Colour a widget's text (and make it bold) through its palette and font.
+
+    Not a style sheet: a sheet makes Qt draw the widget, and every widget inside it, through
+    its style-sheet engine, which keeps style data for each one (on the exam form's labels and
+    rows that was some 15 MB).
+    """
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    palette.setColor(QPalette.ColorRole.Text, QColor(colour))
+    widget.setPalette(palette)
+    if bold:
+        font = widget.font()
+        font.setBold(True)
+        widget.setFont(font)
+
+
+def error_look(label: QLabel) -> None:
+    """The look of an error line (dark red, bold)."""
+    tint(label, ERROR_COLOUR, bold=True)
 
 
 class FieldWithError(QWidget, Generic[W]):
@@ -21,7 +47,7 @@ class FieldWithError(QWidget, Generic[W]):
         super().__init__(parent)
         self.editor = editor
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        error_look(self.error)
         self.error.setWordWrap(True)
         self.error.setObjectName(f"{editor.objectName()}_error")
         self.error.hide()
@@ -83,7 +109,7 @@ def error_banner(name: str) -> QLabel:
     """A hidden message line for whole-form errors."""
     label = QLabel()
     label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
+    error_look(label)
     label.setWordWrap(True)
     label.hide()
     return label
