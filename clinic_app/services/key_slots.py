@@ -24,6 +24,7 @@ import contextlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.errors import Cancelled, ClinicError
 from clinic_app.services.files import fsync_dir
 
 # The wrapping (and the pydantic models keys.py brings) is imported when a slot is opened or
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from clinic_app.domain.account import Principal
     from clinic_app.services.keys import KdfCost
     from clinic_app.services.ports import Clock, UnitOfWorkFactory
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total) while a database is encrypted in place; may raise Cancelled."""
 
 SLOTS_FILE = "clinic.keyslots"
 SLOTS_FORMAT = "clinic_app-keyslots"
@@ -105,11 +109,14 @@ class PlainDatabaseFile(Protocol):
         """Whether the live database is a plain (unencrypted) SQLite file."""
         ...
 
-    def encrypt_in_place(self, key: bytes, kept: Path) -> InPlaceReport:
+    def encrypt_in_place(
+        self, key: bytes, kept: Path, progress: Progress | None = None
+    ) -> InPlaceReport:
         """Encrypt the file under key, keeping the plain one as kept (raises EncryptionFailed).
 
         Every connection the adapter's engine holds is closed first; the services opened
-        over the plain file are to be opened again afterwards.
+        over the plain file are to be opened again afterwards. progress(stage, done, total)
+        may raise Cancelled while the copy is made and checked: nothing is then changed.
         """
         ...
 
@@ -617,12 +624,15 @@ class DatabaseEncryption:
 
         return Role.ADMIN in actor.roles and not self._ring.encrypted and self._db.is_plain_file()
 
-    def encrypt(self, actor: Principal, password: str) -> EncryptedInPlace:
+    def encrypt(
+        self, actor: Principal, password: str, progress: Progress | None = None
+    ) -> EncryptedInPlace:
         """Encrypt the plain database in place (admin only, audited).
 
         Afterwards the services must be opened again over the encrypted file (the key is
-        in the shared DatabaseKey by then). Raises EncryptionFailed with the plain database
-        untouched and in use.
+        in the shared DatabaseKey by then). Raises EncryptionFailed, or Cancelled when
+        progress raised it ("copying" MB of the plain file's, then "checking"), with the
+        plain database untouched and in use.
         """
         from clinic_app.domain.account import Permission
         from clinic_app.domain.audit import AuditAction
@@ -671,7 +681,14 @@ class DatabaseEncryption:
             content["pending"] = pending
         self._ring.slots.write(content)
         try:
-            report = self._db.encrypt_in_place(key, kept)
+            report = self._db.encrypt_in_place(key, kept, progress)
+        except Cancelled:
+            self._put_back_slots(previous)
+            self._audit_database(
+                actor,
+                "encrypting the database in place was stopped by the admin; it stays unencrypted",
+            )
+            raise
         except EncryptionFailed as exc:
             self._put_back_slots(previous)
             self._audit_database(

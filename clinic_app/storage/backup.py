@@ -42,7 +42,7 @@ from clinic_app.domain.audit import Checkpoint
 from clinic_app.domain.hashing import canonical_json
 from clinic_app.services.backup import BackupFailed, BackupInvalid
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
-from clinic_app.services.key_slots import DatabaseKey, InPlaceReport
+from clinic_app.services.key_slots import DatabaseKey, InPlaceReport, Progress
 from clinic_app.services.keys import PracticeKey
 from clinic_app.services.ports import BackupManifest
 from clinic_app.storage.db import (
@@ -477,16 +477,19 @@ class SqliteBackup(_Checked):
         except OSError:
             return False
 
-    def encrypt_in_place(self, key: bytes, kept: Path) -> InPlaceReport:
+    def encrypt_in_place(
+        self, key: bytes, kept: Path, progress: Progress | None = None
+    ) -> InPlaceReport:
         """Encrypt the plain live file under key (SQLCipher), keeping the plain one as kept.
 
         Every pooled connection is closed first (leaving WAL mode needs the only one); the
         engine must not be used over the new file (it has no key): open the services again.
+        progress may raise Cancelled while the copy is made and checked (nothing changes).
         """
         from clinic_app.storage.encrypt_in_place import encrypt_in_place
 
         self._engine.dispose()
-        return encrypt_in_place(self._path, key, kept)
+        return encrypt_in_place(self._path, key, kept, progress)
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table right now."""

@@ -16,6 +16,11 @@ turned into a SQLCipher file without ever leaving a half-written database behind
 
 A kill at any moment leaves either the plain database (and at most a temporary file the
 next start sweeps) or the encrypted one in place, both whole.
+
+Progress: ``progress(stage, done, total)`` is called while steps 2 and 3 run ("copying": MB
+of the copy written of the plain file's; "checking": a count of checks, total 0) and may
+raise Cancelled to stop: the copy is then deleted and the plain database stays as it was.
+Once the copy has passed its check, the last steps run to the end.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3
 
+from clinic_app.domain.errors import Cancelled
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
 from clinic_app.services.key_slots import EncryptionFailed, InPlaceReport
 
@@ -43,6 +50,60 @@ OPEN_ELSEWHERE = (
 )
 # Windows cannot rename over a file that is open, the lock's own handle included.
 OPEN_FILES_BLOCK_REPLACE = os.name == "nt"
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total); it may raise Cancelled."""
+PROGRESS_EVERY = 20_000
+"""SQLite calls the progress handler every this many virtual-machine steps..."""
+PROGRESS_INTERVAL_S = 0.1
+"""...and progress is told at most this often."""
+
+
+class _Watch:
+    """SQLite's progress handler over one statement: reports progress, stops on Cancelled.
+
+    SQLite cannot carry an exception out of its handler; the handler returns 1 instead, the
+    statement stops with "interrupted", and ``check`` raises the Cancelled it caught.
+    """
+
+    def __init__(self, progress: Progress | None, stage: str, measure: Callable[[], int]):
+        self._progress = progress
+        self._stage = stage
+        self._measure = measure
+        self._next = 0.0
+        self.cancelled: Cancelled | None = None
+
+    def tell(self, total: int) -> int:
+        """Report now; the handler's return value (1: stop)."""
+        if self._progress is None:
+            return 0
+        try:
+            self._progress(self._stage, self._measure(), total)
+        except Cancelled as exc:
+            self.cancelled = exc
+            return 1
+        return 0
+
+    def handler(self, total: int) -> Callable[[], int]:
+        def on_step() -> int:
+            now = time.monotonic()
+            if now < self._next:
+                return 0
+            self._next = now + PROGRESS_INTERVAL_S
+            return self.tell(total)
+
+        return on_step
+
+    def check(self) -> None:
+        """Raise the Cancelled the handler caught, if any."""
+        if self.cancelled is not None:
+            raise self.cancelled
+
+
+def _megabytes(path: Path) -> int:
+    try:
+        return path.stat().st_size >> 20
+    except OSError:
+        return 0
 
 
 def _quote(name: str) -> str:
@@ -116,12 +177,23 @@ def _lock(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _export(path: Path, target: Path, key: bytes) -> None:
+def _export(path: Path, target: Path, key: bytes, progress: Progress | None = None) -> None:
     """SQLCipher copies the plain file into target, encrypted under key."""
+    watch = _Watch(progress, "copying", lambda: _megabytes(target))
+    total = max(_megabytes(path), 1)
+    if watch.tell(total):
+        watch.check()
     conn = sqlcipher3.connect(str(path), isolation_level=None)
     try:
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {_key_pragma(key)}", (str(target),))
-        conn.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+        conn.set_progress_handler(watch.handler(total), PROGRESS_EVERY)
+        try:
+            conn.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+        except sqlcipher3.OperationalError:
+            watch.check()
+            raise
+        watch.check()
+        conn.set_progress_handler(None, 0)
         version = int(conn.execute("PRAGMA main.user_version").fetchone()[0])
         conn.execute(f"PRAGMA encrypted.user_version = {version}")
         conn.execute("DETACH DATABASE encrypted")
@@ -129,14 +201,26 @@ def _export(path: Path, target: Path, key: bytes) -> None:
         conn.close()
 
 
-def _verify(target: Path, key: bytes, expected: dict[str, int]) -> None:
+def _verify(
+    target: Path, key: bytes, expected: dict[str, int], progress: Progress | None = None
+) -> None:
     """The encrypted copy opens with key, passes integrity_check and holds every row."""
+    steps = iter(range(1, 1 << 62))
+    watch = _Watch(progress, "checking", lambda: next(steps))
+    if watch.tell(0):
+        watch.check()
     conn = sqlcipher3.connect(str(target), isolation_level=None)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {_key_pragma(key)}")
-        problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        found = table_counts(conn)
+        conn.set_progress_handler(watch.handler(0), PROGRESS_EVERY)
+        try:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            found = table_counts(conn)
+        except sqlcipher3.OperationalError:
+            watch.check()
+            raise
+        watch.check()
     finally:
         conn.close()
     if problems != ["ok"]:
@@ -190,12 +274,14 @@ def _remove_side_files(path: Path) -> None:
             path.with_name(path.name + side).unlink(missing_ok=True)
 
 
-def encrypt_in_place(path: Path, key: bytes, kept: Path) -> InPlaceReport:
+def encrypt_in_place(
+    path: Path, key: bytes, kept: Path, progress: Progress | None = None
+) -> InPlaceReport:
     """Encrypt the plain SQLite file at path under key; keep the plain file as kept.
 
     No connection of this process may be open on path (the caller disposes its engine).
-    Raises EncryptionFailed in one sentence, with the plain database untouched and in place
-    (no temporary file, no kept copy left).
+    Raises EncryptionFailed in one sentence, or Cancelled (progress raised it), with the plain
+    database untouched and in place (no temporary file, no kept copy left).
     """
     started = time.monotonic()
     _check_space(path)
@@ -210,8 +296,8 @@ def encrypt_in_place(path: Path, key: bytes, kept: Path) -> InPlaceReport:
             expected = table_counts(lock)
             temp = temp_beside(path, ".encrypting.tmp")
             temp.unlink()  # SQLCipher makes the file itself
-            _export(path, temp, key)
-            _verify(temp, key, expected)
+            _export(path, temp, key, progress)
+            _verify(temp, key, expected, progress)
             fsync_file(temp)
             _keep_original(path, kept, expected)
             if OPEN_FILES_BLOCK_REPLACE:

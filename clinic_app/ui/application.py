@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from clinic_app.services.container import Services
     from clinic_app.services.key_slots import EncryptedInPlace
     from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.views.long_job import LongJob
     from clinic_app.ui.views.session_pages import DatabaseSetup
 
 WINDOW_STATE_FILE = "window.ini"
@@ -191,6 +192,11 @@ def _open_window(
     return window
 
 
+ENCRYPTING_STAGES = {
+    "copying": "Writing the encrypted copy (MB)",
+    "checking": "Checking the encrypted copy",
+}
+ENCRYPTING_STOPPED = "You stopped the encryption before it finished; nothing was changed."
 INTEGRITY_ALERT_TITLE = "Integrity alert: the audit trail does not match its checkpoint"
 KEPT_COPY_TITLE = "The unencrypted copy of the records"
 
@@ -476,7 +482,7 @@ def _run_login_first(
     locked = start.unlock is not None
     opening = BackgroundCall(warm_up if locked else prepare, "clinic-open-database")
     pending: list[tuple[str, str]] = []
-    encrypting: list[BackgroundCall] = []
+    encrypting: list[LongJob] = []
 
     def unlock(username: str, password: str) -> bool:
         """Open the database key with the password, then open the records in the background."""
@@ -517,35 +523,29 @@ def _run_login_first(
         first.enter(ready, principal)
 
     def encrypt_then_enter(ready: Services, principal: Principal, password: str) -> None:
-        """A plain database and an admin's log-in: encrypt it in place, then reopen it."""
+        """A plain database and an admin's log-in: encrypt it in place, then reopen it.
+
+        Behind a progress window with Cancel (shown if it takes more than a moment); a
+        cancelled or failed attempt opens the plain records as they were.
+        """
+        from clinic_app.ui.views.long_job import LongJob, Progress
+
         assert ready.encryption is not None
         encryption = ready.encryption
         page.set_waiting("Encrypting the records (once, at the first admin log-in)...")
 
-        def work() -> tuple[Services | None, EncryptedInPlace | None, str | None]:
-            from clinic_app.services.key_slots import EncryptionFailed
-
-            try:
-                done = encryption.encrypt(principal, password)
-            except EncryptionFailed as exc:
-                return None, None, str(exc)
+        def work(progress: Progress) -> tuple[Services | None, EncryptedInPlace]:
+            done = encryption.encrypt(principal, password, progress)
             try:
                 again = build()
             except ClinicError:
-                return None, done, None  # asked on the UI thread (Retry, Quit)
+                return None, done  # asked on the UI thread (Retry, Quit)
             if again.encryption is not None:
                 again.encryption.record_done(principal, done)
-            return again, done, None
+            return again, done
 
-        call = BackgroundCall(work, "clinic-encrypt-database")
-
-        def finished() -> None:
-            if call.error is not None:
-                raise call.error
-            again, done, failure = call.result
-            if failure is not None:
-                first.enter(ready, principal, not_encrypted=failure)  # the plain records
-                return
+        def finished(result: tuple[Services | None, EncryptedInPlace]) -> None:
+            again, done = result
             if again is None:
                 again = first.reopen()
                 if again is None:
@@ -553,9 +553,20 @@ def _run_login_first(
             first.keep(again)
             first.enter(again, principal, encrypted=done)
 
-        call.sig_done.connect(finished)
-        encrypting.append(call)
-        call.start()
+        def not_done(why: str) -> None:
+            first.enter(ready, principal, not_encrypted=why)  # the plain records
+
+        job = LongJob(
+            page,
+            "Encrypting the records",
+            work,
+            finished,
+            not_done,
+            stages=ENCRYPTING_STAGES,
+            on_cancelled=lambda: not_done(ENCRYPTING_STOPPED),
+        )
+        encrypting.append(job)
+        job.start()
 
     def opened_now() -> None:
         if locked:

@@ -196,6 +196,13 @@ CHILD = textwrap.dedent(
 
     settings = load_settings(Path(sys.argv[1]))
     username, password = sys.argv[2], sys.argv[3]
+    if sys.argv[4:] == ["cancel"]:
+        from clinic_app.ui.views import long_job
+        real_start = long_job.LongJob.start
+        def start_then_cancel(self):
+            self.dialog.canceled.emit()  # the admin presses Cancel at once
+            return real_start(self)
+        long_job.LongJob.start = start_then_cancel
     db_key = DatabaseKey()
     seen = {"said": [], "recovery": None}
 
@@ -253,13 +260,13 @@ CHILD = textwrap.dedent(
 )
 
 
-def run_window(data_dir: Path, username: str, password: str) -> dict[str, Any]:
+def run_window(data_dir: Path, username: str, password: str, *extra: str) -> dict[str, Any]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")},
         "QT_QPA_PLATFORM": "offscreen",
     }
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data_dir), username, password],
+        [sys.executable, "-c", CHILD, str(data_dir), username, password, *extra],
         env=env,
         capture_output=True,
         text=True,
@@ -294,3 +301,25 @@ def test_the_window_encrypts_a_plain_database_at_the_first_admin_log_in(tmp_path
     assert ["info", "The records are now encrypted"] in admin["said"]
     assert not is_plain(path)
     assert kept_copy_path(path).exists()
+
+
+def test_an_admin_who_cancels_the_encryption_gets_the_plain_records(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    make_practice(data_dir)
+    path = data_dir / DB_FILE
+
+    admin = run_window(data_dir, "owner", ADMIN_PASSWORD, "cancel")
+
+    assert admin["windows"] == 1
+    assert admin["user"] == "owner"
+    assert admin["encrypted"] is False
+    assert admin["recovery"] is None
+    assert ["error", "The records were not encrypted"] in admin["said"]
+    assert is_plain(path)
+    assert not kept_copy_path(path).exists()
+    assert not [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")]
+
+    again = run_window(data_dir, "owner", ADMIN_PASSWORD)  # asked again: this time it is done
+    assert again["encrypted"] is True
+    assert not is_plain(path)

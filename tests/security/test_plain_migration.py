@@ -26,7 +26,7 @@ import pytest
 import sqlcipher3
 
 from clinic_app.app import build_services, choose_database_key, database_unlocker
-from clinic_app.domain.errors import ClinicError
+from clinic_app.domain.errors import Cancelled, ClinicError
 from clinic_app.services.container import Services
 from clinic_app.services.key_slots import (
     SLOTS_FILE,
@@ -276,12 +276,67 @@ def _assert_untouched_and_in_use(settings: AppSettings, services: Services) -> N
     assert any("failed, it stays unencrypted" in d for d in audit_details(path, None))
 
 
+def _assert_plain_and_whole(settings: AppSettings, services: Services) -> None:
+    """Nothing of the attempt is left; the plain records are read and written as before."""
+    path = settings.data_dir / DB_FILE
+    assert is_plain(path)
+    names = sorted(p.name for p in settings.data_dir.iterdir())
+    assert not [n for n in names if n.endswith(".tmp") or "UNENCRYPTED" in n], names
+    assert SLOTS_FILE not in names
+    owner = services.accounts.login("owner", ADMIN_PASSWORD)
+    assert [p.family_name for p in services.patients.search(owner, PATIENT)] == [PATIENT]
+    assert services.encryption is not None
+    assert services.encryption.due(owner)  # asked again at the next admin log-in
+
+
+def test_encrypting_reports_its_progress(plain: AppSettings) -> None:
+    first = start(plain, "owner", ADMIN_PASSWORD)
+    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
+    assert first.services.encryption is not None
+    told: list[tuple[str, int, int]] = []
+
+    first.services.encryption.encrypt(owner, ADMIN_PASSWORD, lambda *step: told.append(step))
+
+    stages = [stage for stage, _, _ in told]
+    assert stages[0] == "copying"
+    assert "checking" in stages
+    assert stages.index("checking") > stages.index("copying")
+    copying = [(done, total) for stage, done, total in told if stage == "copying"]
+    assert all(total >= 1 and done >= 0 for done, total in copying)
+    assert not is_plain(plain.data_dir / DB_FILE)
+    close(first.services)
+
+
+@pytest.mark.parametrize("stage", ["copying", "checking"])
+def test_cancelling_leaves_the_plain_database_as_it_was(plain: AppSettings, stage: str) -> None:
+    first = start(plain, "owner", ADMIN_PASSWORD)
+    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
+    assert first.services.encryption is not None
+    told: list[str] = []
+
+    def progress(at: str, done: int, total: int) -> None:
+        told.append(at)
+        if at == stage:
+            raise Cancelled("Stopped before it finished; nothing was changed.")
+
+    with pytest.raises(Cancelled):
+        first.services.encryption.encrypt(owner, ADMIN_PASSWORD, progress)
+
+    assert told[-1] == stage
+    assert first.db_key.secret is None
+    _assert_plain_and_whole(plain, first.services)
+    details = audit_details(plain.data_dir / DB_FILE, None)
+    stopped = "encrypting the database in place was stopped by the admin; it stays unencrypted"
+    assert stopped in details
+    close(first.services)
+
+
 def test_a_full_disk_part_way_leaves_the_plain_database_untouched_and_in_use(
     plain: AppSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_export = in_place._export
 
-    def export_then_disk_full(path: Path, target: Path, key: bytes) -> None:
+    def export_then_disk_full(path: Path, target: Path, key: bytes, progress=None) -> None:
         real_export(path, target, key)  # a partly written copy is on disk...
         raise sqlcipher3.OperationalError("database or disk is full")
 
@@ -322,7 +377,7 @@ def test_a_copy_missing_rows_is_refused_and_the_plain_database_stays(
 ) -> None:
     real_export = in_place._export
 
-    def lossy_export(path: Path, target: Path, key: bytes) -> None:
+    def lossy_export(path: Path, target: Path, key: bytes, progress=None) -> None:
         real_export(path, target, key)
         conn = connect(target, key)
         conn.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
@@ -435,7 +490,7 @@ KILL_CHILD = textwrap.dedent(
     if stage == "mid-export":
         import threading, time
         real_export = in_place._export
-        def export_and_die_half_way(path, target, key):
+        def export_and_die_half_way(path, target, key, progress=None):
             worker = threading.Thread(target=real_export, args=(path, target, key))
             worker.start()
             # Killed while SQLCipher writes the copy (or just after, on a fast disk).
