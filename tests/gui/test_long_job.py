@@ -6,7 +6,8 @@ import threading
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from clinic_app.domain.errors import Cancelled, ClinicError
@@ -131,3 +132,33 @@ def test_a_quick_job_shows_no_window(qtbot: QtBot, parent: QWidget) -> None:
     assert not parent.findChildren(type(job.dialog), "long_job_progress") or not any(
         d.isVisible() for d in parent.findChildren(type(job.dialog), "long_job_progress")
     )
+
+
+def test_a_quick_job_stays_hidden_while_its_result_is_shown_in_a_window(
+    qtbot: QtBot, parent: QWidget
+) -> None:
+    """A modal window for the result runs its own event loop; the progress window's timer
+    must not bring the finished job's window up over it."""
+    visible: list[bool] = []
+
+    def show_result(result: Any) -> None:
+        loop = QEventLoop()
+        later = long_job.SHOW_AFTER_MS + 200
+        QTimer.singleShot(
+            later - 50,
+            lambda: visible.extend(d.isVisible() for d in parent.findChildren(QProgressDialog)),
+        )
+        QTimer.singleShot(later, loop.quit)
+        loop.exec()  # as QDialog.exec() does
+
+    def quick(progress: Progress) -> str:
+        progress("chain", 0, 2)  # (a first step at 0 starts the window's own show timer)
+        progress("chain", 1, 2)
+        return "ok"
+
+    job = LongJob(parent, "Checking", quick, show_result, lambda message: None).start()
+    qtbot.waitUntil(lambda: not job.running)
+    qtbot.waitUntil(lambda: bool(visible), timeout=3000)
+
+    assert visible
+    assert not any(visible)

@@ -136,6 +136,10 @@ class LongJob(QObject):
 
     def _end(self) -> None:
         self._finished = True
+        # reset() stops the window's own show timer: a job that ended before it fired would
+        # otherwise come up, finished, over the window that shows its result (whose event
+        # loop runs before the deferred delete).
+        self.dialog.reset()
         self.dialog.hide()
         self.dialog.deleteLater()
 
