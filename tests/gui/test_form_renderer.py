@@ -292,3 +292,19 @@ def test_no_style_sheet_is_set_in_the_form(form):
     styled = [w.objectName() for w in form.findChildren(QWidget) if w.styleSheet()]
     assert form.styleSheet() == ""
     assert styled == []
+
+
+def test_a_key_typed_into_a_field_scrolled_out_of_sight_brings_it_back(qtbot, form):
+    form.focus_path("right.tinel.tarsal_tunnel.result")
+    box = form.control("right.tinel.tarsal_tunnel.result")
+    scroll = form.parentWidget().parentWidget()
+    assert isinstance(scroll, QScrollArea)
+    scroll.resize(700, 150)  # (a view shorter than the form, as the exam form is)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 200)
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())  # the wheel
+    qtbot.waitUntil(lambda: box.visibleRegion().isEmpty())
+
+    qtbot.keyClick(focused(), Qt.Key.Key_P)  # still has the focus: positive
+
+    assert get_path(form.values(), "right.tinel.tarsal_tunnel.result") == "positive"
+    qtbot.waitUntil(lambda: not box.visibleRegion().isEmpty())

@@ -745,6 +745,9 @@ class FormView(QWidget):
             self._update_pending((path,))
         self._unconfirmed.discard(path)
         self._refresh_marks()
+        if isinstance(self._bound[path].control, FRAMED_ON_FOCUS):
+            # A key typed after the wheel scrolled the field away: the change is seen.
+            self._ensure_visible(self._bound[path].container)
         self.sig_value_changed.emit(path)
 
     # --- navigation ----------------------------------------------------------------------
