@@ -136,6 +136,32 @@ def test_start_page_lists_today_recent_and_drafts_and_opens_each_with_enter(
     assert window.encounter_pane.encounter.id == draft.id
 
 
+def test_the_draft_to_resume_is_shortened_rather_than_widen_the_start_page(
+    qtbot: QtBot,
+    services: Services,
+    clinician: Principal,
+    open_window: Callable[[Principal], MainWindow],
+) -> None:
+    patient = register(services, clinician, "Okafor-Abernathy-Whitfield", "Grace", "1958-05-06")
+    services.encounters.create(
+        clinician,
+        {"patient_id": patient.id, "encounter_date": services.clock.today(), "reason": "x"},
+    )
+    window = open_window(clinician)
+    start = window.start_view
+    button = start.resume_button
+    whole = button.sizeHint().width()
+    assert "Grace Okafor-Abernathy-Whitfield" in button.text()
+    assert button.toolTip() == button.text()
+    # The page may be narrower than the line: the line is shortened ("..."), not the page
+    # pushed past the window (as at 150% text size on a laptop screen).
+    assert start.minimumSizeHint().width() < whole
+    start.resize(whole // 2, start.height())
+    qtbot.waitUntil(lambda: button.width() <= whole // 2)
+    assert button.isVisible()
+    assert "Grace Okafor-Abernathy-Whitfield" in button.text()  # (whole, for Enter and tests)
+
+
 def test_front_desk_start_page_has_no_drafts_list(
     services: Services,
     clinician: Principal,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -13,6 +14,10 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +46,40 @@ def draft_line(draft: DraftSummary) -> str:
     )
 
 
+class ElidingButton(QPushButton):
+    """A push button whose long text is shortened with "..." when the window is narrow.
+
+    A plain button is never narrower than its whole text, so one long line (the draft to
+    resume, at 150% text size) would push the page wider than the screen. The whole text
+    stays the button's text, accessible name's companion and tooltip.
+    """
+
+    MIN_CHARS = 24
+    """It shrinks down to about this many characters."""
+
+    def setText(self, text: str) -> None:
+        """Show text (elided to the width); the tooltip holds all of it."""
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for MIN_CHARS characters, not the whole text."""
+        hint = super().minimumSizeHint()
+        narrow = self.fontMetrics().averageCharWidth() * self.MIN_CHARS
+        return QSize(min(hint.width(), narrow), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The button as the style draws it, its label elided to the room there is."""
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self)
+        option.text = self.fontMetrics().elidedText(
+            option.text, Qt.TextElideMode.ElideRight, room.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
+
+
 class StartView(QWidget):
     """What the workspace shows while no patient is open.
 
@@ -66,12 +105,18 @@ class StartView(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         # After a crash or a forgotten draft, the clinician's unsigned work is one key away.
-        self.resume_button = QPushButton()
+        self.resume_button = ElidingButton()
         self.resume_button.setObjectName("resume_draft_button")
         self.resume_button.setAccessibleName("Resume unsigned draft")
         self.resume_button.clicked.connect(self._resume)
         self.resume_button.hide()
-        layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignLeft)
+        # As wide as its text where there is room, down to MIN_CHARS where there is not (an
+        # item aligned in the layout would keep its whole width as its least).
+        self.resume_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        resume_row = QHBoxLayout()
+        resume_row.addWidget(self.resume_button, 1)
+        resume_row.addStretch(0)
+        layout.addLayout(resume_row)
         self._resume_target: tuple[int, int] | None = None
 
         self.today_list = self._list("start_today", "Today's patients")
