@@ -104,7 +104,7 @@ class MarkedRow(QWidget):
 
     @property
     def mark(self) -> str:
-        """ "unconfirmed", "changed", "amended" or ""."""
+        """The row's mark: "unconfirmed", "changed", "amended" or "" (none)."""
         return self._mark
 
     def set_mark(self, mark: str) -> None:
