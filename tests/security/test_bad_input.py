@@ -10,12 +10,12 @@ import json
 import sqlite3
 import struct
 import threading
-import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +27,7 @@ from clinic_app.services.container import Services
 from clinic_app.services.patients import LikelyDuplicate
 from clinic_app.storage.backup import MANIFEST_TABLE, ZIP_DUMP, ZIP_MANIFEST, PostgresBackup
 from clinic_app.storage.db import make_engine, sqlite_url
+from clinic_app.storage.repositories import SqlPatientRepository
 from security.helpers import ADMIN_PASSWORD, make_practice, refused, rows, run_cli
 
 DEEP = 100_000
@@ -117,11 +118,9 @@ def test_a_zip_bomb_is_refused_before_anything_is_extracted(
                 member.write(block)
     assert bomb.stat().st_size < 2 << 20
 
-    started = time.perf_counter()
-    with pytest.raises(BackupInvalid, match="packed") as err:
+    with pytest.raises(BackupInvalid, match="packed") as err:  # from the sizes in the header
         pg_adapter.verify(bomb)
 
-    assert time.perf_counter() - started < 2
     assert "\n" not in str(err.value)
     assert temp_leftovers(tmp) == []
 
@@ -198,7 +197,7 @@ def test_a_logo_that_decodes_to_a_huge_image_is_refused_at_the_field(
 
 
 def test_a_pasted_page_in_the_search_box_answers_at_once(
-    services: Services, front_desk: Principal
+    services: Services, front_desk: Principal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.patients.register(
         front_desk,
@@ -206,10 +205,20 @@ def test_a_pasted_page_in_the_search_box_answers_at_once(
     )
     pasted = "realperson ana " + " ".join(f"w{i}" for i in range(6000))
     pasted = (pasted + "x" * 32_767)[:32_767]
+    asked: list[str] = []
+    real_search = SqlPatientRepository.search
 
-    started = time.perf_counter()
+    def recorded(self: SqlPatientRepository, text: str, limit: int) -> Any:
+        asked.append(text)
+        return real_search(self, text, limit)
+
+    monkeypatch.setattr(SqlPatientRepository, "search", recorded)
+
     found = services.patients.search(front_desk, pasted)
-    assert time.perf_counter() - started < 1.0
+
+    # What reaches the database is a few words, not one index probe per pasted word (a
+    # clock here would only measure how busy the machine is).
+    assert asked == ["realperson ana w0 w1 w2 w3"]
     assert found == []  # the first six words are kept: realperson, ana, w0..w3
     assert [p.family_name for p in services.patients.search(front_desk, "realperson ana")] == [
         "Realperson"
