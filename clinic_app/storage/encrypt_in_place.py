@@ -31,7 +31,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlcipher3
@@ -97,6 +97,21 @@ class _Watch:
         """Raise the Cancelled the handler caught, if any."""
         if self.cancelled is not None:
             raise self.cancelled
+
+    @contextlib.contextmanager
+    def over(self, conn: sqlite3.Connection, total: int) -> Iterator[None]:
+        """Report once, then while the statements inside run; raise Cancelled to stop."""
+        if self.tell(total):
+            self.check()
+        conn.set_progress_handler(self.handler(total), PROGRESS_EVERY)
+        try:
+            yield
+        except sqlcipher3.OperationalError:
+            self.check()  # "interrupted" by the handler: Cancelled, not a failure
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+        self.check()
 
 
 def _megabytes(path: Path) -> int:
@@ -180,20 +195,11 @@ def _lock(path: Path) -> sqlite3.Connection:
 def _export(path: Path, target: Path, key: bytes, progress: Progress | None = None) -> None:
     """SQLCipher copies the plain file into target, encrypted under key."""
     watch = _Watch(progress, "copying", lambda: _megabytes(target))
-    total = max(_megabytes(path), 1)
-    if watch.tell(total):
-        watch.check()
     conn = sqlcipher3.connect(str(path), isolation_level=None)
     try:
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {_key_pragma(key)}", (str(target),))
-        conn.set_progress_handler(watch.handler(total), PROGRESS_EVERY)
-        try:
+        with watch.over(conn, max(_megabytes(path), 1)):
             conn.execute("SELECT sqlcipher_export('encrypted')").fetchall()
-        except sqlcipher3.OperationalError:
-            watch.check()
-            raise
-        watch.check()
-        conn.set_progress_handler(None, 0)
         version = int(conn.execute("PRAGMA main.user_version").fetchone()[0])
         conn.execute(f"PRAGMA encrypted.user_version = {version}")
         conn.execute("DETACH DATABASE encrypted")
@@ -206,20 +212,13 @@ def _verify(
 ) -> None:
     """The encrypted copy opens with key, passes integrity_check and holds every row."""
     watch = _Watch(progress, "checking", lambda: 0)  # no count to show: a moving bar
-    if watch.tell(0):
-        watch.check()
     conn = sqlcipher3.connect(str(target), isolation_level=None)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {_key_pragma(key)}")
-        conn.set_progress_handler(watch.handler(0), PROGRESS_EVERY)
-        try:
+        with watch.over(conn, 0):
             problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
             found = table_counts(conn)
-        except sqlcipher3.OperationalError:
-            watch.check()
-            raise
-        watch.check()
     finally:
         conn.close()
     if problems != ["ok"]:

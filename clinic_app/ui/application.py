@@ -536,12 +536,14 @@ def _run_login_first(
 
         def work(progress: Progress) -> tuple[Services | None, EncryptedInPlace]:
             done = encryption.encrypt(principal, password, progress)
+            # Encrypted now: whatever goes wrong from here, the records are opened again on
+            # the UI thread (asking Retry or Quit), never the plain services of before.
             try:
                 again = build()
-            except ClinicError:
-                return None, done  # asked on the UI thread (Retry, Quit)
-            if again.encryption is not None:
-                again.encryption.record_done(principal, done)
+                if again.encryption is not None:
+                    again.encryption.record_done(principal, done)
+            except Exception:
+                return None, done
             return again, done
 
         def finished(result: tuple[Services | None, EncryptedInPlace]) -> None:
