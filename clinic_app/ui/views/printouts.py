@@ -132,13 +132,6 @@ def visit_note_pdf(services: Services, data: VisitNoteData) -> bytes:
     return note_renderer(services)(data)
 
 
-REHEARSALS = 4
-"""Times the rehearsal note is rendered and painted. Once pays the imports and the fonts;
-Python also specialises code that has run several times (3.11), and with one rehearsal the
-first real print still ran about 12% slower than the next (median of 20 interleaved
-sessions at 100,000 patients), with four about 5%."""
-
-
 def rehearse_visit_note(services: Services) -> None:
     """Render a charted draft visit note (no patient's) and paint it to a throwaway PDF printer.
 
@@ -157,13 +150,12 @@ def rehearse_visit_note(services: Services) -> None:
 
     data = unrecorded_note(_rehearsal_content(services), "REHEARSAL", date.today())
     services.encounters.prepare_reads()
+    pdf = visit_note_pdf(services, data)
     with tempfile.TemporaryDirectory() as folder:
-        for number in range(REHEARSALS):
-            pdf = visit_note_pdf(services, data)
-            printer = QPrinter()
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(str(Path(folder) / f"rehearsal-{number}.pdf"))
-            paint_pdf(printer, pdf)
+        printer = QPrinter()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(Path(folder) / "rehearsal.pdf"))
+        paint_pdf(printer, pdf)
 
 
 def _rehearsal_content(services: Services) -> EncounterContent:
