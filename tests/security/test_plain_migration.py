@@ -26,10 +26,12 @@ import pytest
 import sqlcipher3
 
 from clinic_app.app import build_services, choose_database_key, database_unlocker
+from clinic_app.domain.account import Principal
 from clinic_app.domain.errors import Cancelled, ClinicError
 from clinic_app.services.container import Services
 from clinic_app.services.key_slots import (
     SLOTS_FILE,
+    DatabaseEncryption,
     DatabaseKey,
     EncryptionFailed,
     KeySlots,
@@ -134,13 +136,18 @@ def start(settings: AppSettings, username: str, password: str) -> Start:
     return Start(build_services(settings, db_key=db_key), db_key)
 
 
+def owner_logged_in(settings: AppSettings) -> tuple[Start, Principal, DatabaseEncryption]:
+    """The practice's admin logged in over the plain database, and its encryption service."""
+    first = start(settings, "owner", ADMIN_PASSWORD)
+    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
+    assert first.services.encryption is not None
+    return first, owner, first.services.encryption
+
+
 def encrypt_at_log_in(settings: AppSettings) -> tuple[Start, Any]:
     """What the window does when an admin logs in over a plain database."""
-    first = start(settings, "owner", ADMIN_PASSWORD)
+    first, owner, encryption = owner_logged_in(settings)
     assert first.db_key.secret is None
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    encryption = first.services.encryption
-    assert encryption is not None
     assert encryption.due(owner)
     done = encryption.encrypt(owner, ADMIN_PASSWORD)
     again = build_services(settings, db_key=first.db_key)
@@ -280,12 +287,10 @@ def _assert_untouched_and_in_use(
 
 
 def test_encrypting_reports_its_progress(plain: AppSettings) -> None:
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
     told: list[tuple[str, int, int]] = []
 
-    first.services.encryption.encrypt(owner, ADMIN_PASSWORD, lambda *step: told.append(step))
+    encryption.encrypt(owner, ADMIN_PASSWORD, lambda *step: told.append(step))
 
     stages = [stage for stage, _, _ in told]
     assert stages[0] == "copying"
@@ -299,9 +304,7 @@ def test_encrypting_reports_its_progress(plain: AppSettings) -> None:
 
 @pytest.mark.parametrize("stage", ["copying", "checking"])
 def test_cancelling_leaves_the_plain_database_as_it_was(plain: AppSettings, stage: str) -> None:
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
     told: list[str] = []
 
     def progress(at: str, done: int, total: int) -> None:
@@ -310,7 +313,7 @@ def test_cancelling_leaves_the_plain_database_as_it_was(plain: AppSettings, stag
             raise Cancelled("Stopped before it finished; nothing was changed.")
 
     with pytest.raises(Cancelled):
-        first.services.encryption.encrypt(owner, ADMIN_PASSWORD, progress)
+        encryption.encrypt(owner, ADMIN_PASSWORD, progress)
 
     assert told[-1] == stage
     assert first.db_key.secret is None
@@ -332,12 +335,10 @@ def test_a_full_disk_part_way_leaves_the_plain_database_untouched_and_in_use(
         raise sqlcipher3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(in_place, "_export", export_then_disk_full)
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
 
     with pytest.raises(EncryptionFailed) as failed:
-        first.services.encryption.encrypt(owner, ADMIN_PASSWORD)
+        encryption.encrypt(owner, ADMIN_PASSWORD)
 
     message = str(failed.value)
     assert message == "The records could not be encrypted (the disk is full); nothing was changed."
@@ -352,12 +353,10 @@ def test_too_little_free_space_is_refused_before_anything_is_written(
     monkeypatch.setattr(
         in_place.shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10**9, 10**9, 1024)
     )
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
 
     with pytest.raises(EncryptionFailed, match="the disk is full: about"):
-        first.services.encryption.encrypt(owner, ADMIN_PASSWORD)
+        encryption.encrypt(owner, ADMIN_PASSWORD)
 
     _assert_untouched_and_in_use(plain, first.services)
     close(first.services)
@@ -376,21 +375,17 @@ def test_a_copy_missing_rows_is_refused_and_the_plain_database_stays(
         conn.close()
 
     monkeypatch.setattr(in_place, "_export", lossy_export)
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
 
     with pytest.raises(EncryptionFailed, match="does not hold every row: audit_log"):
-        first.services.encryption.encrypt(owner, ADMIN_PASSWORD)
+        encryption.encrypt(owner, ADMIN_PASSWORD)
 
     _assert_untouched_and_in_use(plain, first.services)
     close(first.services)
 
 
 def test_a_database_open_in_another_program_is_refused(plain: AppSettings) -> None:
-    first = start(plain, "owner", ADMIN_PASSWORD)
-    owner = first.services.accounts.login("owner", ADMIN_PASSWORD)
-    assert first.services.encryption is not None
+    first, owner, encryption = owner_logged_in(plain)
     other = subprocess.Popen(
         [
             sys.executable,
@@ -407,7 +402,7 @@ def test_a_database_open_in_another_program_is_refused(plain: AppSettings) -> No
         assert other.stdout is not None
         assert other.stdout.readline().strip() == "open"
         with pytest.raises(EncryptionFailed, match="open in another program"):
-            first.services.encryption.encrypt(owner, ADMIN_PASSWORD)
+            encryption.encrypt(owner, ADMIN_PASSWORD)
     finally:
         other.kill()
         other.communicate()
