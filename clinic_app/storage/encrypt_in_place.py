@@ -38,7 +38,7 @@ import sqlcipher3
 
 from clinic_app.domain.errors import Cancelled
 from clinic_app.services.files import fsync_dir, fsync_file, temp_beside
-from clinic_app.services.key_slots import EncryptionFailed, InPlaceReport
+from clinic_app.services.key_slots import EncryptionFailed, InPlaceReport, Progress
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 SQL_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error, OSError)
@@ -50,8 +50,6 @@ OPEN_ELSEWHERE = (
 )
 # Windows cannot rename over a file that is open, the lock's own handle included.
 OPEN_FILES_BLOCK_REPLACE = os.name == "nt"
-Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total); it may raise Cancelled."""
 PROGRESS_EVERY = 20_000
 """SQLite calls the progress handler every this many virtual-machine steps..."""
 PROGRESS_INTERVAL_S = 0.1
