@@ -56,6 +56,7 @@ from clinic_app.ui.views.accounts_pane import AccountsPane
 from clinic_app.ui.views.backup_actions import BackupActions
 from clinic_app.ui.views.chart_view import ChartView
 from clinic_app.ui.views.encounter_view import EncounterPane
+from clinic_app.ui.views.form_widgets import error_look
 from clinic_app.ui.views.long_job import LongJob, Progress
 from clinic_app.ui.views.patient_editor import PatientEditor
 from clinic_app.ui.views.practice_dialog import PracticeDialog
@@ -432,7 +433,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.export_problem = QLabel()
         self.export_problem.setObjectName("export_problem")
-        self.export_problem.setStyleSheet("color: #a40000; font-weight: bold;")
+        error_look(self.export_problem)
         self.export_problem.setWordWrap(False)
         self.export_retry = QPushButton("Retry e&xport")
         self.export_retry.setObjectName("export_retry")

@@ -56,14 +56,20 @@ from clinic_app.ui.presenters.quick_entry import (
 from clinic_app.ui.printing import PdfOutput, PrintFailed
 from clinic_app.ui.tasks import run_task
 from clinic_app.ui.views.assessment_panel import REASON_FOR_GATE, AssessmentPanel, RedFlagBanner
-from clinic_app.ui.views.form_widgets import FieldWithError, error_banner
+from clinic_app.ui.views.form_widgets import (
+    ERROR_COLOUR,
+    MUTED_COLOUR,
+    FieldWithError,
+    error_banner,
+    tint,
+)
 from clinic_app.ui.views.handout_picker import HandoutPicker
 from clinic_app.ui.views.patient_banner import PatientBanner, banner_html
 from clinic_app.ui.views.printouts import Output, deliver, output_button, visit_note_pdf
 
 AUTOSAVE_MS = 1000
 ALERT_STYLE = "background: #a40000; color: white; font-weight: bold; padding: 6px;"
-FILL_STATUS_STYLE = "color: #1c5fb8;"
+FILL_STATUS_COLOUR = "#1c5fb8"
 PANEL_WIDTH = 340
 """The assessment panel's default width; the exam form takes the rest (and any extra)."""
 PANEL_MIN_WIDTH = 220
@@ -205,7 +211,7 @@ class EncounterPane(QWidget):
         tools.addWidget(self.copy_forward_button)
         self.fill_status = StatusLine()
         self.fill_status.setObjectName("fill_status")
-        self.fill_status.setStyleSheet(FILL_STATUS_STYLE)
+        tint(self.fill_status, FILL_STATUS_COLOUR)
         self.fill_status.setWordWrap(True)
         tools.addWidget(self.fill_status, 1)
         keys = QLabel(
@@ -213,7 +219,7 @@ class EncounterPane(QWidget):
             "Ctrl+PgDn/PgUp next part · Ctrl+Z undo"
         )
         keys.setObjectName("exam_keys_hint")
-        keys.setStyleSheet("color: #555;")
+        tint(keys, MUTED_COLOUR)
         keys.setWordWrap(True)  # a large font wraps it instead of squeezing the status
         tools.addWidget(keys, 1)
         layout.addLayout(tools)
@@ -288,7 +294,7 @@ class EncounterPane(QWidget):
         self.release_hint = QLabel()
         self.release_hint.setObjectName("release_hint")
         self.release_hint.setWordWrap(True)
-        self.release_hint.setStyleSheet("color: #8f5600;")
+        tint(self.release_hint, "#8f5600")
         self.release_hint.hide()
         notes_layout.addWidget(self.release_hint)
         self.reason_box = QWidget()
@@ -521,7 +527,7 @@ class EncounterPane(QWidget):
     def _preview_quick_entry(self, text: str) -> None:
         """Show what the line will set, or why it cannot be read, before anything is set."""
         if not text.strip():
-            self.quick_preview.setStyleSheet("color: #555;")
+            tint(self.quick_preview, MUTED_COLOUR)
             self.quick_preview.setText(
                 "Type findings: test, side (r/l/b), value, regions by name. Several with ';'."
             )
@@ -529,10 +535,10 @@ class EncounterPane(QWidget):
         try:
             read = self._read_quick_entry()
         except QuickEntryError as exc:
-            self.quick_preview.setStyleSheet("color: #a40000;")
+            tint(self.quick_preview, ERROR_COLOUR)
             self.quick_preview.setText(f"Cannot read: {exc}")
             return
-        self.quick_preview.setStyleSheet("color: #1c5fb8;")
+        tint(self.quick_preview, FILL_STATUS_COLOUR)
         self.quick_preview.setText(f"Enter sets: {read.summary}")
 
     def apply_quick_entry(self) -> None:
@@ -543,7 +549,7 @@ class EncounterPane(QWidget):
         try:
             read = self._read_quick_entry()
         except QuickEntryError as exc:
-            self.quick_preview.setStyleSheet("color: #a40000;")
+            tint(self.quick_preview, ERROR_COLOUR)
             self.quick_preview.setText(f"Not applied: {exc}")
             return
         values: dict[str, Any] = {}

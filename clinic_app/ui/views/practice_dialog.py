@@ -35,7 +35,13 @@ from clinic_app.domain.practice import (
     language_gaps,
 )
 from clinic_app.ui.dialogs import Dialogs
-from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+from clinic_app.ui.views.form_widgets import (
+    FieldWithError,
+    add_row,
+    error_banner,
+    line_edit,
+    tint,
+)
 from clinic_app.ui.views.practice_fields import PracticeFields, plain_text_edit
 
 if TYPE_CHECKING:  # the data layer is imported once the first page is up
@@ -183,7 +189,7 @@ class PracticeDialog(QDialog):
         self.language_warning.setObjectName("practice_language_warning")
         self.language_warning.setTextFormat(Qt.TextFormat.PlainText)
         self.language_warning.setWordWrap(True)
-        self.language_warning.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        tint(self.language_warning, "#8a4b00", bold=True)
         timeline_layout.addWidget(self.language_warning)
         for timeline in self.timelines.values():
             timeline.use_own.toggled.connect(self._update_warning)

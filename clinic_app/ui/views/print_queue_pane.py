@@ -36,7 +36,7 @@ from clinic_app.domain.print_queue import PrintAction, QueueLine
 from clinic_app.services.container import Services
 from clinic_app.services.print_queue import PrintLogLine
 from clinic_app.ui.printing import PdfOutput, PrintFailed
-from clinic_app.ui.views.form_widgets import error_banner
+from clinic_app.ui.views.form_widgets import MUTED_COLOUR, error_banner, tint
 from clinic_app.ui.views.printouts import (
     LANGUAGE_WORDS,
     Output,
@@ -121,7 +121,7 @@ class PrintQueuePane(QWidget):
         layout.addWidget(self.table, 1)
         self.empty_hint = QLabel("Nothing to print: the queue is empty.")
         self.empty_hint.setObjectName("print_queue_empty")
-        self.empty_hint.setStyleSheet("color: #555;")
+        tint(self.empty_hint, MUTED_COLOUR)
         layout.addWidget(self.empty_hint)
 
         buttons = QHBoxLayout()

@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.errors import AuthenticationFailed, ClinicError, FieldErrors
 from clinic_app.ui.dialogs import Dialogs
-from clinic_app.ui.views.form_widgets import FieldWithError, add_row, error_banner, line_edit
+from clinic_app.ui.views.form_widgets import (
+    FieldWithError,
+    add_row,
+    error_banner,
+    line_edit,
+    tint,
+)
 from clinic_app.ui.views.practice_fields import PracticeFields
 
 if TYPE_CHECKING:  # the data layer is imported once the first page is up
@@ -201,7 +207,7 @@ class SetupPage(QWidget):
         self.probe_status.setObjectName("setup_probe_status")
         self.probe_status.setTextFormat(Qt.TextFormat.PlainText)
         self.probe_status.setWordWrap(True)
-        self.probe_status.setStyleSheet("color: #1a5e20;")
+        tint(self.probe_status, "#1a5e20")
         self.probe_status.hide()
         url_row = QHBoxLayout()
         url_label = QLabel("S&erver URL")
