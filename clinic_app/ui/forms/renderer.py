@@ -146,7 +146,6 @@ class FormView(QWidget):
         self._saved: dict[str, Any] = {}
         self._pending: set[str] = set()
         self._applying = False
-        self._marks: dict[str, str] = {}
         self._unconfirmed: set[str] = set()
         self._amended: dict[str, int] = {}
         self._base: dict[str, Any] = model().model_dump(mode="json")
@@ -695,11 +694,9 @@ class FormView(QWidget):
                 tip = f"Changed by addendum #{self._amended[path]}; the signed value is kept."
             else:
                 tip = ""
-            if self._marks.get(path, "") == mark + tip:
-                continue
-            self._marks[path] = mark + tip
-            bound.container.set_mark(mark)
-            bound.container.setToolTip(tip)
+            bound.container.set_mark(mark)  # (unchanged: nothing repainted)
+            if bound.container.toolTip() != tip:
+                bound.container.setToolTip(tip)
 
     def _focus_moved(self, _old: QWidget | None, now: QWidget | None) -> None:
         """The focus ring frames a value control of this form while it has the focus."""
