@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 
@@ -124,3 +125,31 @@ def rows(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
 def files_under(folder: Path) -> list[str]:
     """Every path below folder, relative, sorted."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def new_encrypted_practice(data_dir: Path) -> tuple[Any, Any, Any]:
+    """The window's first run: a new encrypted database and its first admin.
+
+    Returns (settings, services, the database key).
+    """
+    from clinic_app.app import build_services, choose_database_key
+    from clinic_app.services.key_slots import DatabaseKey
+    from clinic_app.storage.peek import sqlite_path
+
+    data_dir.mkdir(mode=0o700)
+    settings = load_settings(data_dir)
+    db_key = DatabaseKey()
+    path = sqlite_path(settings.database_url)
+    assert path is not None
+    assert choose_database_key(settings, path, db_key) is False
+    assert db_key.secret is not None
+    services = build_services(settings, db_key=db_key)
+    services.accounts.create_first_admin(
+        {
+            "username": "admin",
+            "display_name": "Dr Admin",
+            "password": ADMIN_PASSWORD,
+            "roles": ["admin", "clinician"],
+        }
+    )
+    return settings, services, db_key

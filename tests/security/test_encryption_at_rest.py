@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from clinic_app.app import build_services, choose_database_key
 from clinic_app.domain.errors import ClinicError
 from clinic_app.services.key_slots import (
     SLOTS_FILE,
@@ -26,12 +25,17 @@ from clinic_app.services.key_slots import (
     key_from_recovery,
     recovery_secret,
 )
-from clinic_app.settings import DB_FILE, load_settings
+from clinic_app.settings import DB_FILE
 from clinic_app.storage.backup import encrypt_copy
 from clinic_app.storage.bootstrap import open_database
 from clinic_app.storage.db import sqlite_url
-from clinic_app.storage.peek import sqlite_path
-from security.helpers import ADMIN_PASSWORD, CLERK_PASSWORD, SECRET_NOTE, run_cli
+from security.helpers import (
+    ADMIN_PASSWORD,
+    CLERK_PASSWORD,
+    SECRET_NOTE,
+    new_encrypted_practice,
+    run_cli,
+)
 
 PATIENT_NAME = "Quixote-Okonkwo"
 # printable runs of 4 or more bytes, as `strings` finds them
@@ -48,22 +52,7 @@ def readable_text(path: Path) -> bytes:
 
 def first_run(data_dir: Path) -> tuple[Any, DatabaseKey, str]:
     """The window's first run: a new encrypted database, the first admin, a chart."""
-    data_dir.mkdir(mode=0o700)
-    settings = load_settings(data_dir)
-    db_key = DatabaseKey()
-    path = sqlite_path(settings.database_url)
-    assert path is not None
-    assert choose_database_key(settings, path, db_key) is False
-    assert db_key.secret is not None
-    services = build_services(settings, db_key=db_key)
-    services.accounts.create_first_admin(
-        {
-            "username": "admin",
-            "display_name": "Dr Admin",
-            "password": ADMIN_PASSWORD,
-            "roles": ["admin", "clinician"],
-        }
-    )
+    _settings, services, db_key = new_encrypted_practice(data_dir)
     recovery = services.accounts.take_recovery_key()
     assert recovery is not None
     assert services.accounts.take_recovery_key() is None  # shown once

@@ -20,30 +20,22 @@ import pytest
 from clinic_app.app import build_services, choose_database_key, database_unlocker
 from clinic_app.services.accounts import BAD_LOGIN
 from clinic_app.services.key_slots import FAILURES_FILE, DatabaseKey, KeySlots, UnlockRefused
-from clinic_app.settings import DB_FILE, AppSettings, load_settings
+from clinic_app.settings import DB_FILE, AppSettings
 from clinic_app.storage.peek import connect, sqlite_path
-from security.helpers import ADMIN_PASSWORD, CLERK_PASSWORD, refused, run_cli
+from security.helpers import (
+    ADMIN_PASSWORD,
+    CLERK_PASSWORD,
+    new_encrypted_practice,
+    refused,
+    run_cli,
+)
 
 WRONG = "not-the-right-password"
 
 
 def encrypted_practice(data_dir: Path) -> AppSettings:
     """A new practice as the window's first run makes it: encrypted, an admin and a clerk."""
-    data_dir.mkdir(mode=0o700)
-    settings = load_settings(data_dir)
-    db_key = DatabaseKey()
-    path = sqlite_path(settings.database_url)
-    assert path is not None
-    assert choose_database_key(settings, path, db_key) is False
-    services = build_services(settings, db_key=db_key)
-    services.accounts.create_first_admin(
-        {
-            "username": "admin",
-            "display_name": "Dr Admin",
-            "password": ADMIN_PASSWORD,
-            "roles": ["admin", "clinician"],
-        }
-    )
+    settings, services, _db_key = new_encrypted_practice(data_dir)
     admin = services.accounts.login("admin", ADMIN_PASSWORD)
     services.accounts.create_account(
         admin,
